@@ -1,0 +1,40 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
+import { readSettings } from '../../shared/config';
+import { httpErrorResponder } from '../../shared/error-responder';
+import { getHeader, jsonResponse, textResponse, type HttpResponse } from '../../shared/http';
+import { logger } from '../../shared/logger';
+import { createRuntime } from '../../shared/runtime';
+import { parseSlackEventsBody } from '../../shared/slack/events';
+import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../shared/slack/signature-middleware';
+
+// Module scope: read once per container. A missing setting fails the init, naming it.
+const runtime = createRuntime(readSettings(), ['slackSigningSecret', 'slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret']);
+
+async function handleSlackEvents(event: VerifiedSlackEvent): Promise<HttpResponse> {
+  const body = parseSlackEventsBody(event.rawBody);
+  switch (body.type) {
+    case 'url_verification':
+      return textResponse(200, body.challenge);
+    case 'other':
+      logger.info('slack envelope ignored', { envelopeType: body.envelopeType });
+      return textResponse(200, '');
+    case 'event_callback': {
+      const retryNum = Number(getHeader(event, 'x-slack-retry-num') ?? 0) || 0;
+      const result = await relayAgentReply(body, { retryNum }, { ...runtime, logger });
+      return responseFor(result);
+    }
+  }
+}
+
+function responseFor(result: RelayOutcome): HttpResponse {
+  // Another attempt of this very event is mid-flight: a 503 makes Slack try again later, when it has settled.
+  if (result.outcome === 'in_flight') return jsonResponse(503, { error: 'in_flight', retryable: true });
+  return textResponse(200, '');
+}
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
+  .use(httpErrorResponder({ logger }))
+  .use(slackSignatureVerifier({ signingSecret: async () => (await runtime.secrets()).slackSigningSecret }))
+  .handler((event) => handleSlackEvents(event as VerifiedSlackEvent));

@@ -1,0 +1,167 @@
+import { ConfigError, DownstreamError } from './errors';
+
+/** Non-secret settings, read once per container from environment variables. */
+export interface Settings {
+  readonly tableName: string;
+  /** Slack channel that receives handoff cards (only the Botpress-callbacks function needs it). */
+  readonly supportChannelId: string | undefined;
+  /** How long a thread mapping lives after its last activity. */
+  readonly mappingTtlSeconds: number;
+  /** Overrides Slack's Web API base URL (local stand-ins); undefined means Slack's own. */
+  readonly slackApiUrl: string | undefined;
+  /** A DynamoDB-API endpoint other than AWS (dynalite locally). */
+  readonly dynamodbEndpoint: string | undefined;
+  /** ARN or name of the JSON secret in AWS Secrets Manager; unset locally. */
+  readonly secretId: string | undefined;
+}
+
+export const DEFAULT_MAPPING_TTL_HOURS = 7 * 24;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the settings and fails fast, naming every missing or malformed variable
+ * at once, so that a misconfigured deployment fails at init rather than on the
+ * first customer message.
+ */
+export function readSettings(env: Env = process.env, required: readonly 'SLACK_SUPPORT_CHANNEL_ID'[] = []): Settings {
+  const missing: string[] = [];
+  const present = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const tableName = present('TABLE_NAME');
+  if (!tableName) missing.push('TABLE_NAME');
+  const supportChannelId = present('SLACK_SUPPORT_CHANNEL_ID');
+  if (required.includes('SLACK_SUPPORT_CHANNEL_ID') && !supportChannelId) missing.push('SLACK_SUPPORT_CHANNEL_ID');
+  if (missing.length > 0) {
+    throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
+  }
+
+  const ttlHours = present('MAPPING_TTL_HOURS');
+  const hours = ttlHours === undefined ? DEFAULT_MAPPING_TTL_HOURS : Number(ttlHours);
+  if (!Number.isFinite(hours) || hours <= 0) {
+    throw new ConfigError(`MAPPING_TTL_HOURS must be a positive number of hours, got "${ttlHours}"`, ['MAPPING_TTL_HOURS']);
+  }
+
+  return {
+    tableName: tableName!,
+    supportChannelId,
+    mappingTtlSeconds: Math.round(hours * 3600),
+    slackApiUrl: present('SLACK_API_URL'),
+    dynamodbEndpoint: present('DYNAMODB_ENDPOINT'),
+    secretId: present('BRIDGE_SECRET_ARN'),
+  };
+}
+
+/** The values kept in the one JSON secret. Keys are the JSON property names. */
+export interface BridgeSecrets {
+  readonly slackSigningSecret: string;
+  readonly slackBotToken: string;
+  readonly botpressWebhookUrl: string;
+  readonly botpressWebhookSecret: string;
+  readonly bridgeApiToken: string;
+}
+
+export type SecretName = keyof BridgeSecrets;
+
+/** Environment variable that stands in for each secret value when running locally. */
+export const SECRET_ENV_NAMES: Readonly<Record<SecretName, string>> = {
+  slackSigningSecret: 'SLACK_SIGNING_SECRET',
+  slackBotToken: 'SLACK_BOT_TOKEN',
+  botpressWebhookUrl: 'BOTPRESS_WEBHOOK_URL',
+  botpressWebhookSecret: 'BOTPRESS_WEBHOOK_SECRET',
+  bridgeApiToken: 'BRIDGE_API_TOKEN',
+};
+
+export type SecretsProvider = () => Promise<BridgeSecrets>;
+
+export interface SecretsProviderOptions {
+  readonly settings: Pick<Settings, 'secretId'>;
+  /** The values this function cannot work without; absent ones fail with a ConfigError naming them. */
+  readonly required: readonly SecretName[];
+  readonly env?: Env;
+  /** Re-read after this long so that a rotated or newly set secret takes effect without a redeploy. */
+  readonly maxAgeMs?: number;
+  readonly now?: () => number;
+  /** Injected for tests; defaults to Secrets Manager's GetSecretValue. */
+  readonly fetchSecretString?: (secretId: string) => Promise<string | undefined>;
+}
+
+/**
+ * Returns a cached provider of the bridge's secrets: from AWS Secrets Manager
+ * when a secret id is configured, else from environment variables (local runs).
+ * A failed or incomplete read is not cached, so fixing the secret heals the
+ * function at its next request.
+ */
+export function createSecretsProvider(options: SecretsProviderOptions): SecretsProvider {
+  const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, now = Date.now } = options;
+  const fetchSecretString = options.fetchSecretString ?? getSecretStringFromSecretsManager;
+  let cached: { value: BridgeSecrets; at: number } | undefined;
+  let inflight: Promise<BridgeSecrets> | undefined;
+
+  const load = async (): Promise<BridgeSecrets> => {
+    const source = settings.secretId
+      ? await readSecretJson(settings.secretId, fetchSecretString)
+      : Object.fromEntries(Object.entries(SECRET_ENV_NAMES).map(([key, envName]) => [key, env[envName]]));
+    return validateSecrets(source, required, settings.secretId ? `secret ${settings.secretId}` : 'environment');
+  };
+
+  return async () => {
+    if (cached && now() - cached.at < maxAgeMs) return cached.value;
+    // One read at a time: concurrent cold requests share it instead of stampeding Secrets Manager.
+    inflight ??= load()
+      .then((value) => {
+        cached = { value, at: now() };
+        return value;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
+}
+
+async function readSecretJson(
+  secretId: string,
+  fetchSecretString: (secretId: string) => Promise<string | undefined>,
+): Promise<Record<string, unknown>> {
+  let raw: string | undefined;
+  try {
+    raw = await fetchSecretString(secretId);
+  } catch (error) {
+    throw new DownstreamError('secrets-manager', `could not read secret ${secretId}`, { cause: error });
+  }
+  if (raw === undefined) throw new ConfigError(`secret ${secretId} has no string value`);
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through: the message below must not echo the secret's content
+  }
+  throw new ConfigError(`secret ${secretId} is not a JSON object`);
+}
+
+function validateSecrets(source: Record<string, unknown>, required: readonly SecretName[], where: string): BridgeSecrets {
+  const missing = required.filter((name) => typeof source[name] !== 'string' || (source[name] as string).trim() === '');
+  if (missing.length > 0) {
+    const names = where === 'environment' ? missing.map((name) => SECRET_ENV_NAMES[name]) : missing;
+    throw new ConfigError(`missing required setting(s) in ${where}: ${names.join(', ')}`, names);
+  }
+  const value = (name: SecretName): string => (typeof source[name] === 'string' ? (source[name] as string).trim() : '');
+  return {
+    slackSigningSecret: value('slackSigningSecret'),
+    slackBotToken: value('slackBotToken'),
+    botpressWebhookUrl: value('botpressWebhookUrl'),
+    botpressWebhookSecret: value('botpressWebhookSecret'),
+    bridgeApiToken: value('bridgeApiToken'),
+  };
+}
+
+async function getSecretStringFromSecretsManager(secretId: string): Promise<string | undefined> {
+  // Loaded on first use: local runs never need the client.
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  return result.SecretString;
+}

@@ -1,0 +1,39 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { AuthenticationError, BadRequestError, ConfigError, DownstreamError } from './errors';
+import { jsonResponse, type HttpResponse } from './http';
+
+/**
+ * Maps the error family to HTTP answers, in one place for both functions:
+ * 401 opaque, 400 naming the problems, 503 for a downstream failure (the
+ * sender retries), 500 otherwise. The reason goes to the log, never the body.
+ */
+export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'error'>): HttpResponse {
+  if (error instanceof AuthenticationError) {
+    logger.warn('request rejected', { reason: error.reason });
+    return jsonResponse(401, { error: 'unauthorized' });
+  }
+  if (error instanceof BadRequestError) {
+    logger.warn('bad request', { problems: error.problems });
+    return jsonResponse(400, { error: 'bad_request', problems: error.problems });
+  }
+  if (error instanceof DownstreamError) {
+    logger.error('downstream failure', { service: error.service, status: error.status, error });
+    return jsonResponse(503, { error: 'unavailable', retryable: true });
+  }
+  if (error instanceof ConfigError) {
+    logger.error('configuration error', { missing: error.missing, error });
+    return jsonResponse(500, { error: 'misconfigured' });
+  }
+  logger.error('unexpected error', { error: error instanceof Error ? error : String(error) });
+  return jsonResponse(500, { error: 'internal' });
+}
+
+/** The outermost middleware of both functions: nothing escapes as a Lambda crash. */
+export function httpErrorResponder(options: { logger: Pick<Logger, 'warn' | 'error'> }): MiddlewareObj<unknown, HttpResponse> {
+  return {
+    onError: (request) => {
+      request.response = errorToResponse(request.error, options.logger);
+    },
+  };
+}

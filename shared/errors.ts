@@ -1,0 +1,56 @@
+/**
+ * The bridge's one error family. Every error that crosses a module boundary is a
+ * BridgeError, so the HTTP error responder can map it to a status without
+ * string-matching messages, and every wrapper keeps the original as `cause`.
+ */
+export class BridgeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A setting or secret value is missing or malformed. */
+export class ConfigError extends BridgeError {
+  constructor(
+    message: string,
+    readonly missing: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A request failed authentication (Slack signature or bridge API token).
+ * `reason` is for the log only: callers always answer with an opaque body so
+ * that an attacker learns nothing about which check failed.
+ */
+export class AuthenticationError extends BridgeError {
+  constructor(readonly reason: string) {
+    super(`request rejected: ${reason}`);
+  }
+}
+
+/** The request body is malformed; `problems` are safe to return to the caller. */
+export class BadRequestError extends BridgeError {
+  constructor(readonly problems: readonly string[]) {
+    super(`bad request: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * A service the bridge depends on (Botpress, Slack, DynamoDB) failed or timed
+ * out. Mapped to 503 so that the sender retries; never swallowed.
+ */
+export class DownstreamError extends BridgeError {
+  constructor(
+    readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager',
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(`${service}: ${message}`, options);
+    this.status = options?.status;
+  }
+
+  readonly status: number | undefined;
+}

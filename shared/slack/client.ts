@@ -1,0 +1,82 @@
+import type { WebClient } from '@slack/web-api';
+import { DownstreamError } from '../errors';
+
+/** The Web API surface the bridge uses; narrow so that scopes are easy to audit against the manifest. */
+export type SlackClient = Pick<WebClient, 'chat' | 'users'>;
+
+export interface SlackClientOptions {
+  readonly token: string;
+  /** Base URL of the Web API; a loopback stand-in in tests and the sandbox. */
+  readonly slackApiUrl?: string | undefined;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Creates a Web API client tuned for a function that must answer within 3 s:
+ * no hidden retries (the default retries for up to 30 minutes), rate-limited
+ * calls fail at once instead of sleeping. `@slack/web-api` is imported here,
+ * on first use, so that paths that never call Slack do not pay for loading it.
+ */
+export async function createSlackClient(options: SlackClientOptions): Promise<WebClient> {
+  const { WebClient, LogLevel } = await import('@slack/web-api');
+  return new WebClient(options.token, {
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl.endsWith('/') ? options.slackApiUrl : `${options.slackApiUrl}/` } : {}),
+    timeout: options.timeoutMs ?? 1_500,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.ERROR,
+  });
+}
+
+/** Runs a Web API call; any failure becomes a DownstreamError naming the method. */
+export async function callSlack<T>(method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DownstreamError('slack', `${method} failed`, { cause: error });
+  }
+}
+
+export interface UserDirectoryOptions {
+  readonly ttlMs?: number;
+  readonly maxEntries?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Display names by Slack user id, cached per container: names change rarely,
+ * and users.info on every reply would cost latency and rate limit.
+ */
+export class UserDirectory {
+  private readonly cache = new Map<string, { name: string | undefined; at: number }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(options: UserDirectoryOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 60 * 60_000;
+    this.maxEntries = options.maxEntries ?? 1_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Names for the ids that could be resolved; a failed lookup leaves its id out (a name is a nicety, not a must). */
+  async displayNames(client: SlackClient, userIds: readonly string[]): Promise<Map<string, string>> {
+    const entries = await Promise.all(userIds.map(async (id) => [id, await this.displayName(client, id)] as const));
+    return new Map(entries.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+  }
+
+  async displayName(client: SlackClient, userId: string): Promise<string | undefined> {
+    const hit = this.cache.get(userId);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.name;
+    let name: string | undefined;
+    try {
+      const { user } = await client.users.info({ user: userId });
+      name = user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || undefined;
+    } catch {
+      return hit?.name;
+    }
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(userId, { name, at: this.now() });
+    return name;
+  }
+}

@@ -1,0 +1,60 @@
+import { BadRequestError } from '../errors';
+
+/** The fields of a Slack `message` event the bridge reads; Slack sends many more. */
+export interface SlackMessageEvent {
+  readonly type: 'message';
+  readonly subtype?: string;
+  readonly channel: string;
+  readonly user?: string;
+  readonly text?: string;
+  readonly ts: string;
+  readonly thread_ts?: string;
+  readonly bot_id?: string;
+  readonly app_id?: string;
+  readonly hidden?: boolean;
+}
+
+export interface SlackEventCallback {
+  readonly type: 'event_callback';
+  readonly event_id: string;
+  readonly api_app_id?: string;
+  readonly team_id?: string;
+  readonly event: { readonly type: string } & Partial<Omit<SlackMessageEvent, 'type'>>;
+  /** The installation's own users; the entry with `is_bot` is the bridge's bot user. */
+  readonly authorizations?: readonly { readonly user_id?: string; readonly is_bot?: boolean }[];
+}
+
+export interface SlackUrlVerification {
+  readonly type: 'url_verification';
+  readonly challenge: string;
+}
+
+export type SlackEventsBody = SlackEventCallback | SlackUrlVerification | { readonly type: 'other'; readonly envelopeType: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Parses an Events API body (already signature-checked), naming what is wrong when it is malformed. */
+export function parseSlackEventsBody(rawBody: string): SlackEventsBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new BadRequestError(['body is not valid JSON']);
+  }
+  if (!isObject(body) || typeof body.type !== 'string') throw new BadRequestError(['body.type must be a string']);
+
+  if (body.type === 'url_verification') {
+    if (typeof body.challenge !== 'string') throw new BadRequestError(['body.challenge must be a string']);
+    return { type: 'url_verification', challenge: body.challenge };
+  }
+  if (body.type === 'event_callback') {
+    const problems: string[] = [];
+    if (typeof body.event_id !== 'string') problems.push('body.event_id must be a string');
+    if (!isObject(body.event) || typeof body.event.type !== 'string') problems.push('body.event.type must be a string');
+    if (problems.length > 0) throw new BadRequestError(problems);
+    return body as unknown as SlackEventCallback;
+  }
+  // app_rate_limited and future envelope types: acknowledged, not acted on.
+  return { type: 'other', envelopeType: body.type };
+}

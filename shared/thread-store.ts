@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionally, dynamo, epochSeconds } from './dynamo';
+
+/**
+ * One handoff of a Botpress conversation to the Slack support channel.
+ *
+ * Storage (one table, string key `pk`, TTL attribute `expiresAt`):
+ *   conversation#<conversationId>       the handoff itself: state, thread, customer — the one source of truth
+ *   thread#<channelId>_<threadTs>       a pointer back to the conversation id, written once per thread
+ *
+ * State lives on the conversation item only, so every state change is a
+ * single-item conditional write (no transactions: the same code runs on
+ * DynamoDB and on local DynamoDB-API servers). A thread pointer whose
+ * conversation has since moved to another thread reads as "no handoff".
+ */
+export interface Handoff {
+  readonly conversationId: string;
+  readonly channelId: string;
+  readonly threadTs: string;
+  readonly state: 'open' | 'closed';
+  /** The Botpress user the conversation belongs to. */
+  readonly botpressUserId: string;
+  readonly customerName?: string;
+  readonly customerEmail?: string;
+  /** Slack user id of the agent who pressed Claim. */
+  readonly claimedBy?: string;
+  readonly closedBy?: string;
+  readonly closedReason?: string;
+  readonly openedAt: number;
+  /** Epoch seconds; DynamoDB's TTL deletes the item some time after it. */
+  readonly expiresAt: number;
+}
+
+export interface HandoffCustomer {
+  readonly botpressUserId: string;
+  readonly customerName?: string | undefined;
+  readonly customerEmail?: string | undefined;
+}
+
+type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
+  readonly pk: string;
+  readonly state: Handoff['state'] | 'opening';
+  readonly channelId?: string;
+  readonly threadTs?: string;
+  readonly reservation?: string;
+  readonly leaseExpiresAt?: number;
+};
+
+export type Reservation =
+  | { readonly reserved: true; readonly token: string }
+  | { readonly reserved: false; readonly current: Handoff | { readonly state: 'opening' } };
+
+export interface ThreadStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Lifetime of a mapping after its last activity. */
+  readonly ttlSeconds: number;
+  readonly now?: () => number;
+}
+
+export const conversationKey = (conversationId: string): string => `conversation#${conversationId}`;
+export const threadKey = (channelId: string, threadTs: string): string => `thread#${channelId}_${threadTs}`;
+
+const NAMES = { '#state': 'state' } as const;
+
+export class ThreadStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly ttlSeconds: number;
+  private readonly now: () => number;
+
+  constructor(options: ThreadStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.ttlSeconds = options.ttlSeconds;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The conversation's current handoff (open or closed); undefined when none, or expired. */
+  async findByConversation(conversationId: string): Promise<Handoff | undefined> {
+    const item = await this.getLive<StoredHandoff>(conversationKey(conversationId));
+    return item ? toHandoff(item) : undefined;
+  }
+
+  /** The handoff a Slack thread belongs to; undefined when unknown, expired, or superseded by a newer thread. */
+  async findByThread(channelId: string, threadTs: string): Promise<Handoff | undefined> {
+    const pointer = await this.getLive<{ conversationId: string }>(threadKey(channelId, threadTs));
+    if (!pointer) return undefined;
+    const handoff = await this.findByConversation(pointer.conversationId);
+    return handoff?.channelId === channelId && handoff.threadTs === threadTs ? handoff : undefined;
+  }
+
+  /**
+   * Claims the right to open a handoff for a conversation. Exactly one of any
+   * number of concurrent callers gets `reserved: true`; the others see the
+   * current state. A reservation whose holder died (lease passed) can be taken over.
+   *
+   *   caller A: reserve ──► post card to Slack ──► activate(token)
+   *   caller B:    reserve ✗ (opening) … poll … findByConversation ──► already_open
+   */
+  async reserve(conversationId: string, customer: HandoffCustomer, leaseMs: number): Promise<Reservation> {
+    const nowMs = this.now();
+    const token = randomUUID();
+    const item: StoredHandoff = {
+      pk: conversationKey(conversationId),
+      conversationId,
+      state: 'opening',
+      reservation: token,
+      leaseExpiresAt: nowMs + leaseMs,
+      ...customer,
+      openedAt: nowMs,
+      expiresAt: epochSeconds(nowMs) + this.ttlSeconds,
+    };
+    const reserved = await conditionally('reserve handoff', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression:
+            'attribute_not_exists(pk) OR expiresAt <= :nowS OR #state = :closed OR (#state = :opening AND leaseExpiresAt <= :nowMs)',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':nowS': epochSeconds(nowMs), ':nowMs': nowMs, ':closed': 'closed', ':opening': 'opening' },
+        }),
+      ),
+    );
+    if (reserved) return { reserved: true, token };
+    const current = await this.getLive<StoredHandoff>(conversationKey(conversationId));
+    // Gone between the two calls (expired or abandoned): report it as still opening; the caller retries.
+    return { reserved: false, current: current ? (toHandoff(current) ?? { state: 'opening' }) : { state: 'opening' } };
+  }
+
+  /** Completes a reservation once the Slack thread exists. */
+  async activate(conversationId: string, token: string, thread: { channelId: string; threadTs: string }): Promise<Handoff> {
+    const nowMs = this.now();
+    const expiresAt = epochSeconds(nowMs) + this.ttlSeconds;
+    // Pointer first: once the handoff reads as open, the reverse lookup must already work.
+    await dynamo('write thread pointer', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: threadKey(thread.channelId, thread.threadTs), conversationId, expiresAt },
+        }),
+      ),
+    );
+    const result = await dynamo('activate handoff', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: conversationKey(conversationId) },
+          UpdateExpression:
+            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt',
+          ConditionExpression: 'reservation = :token',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':channelId': thread.channelId,
+            ':threadTs': thread.threadTs,
+            ':nowMs': nowMs,
+            ':expiresAt': expiresAt,
+            ':token': token,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return toHandoff(result.Attributes as StoredHandoff)!;
+  }
+
+  /** Gives a reservation up (the Slack post failed), so that the next attempt can reserve at once. */
+  async abandon(conversationId: string, token: string): Promise<void> {
+    await conditionally('abandon reservation', () =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: conversationKey(conversationId) },
+          ConditionExpression: 'reservation = :token',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      ),
+    );
+  }
+
+  /** Pushes the expiry of an open handoff and its thread pointer to a full lifetime from now. */
+  async touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs'>): Promise<void> {
+    const expiresAt = epochSeconds(this.now()) + this.ttlSeconds;
+    await Promise.all([
+      conditionally('refresh handoff expiry', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: conversationKey(handoff.conversationId) },
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            ConditionExpression: '#state = :open AND threadTs = :threadTs',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: { ':expiresAt': expiresAt, ':open': 'open', ':threadTs': handoff.threadTs },
+          }),
+        ),
+      ),
+      conditionally('refresh thread expiry', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: threadKey(handoff.channelId, handoff.threadTs) },
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+          }),
+        ),
+      ),
+    ]);
+  }
+
+  /** Records the agent who claimed an open handoff. Undefined when it was already claimed or is not open: the caller acts only on a change. */
+  async assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
+    return this.transition('assign agent', conversationId, threadTs, 'attribute_not_exists(claimedBy)', 'SET claimedBy = :agent', {
+      ':agent': agentUserId,
+    });
+  }
+
+  /** Closes an open handoff. Undefined when it was not open: exactly one caller sees the close. */
+  async close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined> {
+    return this.transition('close handoff', conversationId, threadTs, undefined, 'SET #state = :closed, closedBy = :by, closedReason = :reason', {
+      ':closed': 'closed',
+      ':by': closure.by,
+      ':reason': closure.reason,
+    });
+  }
+
+  private async transition(
+    operation: string,
+    conversationId: string,
+    threadTs: string,
+    extraCondition: string | undefined,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<Handoff | undefined> {
+    let attributes: Record<string, unknown> | undefined;
+    const changed = await conditionally(operation, async () => {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: conversationKey(conversationId) },
+          UpdateExpression: update,
+          ConditionExpression: ['#state = :open AND threadTs = :threadTs AND expiresAt > :nowS', extraCondition].filter(Boolean).join(' AND '),
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':open': 'open', ':threadTs': threadTs, ':nowS': epochSeconds(this.now()), ...values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = result.Attributes;
+    });
+    return changed && attributes ? toHandoff(attributes as StoredHandoff) : undefined;
+  }
+
+  /** DynamoDB deletes expired items lazily (up to days later): an expired item reads as absent. */
+  private async getLive<T>(pk: string): Promise<(T & { expiresAt: number }) | undefined> {
+    const result = await dynamo('get item', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true })),
+    );
+    const item = result.Item as (T & { expiresAt: number }) | undefined;
+    return item && item.expiresAt > epochSeconds(this.now()) ? item : undefined;
+  }
+}
+
+function toHandoff(item: StoredHandoff): Handoff | undefined {
+  if (item.state === 'opening' || !item.channelId || !item.threadTs) return undefined;
+  const { pk: _pk, reservation: _reservation, leaseExpiresAt: _lease, ...handoff } = item;
+  return handoff as Handoff;
+}
