@@ -143,12 +143,12 @@ async function readSecretJson(
 }
 
 function validateSecrets(source: Record<string, unknown>, required: readonly SecretName[], where: string): BridgeSecrets {
-  const missing = required.filter((name) => typeof source[name] !== 'string' || (source[name] as string).trim() === '');
+  const missing = required.filter((name) => typeof source[name] !== 'string' || source[name].trim() === '');
   if (missing.length > 0) {
     const names = where === 'environment' ? missing.map((name) => SECRET_ENV_NAMES[name]) : missing;
     throw new ConfigError(`missing required setting(s) in ${where}: ${names.join(', ')}`, names);
   }
-  const value = (name: SecretName): string => (typeof source[name] === 'string' ? (source[name] as string).trim() : '');
+  const value = (name: SecretName): string => (typeof source[name] === 'string' ? source[name].trim() : '');
   return {
     slackSigningSecret: value('slackSigningSecret'),
     slackBotToken: value('slackBotToken'),

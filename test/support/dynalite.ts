@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { createDocumentClient } from '../../shared/dynamo';
+
+/** dynalite ships no types; this is the part of its API the project uses. */
+type Dynalite = (options?: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
 
 export interface LocalDynamo {
   readonly endpoint: string;

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Lambda functions and their entry points. The stack, the build and the benchmark all read this list. */
+export const LAMBDA_FUNCTIONS = {
+  'slack-events': 'functions/slack-events/handler.ts',
+} as const;
+
+export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;
+
+/**
+ * The one set of bundling choices, shared by `npm run build` and the CDK
+ * stack so that what is measured is what is deployed:
+ * ESM for Node.js 22, minified, every dependency bundled (tree-shaken, and
+ * no dependence on the SDK version the runtime happens to ship), and a
+ * `require` shim for the CommonJS packages inside an ESM bundle.
+ */
+export const BUNDLING = {
+  target: 'node22',
+  format: 'esm',
+  platform: 'node',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  legalComments: 'none',
+  banner: "import { createRequire as __bridgeCreateRequire } from 'module'; const require = __bridgeCreateRequire(import.meta.url);",
+} as const;

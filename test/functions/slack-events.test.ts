@@ -1,0 +1,272 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NOT_CONNECTED_NOTICE, UNDELIVERED_NOTICE } from '../../shared/agent-replies';
+import type { HttpResponse } from '../../shared/http';
+import { ThreadStore } from '../../shared/thread-store';
+import {
+  AGENT,
+  SUPPORT_CHANNEL,
+  cardUpdated,
+  channelJoin,
+  customizedBotPost,
+  eventCallback,
+  fileShare,
+  messageDeleted,
+  otherBotReply,
+  ownPostEcho,
+  threadBroadcast,
+  threadReply,
+  topLevelMessage,
+} from '../fixtures/slack-events';
+import { BOT_TOKEN, BOTPRESS_SECRET, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { signedSlackRequest, type SlackRequestOptions } from '../support/slack-requests';
+
+let bridge: BridgeHarness;
+let handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let threadCounter = 0;
+
+beforeAll(async () => {
+  bridge = await startBridgeHarness();
+  handler = await bridge.loadHandler('../../functions/slack-events/handler');
+  bridge.slack.users.set(AGENT, { display_name: 'Maya', real_name: 'Maya Lopez' });
+});
+afterAll(() => bridge.close());
+beforeEach(() => {
+  bridge.botpress.status = 200;
+  bridge.botpress.delayMs = 0;
+  bridge.botpress.delivered.length = 0;
+  bridge.botpress.received.length = 0;
+  bridge.slack.calls.length = 0;
+});
+
+/** A fresh open handoff on its own thread, so that tests do not share state. */
+async function openThread(): Promise<{ conversationId: string; threadTs: string }> {
+  threadCounter += 1;
+  const threadTs = `1717549330.${String(threadCounter).padStart(6, '0')}`;
+  const conversationId = `conv-${threadCounter}`;
+  await seedHandoff(bridge.store, conversationId, threadTs);
+  return { conversationId, threadTs };
+}
+
+const send = (body: unknown, options?: SlackRequestOptions) => handler(signedSlackRequest(JSON.stringify(body), options));
+
+describe('POST /slack/events', () => {
+  it('delivers a signed agent reply to Botpress as exactly the normalized payload', async () => {
+    const { conversationId, threadTs } = await openThread();
+    const event = threadReply('Hi! Try <https://help.example.com/reset|this guide> &amp; tell me', { threadTs });
+    const response = await send(eventCallback(event));
+
+    expect(response.statusCode).toBe(200);
+    expect(bridge.botpress.delivered).toHaveLength(1);
+    const request = bridge.botpress.delivered[0]!;
+    expect(request.path).toBe('/webhook/abc');
+    expect(request.headers['x-bp-secret']).toBe(BOTPRESS_SECRET);
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request.rawBody)).toEqual({
+      type: 'agent_message',
+      text: 'Hi! Try this guide (https://help.example.com/reset) & tell me',
+      userId: AGENT,
+      channelId: SUPPORT_CHANNEL,
+      threadTs,
+      conversationId,
+      messageTs: event.ts,
+      agentName: 'Maya',
+    });
+    expect(bridge.slack.callsTo('users.info')[0]).toMatchObject({ args: { user: AGENT }, token: BOT_TOKEN });
+  });
+
+  it('looks the agent name up once and then serves it from the cache', async () => {
+    const { threadTs } = await openThread();
+    await send(eventCallback(threadReply('one', { threadTs })));
+    await send(eventCallback(threadReply('two', { threadTs })));
+    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ agentName: 'Maya' }, { agentName: 'Maya' }]);
+    expect(bridge.slack.callsTo('users.info')).toHaveLength(0);
+  });
+
+  it.each([
+    ['thread_broadcast', threadBroadcast],
+    ['file_share (text part)', fileShare],
+  ])('forwards a %s reply', async (_case, make) => {
+    const { threadTs } = await openThread();
+    await send(eventCallback({ ...make('Here you go'), thread_ts: threadTs }));
+    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ text: 'Here you go', threadTs }]);
+  });
+
+  it('answers the url_verification challenge', async () => {
+    const response = await send({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    expect(response).toMatchObject({ statusCode: 200, body: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+  });
+
+  it.each([
+    ['an edit', () => ({ ...cardUpdated(), message: threadReply('edited') })],
+    ["the bridge's own card update", cardUpdated],
+    ['a deletion', messageDeleted],
+    ['a channel join', channelJoin],
+    ["the bridge's own post with a custom username", () => customizedBotPost('Customer says hi')],
+    ["the bridge's own chat.postMessage echo", () => ownPostEcho('Customer says hi')],
+    ['another bot', () => otherBotReply('beep')],
+    ['a top-level channel message', () => topLevelMessage('Morning team')],
+    ['a reaction', () => ({ type: 'reaction_added', user: AGENT, reaction: 'eyes', item: { type: 'message', channel: SUPPORT_CHANNEL, ts: '1.1' } })],
+  ])('ignores %s: 200, nothing forwarded, nothing posted', async (_case, make) => {
+    const response = await send(eventCallback(make()));
+    expect(response.statusCode).toBe(200);
+    expect(bridge.botpress.received).toHaveLength(0);
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it('acknowledges envelope types it does not act on', async () => {
+    const response = await send({ token: 'x', team_id: 'T1', minute_rate_limited: 1518467820, api_app_id: 'A1', type: 'app_rate_limited' });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a wrong signature', '{}', { secret: 'not-the-secret' }, 401],
+    ['a stale timestamp', '{}', { timestamp: Math.floor(Date.now() / 1000) - 600 }, 401],
+    ['a body that is not JSON', '{"type": "event_callback",', {}, 400],
+    ['an event_callback without event_id', JSON.stringify({ type: 'event_callback', event: { type: 'message' } }), {}, 400],
+  ])('rejects %s', async (_case, body, options, status) => {
+    const response = await handler(signedSlackRequest(body, options));
+    expect(response.statusCode).toBe(status);
+    if (status === 401) expect(JSON.parse(response.body!)).toEqual({ error: 'unauthorized' });
+    if (status === 400) expect((JSON.parse(response.body!) as { problems: string[] }).problems.length).toBeGreaterThan(0);
+    expect(bridge.botpress.received).toHaveLength(0);
+  });
+
+  it('names the problem in a 400', async () => {
+    const response = await handler(signedSlackRequest('not json'));
+    expect(JSON.parse(response.body!)).toEqual({ error: 'bad_request', problems: ['body is not valid JSON'] });
+  });
+
+  it('delivers once when Slack redelivers the same event and when it re-sends the message under a new event_id', async () => {
+    const { threadTs } = await openThread();
+    const message = threadReply('Only once, please', { threadTs });
+    const first = eventCallback(message);
+    const responses = [
+      await send(first),
+      await send(first, { retryNum: 1 }),
+      await send(first, { retryNum: 2 }),
+      await send(eventCallback(message)), // same message, new event_id
+    ];
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(bridge.botpress.delivered).toHaveLength(1);
+  });
+
+  it('delivers once when concurrent copies of an event race', async () => {
+    const { threadTs } = await openThread();
+    const callback = eventCallback(threadReply('racing', { threadTs }));
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => send(callback, { retryNum: i === 0 ? undefined : 1 })));
+    expect(bridge.botpress.delivered).toHaveLength(1);
+    // Losers either saw the delivery done (200) or still in flight (503: Slack retries later and then sees it done).
+    expect(responses.every((r) => r.statusCode === 200 || r.statusCode === 503)).toBe(true);
+  });
+
+  it('answers 503 while Botpress fails, then delivers exactly once when it recovers', async () => {
+    const { threadTs } = await openThread();
+    const callback = eventCallback(threadReply('Are you there?', { threadTs }));
+    bridge.botpress.status = 502;
+    expect((await send(callback)).statusCode).toBe(503);
+    expect((await send(callback, { retryNum: 1 })).statusCode).toBe(503);
+
+    bridge.botpress.status = 200;
+    expect((await send(callback, { retryNum: 2 })).statusCode).toBe(200);
+    expect((await send(callback, { retryNum: 3 })).statusCode).toBe(200);
+    expect(bridge.botpress.received).toHaveLength(3);
+    expect(bridge.botpress.delivered).toHaveLength(1);
+    expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('answers 503 when Botpress is too slow, within the time Slack allows', async () => {
+    const { threadTs } = await openThread();
+    bridge.botpress.delayMs = 2_500;
+    const started = Date.now();
+    const response = await send(eventCallback(threadReply('slow', { threadTs })));
+    expect(response.statusCode).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
+  it('posts a visible notice in the thread when the last retry fails too, and answers 200', async () => {
+    const { threadTs } = await openThread();
+    const callback = eventCallback(threadReply('lost?', { threadTs }));
+    bridge.botpress.status = 500;
+    const response = await send(callback, { retryNum: 3 });
+    expect(response.statusCode).toBe(200);
+    expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
+      expect.objectContaining({ args: { channel: SUPPORT_CHANNEL, thread_ts: threadTs, text: UNDELIVERED_NOTICE } }),
+    ]);
+    // Settled as failed: a late copy neither delivers nor posts the notice again.
+    bridge.botpress.status = 200;
+    await send(callback, { retryNum: 3 });
+    expect(bridge.botpress.delivered).toHaveLength(0);
+    expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
+  describe('a reply in a thread with no live handoff', () => {
+    const expectNotice = (threadTs: string) => {
+      expect(bridge.botpress.received).toHaveLength(0);
+      expect(bridge.slack.callsTo('chat.postEphemeral')).toEqual([
+        expect.objectContaining({ args: { channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs, text: NOT_CONNECTED_NOTICE } }),
+      ]);
+    };
+
+    it('closed: gets the ephemeral not-connected notice', async () => {
+      const { conversationId, threadTs } = await openThread();
+      await bridge.store.close(conversationId, threadTs, { by: AGENT, reason: 'resolved' });
+      expect((await send(eventCallback(threadReply('still there?', { threadTs })))).statusCode).toBe(200);
+      expectNotice(threadTs);
+    });
+
+    it('expired: gets the notice', async () => {
+      threadCounter += 1;
+      const threadTs = `1717549330.${String(threadCounter).padStart(6, '0')}`;
+      const eightDaysAgo = new ThreadStore({ client: bridge.dynamo.documentClient, tableName: bridge.dynamo.tableName, ttlSeconds: 7 * 24 * 3600, now: () => Date.now() - 8 * 24 * 3600 * 1000 });
+      await seedHandoff(eightDaysAgo, `conv-expired-${threadCounter}`, threadTs);
+      await send(eventCallback(threadReply('hello?', { threadTs })));
+      expectNotice(threadTs);
+    });
+
+    it('unknown: gets the notice', async () => {
+      await send(eventCallback(threadReply('hello?', { threadTs: '1600000000.000001' })));
+      expectNotice('1600000000.000001');
+    });
+
+    it('a failed notice makes Slack retry (503), and the retry posts it once', async () => {
+      bridge.slack.failing.set('chat.postEphemeral', 'internal_error');
+      const callback = eventCallback(threadReply('hello?', { threadTs: '1600000000.000002' }));
+      expect((await send(callback)).statusCode).toBe(503);
+      bridge.slack.failing.clear();
+      bridge.slack.calls.length = 0;
+      expect((await send(callback, { retryNum: 1 })).statusCode).toBe(200);
+      expectNotice('1600000000.000002');
+    });
+  });
+
+  it('logs outcomes without message text or secrets', async () => {
+    const { logger } = await import('../../shared/logger');
+    logger.setLogLevel('DEBUG');
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    try {
+      const { threadTs } = await openThread();
+      bridge.botpress.status = 500;
+      await send(eventCallback(threadReply('My card number is 4111 1111 1111 1111', { threadTs })));
+      bridge.botpress.status = 200;
+      await send(eventCallback(threadReply('Private detail: 221B Baker Street', { threadTs })));
+      await send(eventCallback(ownPostEcho('Customer: private')));
+      await send(eventCallback(threadReply('x', { threadTs })), { secret: 'wrong' });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      logger.setLogLevel('SILENT');
+    }
+    const output = lines.join('');
+    expect(output).toContain('agent reply forwarded');
+    expect(output).toContain('downstream failure');
+    expect(output).toContain('signature_mismatch');
+    for (const secretOrText of ['4111', 'Baker', 'private', BOT_TOKEN, BOTPRESS_SECRET, 'test-signing-secret']) {
+      expect(output).not.toContain(secretOrText);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createSecretsProvider, readSettings } from '../../shared/config';
+import { ConfigError, DownstreamError } from '../../shared/errors';
+
+const SECRET_JSON = JSON.stringify({
+  slackSigningSecret: 'sign',
+  slackBotToken: 'xoxb-1',
+  botpressWebhookUrl: 'https://webhook.botpress.cloud/abc',
+  botpressWebhookSecret: 'bp',
+  bridgeApiToken: 'bridge',
+});
+
+describe('readSettings', () => {
+  it('names every missing variable at once', () => {
+    const error = (() => {
+      try {
+        readSettings({}, ['SLACK_SUPPORT_CHANNEL_ID']);
+      } catch (thrown) {
+        return thrown as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toBe('missing required setting(s): TABLE_NAME, SLACK_SUPPORT_CHANNEL_ID');
+    expect(error?.missing).toEqual(['TABLE_NAME', 'SLACK_SUPPORT_CHANNEL_ID']);
+  });
+
+  it('defaults the mapping lifetime to 7 days and accepts an override in hours', () => {
+    expect(readSettings({ TABLE_NAME: 't' }).mappingTtlSeconds).toBe(7 * 24 * 3600);
+    expect(readSettings({ TABLE_NAME: 't', MAPPING_TTL_HOURS: '2' }).mappingTtlSeconds).toBe(7200);
+    expect(() => readSettings({ TABLE_NAME: 't', MAPPING_TTL_HOURS: '-1' })).toThrow(/MAPPING_TTL_HOURS/);
+  });
+});
+
+describe('createSecretsProvider', () => {
+  it('reads local values from the environment and names the missing ones by their variable', async () => {
+    const secrets = createSecretsProvider({ settings: { secretId: undefined }, required: ['slackSigningSecret', 'slackBotToken', 'bridgeApiToken'], env: { SLACK_SIGNING_SECRET: 's' } });
+    await expect(secrets()).rejects.toMatchObject({ missing: ['SLACK_BOT_TOKEN', 'BRIDGE_API_TOKEN'] });
+  });
+
+  it('reads the JSON secret once and caches it for maxAge', async () => {
+    const clock = { now: 0 };
+    const fetchSecretString = vi.fn(() => Promise.resolve(SECRET_JSON));
+    const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString, maxAgeMs: 1000, now: () => clock.now });
+    const [a, b] = await Promise.all([secrets(), secrets()]);
+    expect(a).toEqual(JSON.parse(SECRET_JSON));
+    expect(b).toBe(a);
+    expect(fetchSecretString).toHaveBeenCalledTimes(1);
+    clock.now = 1001;
+    await secrets();
+    expect(fetchSecretString).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not cache a failure, so that setting the secret heals the function', async () => {
+    const fetchSecretString = vi.fn().mockResolvedValueOnce(JSON.stringify({ slackBotToken: '' })).mockResolvedValueOnce(SECRET_JSON);
+    const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString });
+    await expect(secrets()).rejects.toMatchObject({ missing: ['slackBotToken'] });
+    await expect(secrets()).resolves.toMatchObject({ slackBotToken: 'xoxb-1' });
+  });
+
+  it('never echoes a malformed secret in its error, and wraps Secrets Manager failures with their cause', async () => {
+    const leaky = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: [], fetchSecretString: () => Promise.resolve('xoxb-super-secret-not-json') });
+    const error = (await leaky().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).not.toContain('xoxb');
+
+    const cause = new Error('AccessDenied');
+    const failing = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: [], fetchSecretString: () => Promise.reject(cause) });
+    await expect(failing()).rejects.toMatchObject({ constructor: DownstreamError, cause });
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeAgentReply, selectAgentReply } from '../../shared/normalize';
+import type { SlackEventCallback } from '../../shared/slack/events';
+import {
+  AGENT,
+  BRIDGE_BOT_USER,
+  SUPPORT_CHANNEL,
+  THREAD_TS,
+  cardUpdated,
+  channelJoin,
+  customizedBotPost,
+  eventCallback,
+  fileShare,
+  messageDeleted,
+  otherBotReply,
+  ownPostEcho,
+  threadBroadcast,
+  threadReply,
+  topLevelMessage,
+} from '../fixtures/slack-events';
+
+const callback = (event: Record<string, unknown>) => eventCallback(event) as unknown as SlackEventCallback;
+
+describe('selectAgentReply', () => {
+  it.each([
+    ['an edit (message_changed)', () => ({ ...cardUpdated(), message: threadReply('edited') }), 'unsupported_subtype'],
+    ["the bridge's own card update (message_changed)", cardUpdated, 'unsupported_subtype'],
+    ['a deletion', messageDeleted, 'unsupported_subtype'],
+    ['a channel join', channelJoin, 'unsupported_subtype'],
+    ['a post with a custom username (bot_message)', () => customizedBotPost('customer text'), 'unsupported_subtype'],
+    ["the bridge's own chat.postMessage echo", () => ownPostEcho('Customer: hi'), 'from_a_bot'],
+    ['another bot in the thread', () => otherBotReply('beep'), 'from_a_bot'],
+    ["the bridge's bot user without bot_id", () => ({ ...threadReply('hi'), user: BRIDGE_BOT_USER }), 'own_message'],
+    ['a hidden message', () => ({ ...threadReply('hi'), hidden: true }), 'hidden'],
+    ['a top-level channel message', () => topLevelMessage('Morning team'), 'not_in_a_thread'],
+    ['the thread parent itself', () => threadReply('parent', { ts: THREAD_TS, threadTs: THREAD_TS }), 'thread_parent'],
+    ['a reaction event', () => ({ type: 'reaction_added', user: AGENT, reaction: 'thumbsup', item: { type: 'message', channel: SUPPORT_CHANNEL, ts: THREAD_TS } }), 'not_a_message'],
+    ['a reply with only whitespace', () => threadReply('   '), 'empty_text'],
+    ['a file share without text', () => fileShare(''), 'empty_text'],
+  ])('ignores %s', (_case, makeEvent, reason) => {
+    expect(selectAgentReply(callback(makeEvent()))).toEqual({ forward: false, reason });
+  });
+
+  it.each([
+    ['a plain thread reply', () => threadReply('Hello!')],
+    ['a thread reply also sent to the channel', () => threadBroadcast('Hello!')],
+    ['a thread reply with a file (text part)', () => fileShare('Hello!')],
+  ])('forwards %s', (_case, makeEvent) => {
+    const event = makeEvent();
+    const input = callback(event);
+    expect(selectAgentReply(input)).toEqual({
+      forward: true,
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: event.ts, userId: AGENT, markup: 'Hello!' },
+    });
+  });
+});
+
+describe('normalizeAgentReply', () => {
+  it('produces the payload the Botpress side expects, with the agent name when known', () => {
+    const reply = { eventId: 'Ev1', channelId: 'C456', threadTs: '1717549330.000100', messageTs: '1717549400.000200', userId: 'U123', markup: 'Try <https://x.test/reset|this link> &amp; ask <@U999>' };
+    expect(normalizeAgentReply(reply, { conversationId: 'abc-123', userNames: new Map([['U123', 'Maya'], ['U999', 'Sam']]) })).toEqual({
+      type: 'agent_message',
+      text: 'Try this link (https://x.test/reset) & ask @Sam',
+      userId: 'U123',
+      channelId: 'C456',
+      threadTs: '1717549330.000100',
+      conversationId: 'abc-123',
+      messageTs: '1717549400.000200',
+      agentName: 'Maya',
+    });
+  });
+
+  it('leaves agentName out when the name is unknown', () => {
+    const reply = { eventId: 'Ev1', channelId: 'C456', threadTs: '1.1', messageTs: '1.2', userId: 'U123', markup: 'hi' };
+    expect(normalizeAgentReply(reply, { conversationId: 'abc-123' })).not.toHaveProperty('agentName');
+  });
+});
