@@ -6,6 +6,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** The Lambda functions and their entry points. The stack, the build and the benchmark all read this list. */
 export const LAMBDA_FUNCTIONS = {
   'slack-events': 'functions/slack-events/handler.ts',
+  'botpress-callbacks': 'functions/botpress-callbacks/handler.ts',
 } as const;
 
 export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;

@@ -1,12 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AuthenticationError, BadRequestError, ConfigError, DownstreamError } from './errors';
+import { AuthenticationError, BadRequestError, ConfigError, DownstreamError, RetryLaterError } from './errors';
 import { jsonResponse, type HttpResponse } from './http';
 
 /**
  * Maps the error family to HTTP answers, in one place for both functions:
- * 401 opaque, 400 naming the problems, 503 for a downstream failure (the
- * sender retries), 500 otherwise. The reason goes to the log, never the body.
+ * 401 opaque, 400 naming the problems, 503 for a downstream failure or a
+ * concurrent attempt (the sender retries), 500 otherwise. The reason goes to the log, never the body.
  */
 export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'error'>): HttpResponse {
   if (error instanceof AuthenticationError) {
@@ -20,6 +20,10 @@ export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'e
   if (error instanceof DownstreamError) {
     logger.error('downstream failure', { service: error.service, status: error.status, error });
     return jsonResponse(503, { error: 'unavailable', retryable: true });
+  }
+  if (error instanceof RetryLaterError) {
+    logger.warn('request must be retried', { reason: error.message });
+    return jsonResponse(503, { error: 'busy', retryable: true });
   }
   if (error instanceof ConfigError) {
     logger.error('configuration error', { missing: error.missing, error });

@@ -54,3 +54,6 @@ export class DownstreamError extends BridgeError {
 
   readonly status: number | undefined;
 }
+
+/** Another request is doing the same work right now; the sender should try again shortly. */
+export class RetryLaterError extends BridgeError {}

@@ -25,3 +25,8 @@ export function rawBodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
+
+/** `POST /slack/events`: the matched API Gateway route, independent of stage prefixes in the raw path. */
+export function routeOf(event: Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath' | 'requestContext'>): string {
+  return event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${event.requestContext.http.method} ${event.rawPath}`;
+}

@@ -23,6 +23,8 @@ export interface Handoff {
   readonly botpressUserId: string;
   readonly customerName?: string;
   readonly customerEmail?: string;
+  /** The bot's summary, kept so that the card can be re-rendered when its state changes. */
+  readonly summary: string;
   /** Slack user id of the agent who pressed Claim. */
   readonly claimedBy?: string;
   readonly closedBy?: string;
@@ -32,10 +34,11 @@ export interface Handoff {
   readonly expiresAt: number;
 }
 
-export interface HandoffCustomer {
+export interface HandoffDetails {
   readonly botpressUserId: string;
   readonly customerName?: string | undefined;
   readonly customerEmail?: string | undefined;
+  readonly summary: string;
 }
 
 type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
@@ -99,7 +102,7 @@ export class ThreadStore {
    *   caller A: reserve ──► post card to Slack ──► activate(token)
    *   caller B:    reserve ✗ (opening) … poll … findByConversation ──► already_open
    */
-  async reserve(conversationId: string, customer: HandoffCustomer, leaseMs: number): Promise<Reservation> {
+  async reserve(conversationId: string, details: HandoffDetails, leaseMs: number): Promise<Reservation> {
     const nowMs = this.now();
     const token = randomUUID();
     const item: StoredHandoff = {
@@ -108,7 +111,7 @@ export class ThreadStore {
       state: 'opening',
       reservation: token,
       leaseExpiresAt: nowMs + leaseMs,
-      ...customer,
+      ...details,
       openedAt: nowMs,
       expiresAt: epochSeconds(nowMs) + this.ttlSeconds,
     };
@@ -213,27 +216,49 @@ export class ThreadStore {
 
   /** Records the agent who claimed an open handoff. Undefined when it was already claimed or is not open: the caller acts only on a change. */
   async assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
-    return this.transition('assign agent', conversationId, threadTs, 'attribute_not_exists(claimedBy)', 'SET claimedBy = :agent', {
-      ':agent': agentUserId,
+    return this.transition('assign agent', conversationId, threadTs, {
+      condition: '#state = :open AND attribute_not_exists(claimedBy)',
+      update: 'SET claimedBy = :agent',
+      values: { ':open': 'open', ':agent': agentUserId },
+    });
+  }
+
+  /** Undoes assignAgent when the bot could not be told, so that the agent can press Claim again. */
+  async unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
+    return this.transition('unassign agent', conversationId, threadTs, {
+      condition: '#state = :open AND claimedBy = :agent',
+      update: 'REMOVE claimedBy',
+      values: { ':open': 'open', ':agent': agentUserId },
     });
   }
 
   /** Closes an open handoff. Undefined when it was not open: exactly one caller sees the close. */
   async close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined> {
-    return this.transition('close handoff', conversationId, threadTs, undefined, 'SET #state = :closed, closedBy = :by, closedReason = :reason', {
-      ':closed': 'closed',
-      ':by': closure.by,
-      ':reason': closure.reason,
+    return this.transition('close handoff', conversationId, threadTs, {
+      condition: '#state = :open',
+      update: 'SET #state = :closed, closedBy = :by, closedReason = :reason',
+      values: { ':open': 'open', ':closed': 'closed', ':by': closure.by, ':reason': closure.reason },
     });
   }
 
+  /** Undoes a close by `by` when the bot could not be told, so that the agent can press Resolve again. */
+  async reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined> {
+    return this.transition('reopen handoff', conversationId, threadTs, {
+      condition: '#state = :closed AND closedBy = :by',
+      update: 'SET #state = :open REMOVE closedBy, closedReason',
+      values: { ':open': 'open', ':closed': 'closed', ':by': by },
+    });
+  }
+
+  /**
+   * One conditional update of a live handoff on a given thread; the new item
+   * when the condition held, undefined when it did not (someone else won).
+   */
   private async transition(
     operation: string,
     conversationId: string,
     threadTs: string,
-    extraCondition: string | undefined,
-    update: string,
-    values: Record<string, unknown>,
+    change: { condition: string; update: string; values: Record<string, unknown> },
   ): Promise<Handoff | undefined> {
     let attributes: Record<string, unknown> | undefined;
     const changed = await conditionally(operation, async () => {
@@ -241,10 +266,10 @@ export class ThreadStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: conversationKey(conversationId) },
-          UpdateExpression: update,
-          ConditionExpression: ['#state = :open AND threadTs = :threadTs AND expiresAt > :nowS', extraCondition].filter(Boolean).join(' AND '),
+          UpdateExpression: change.update,
+          ConditionExpression: `threadTs = :threadTs AND expiresAt > :nowS AND ${change.condition}`,
           ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ':open': 'open', ':threadTs': threadTs, ':nowS': epochSeconds(this.now()), ...values },
+          ExpressionAttributeValues: { ':threadTs': threadTs, ':nowS': epochSeconds(this.now()), ...change.values },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,12 +1,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { handleAgentAction } from '../../shared/agent-controls';
 import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
 import { readSettings } from '../../shared/config';
 import { httpErrorResponder } from '../../shared/error-responder';
-import { getHeader, jsonResponse, textResponse, type HttpResponse } from '../../shared/http';
+import { getHeader, jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { createRuntime } from '../../shared/runtime';
 import { parseSlackEventsBody } from '../../shared/slack/events';
+import { parseInteraction } from '../../shared/slack/interactions';
 import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../shared/slack/signature-middleware';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
@@ -28,6 +30,28 @@ async function handleSlackEvents(event: VerifiedSlackEvent): Promise<HttpRespons
   }
 }
 
+/** Claim / Resolve buttons. Slack shows an error to the agent unless it gets a 200 within 3 s. */
+async function handleSlackInteraction(event: VerifiedSlackEvent): Promise<HttpResponse> {
+  const interaction = parseInteraction(event.rawBody);
+  if (interaction.type === 'other') {
+    logger.info('slack interaction ignored', { interaction: interaction.description });
+  } else {
+    await handleAgentAction(interaction.action, { ...runtime, logger });
+  }
+  return textResponse(200, '');
+}
+
+async function route(event: VerifiedSlackEvent): Promise<HttpResponse> {
+  switch (routeOf(event)) {
+    case 'POST /slack/events':
+      return handleSlackEvents(event);
+    case 'POST /slack/interactions':
+      return handleSlackInteraction(event);
+    default:
+      return jsonResponse(404, { error: 'not_found' });
+  }
+}
+
 function responseFor(result: RelayOutcome): HttpResponse {
   // Another attempt of this very event is mid-flight: a 503 makes Slack try again later, when it has settled.
   if (result.outcome === 'in_flight') return jsonResponse(503, { error: 'in_flight', retryable: true });
@@ -37,4 +61,4 @@ function responseFor(result: RelayOutcome): HttpResponse {
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
   .use(httpErrorResponder({ logger }))
   .use(slackSignatureVerifier({ signingSecret: async () => (await runtime.secrets()).slackSigningSecret }))
-  .handler((event) => handleSlackEvents(event as VerifiedSlackEvent));
+  .handler((event) => route(event as VerifiedSlackEvent));

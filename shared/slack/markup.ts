@@ -53,3 +53,12 @@ function renderLink(url: string, label: string | undefined): string {
 export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+/**
+ * The inverse direction: text from the customer or the bot, made safe to post
+ * to Slack. Without it a customer could write `<!channel>` and ping everyone,
+ * or disguise a link.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -17,7 +17,7 @@ let counter = 0;
 const newConversationId = () => `conv-${(counter += 1)}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function openHandoff(threads: ThreadStore, conversationId: string, threadTs = `1717549330.${String(counter).padStart(6, '0')}`) {
-  const reservation = await threads.reserve(conversationId, { botpressUserId: 'bp-user-1', customerName: 'Jane' }, 10_000);
+  const reservation = await threads.reserve(conversationId, { botpressUserId: 'bp-user-1', customerName: 'Jane', summary: 'Wants a refund' }, 10_000);
   if (!reservation.reserved) throw new Error('expected to reserve');
   return threads.activate(conversationId, reservation.token, { channelId: 'C0SUPPORT1', threadTs });
 }
@@ -70,7 +70,7 @@ describe('ThreadStore', () => {
     clock.now = START;
     const threads = store();
     const conversationId = newConversationId();
-    const results = await Promise.all(Array.from({ length: 12 }, () => threads.reserve(conversationId, { botpressUserId: 'u' }, 10_000)));
+    const results = await Promise.all(Array.from({ length: 12 }, () => threads.reserve(conversationId, { botpressUserId: 'u', summary: 's' }, 10_000)));
     expect(results.filter((result) => result.reserved)).toHaveLength(1);
     expect(results.filter((result) => !result.reserved).every((result) => !result.reserved && result.current.state === 'opening')).toBe(true);
   });
@@ -80,7 +80,7 @@ describe('ThreadStore', () => {
     const threads = store();
     const conversationId = newConversationId();
     const first = await openHandoff(threads, conversationId, '1717549330.111111');
-    const again = await threads.reserve(conversationId, { botpressUserId: 'u' }, 10_000);
+    const again = await threads.reserve(conversationId, { botpressUserId: 'u', summary: 's' }, 10_000);
     expect(again).toEqual({ reserved: false, current: first });
 
     await threads.close(conversationId, first.threadTs, { by: 'U1', reason: 'resolved' });
@@ -94,10 +94,10 @@ describe('ThreadStore', () => {
     clock.now = START;
     const threads = store();
     const conversationId = newConversationId();
-    expect((await threads.reserve(conversationId, { botpressUserId: 'u' }, 5_000)).reserved).toBe(true);
-    expect((await threads.reserve(conversationId, { botpressUserId: 'u' }, 5_000)).reserved).toBe(false);
+    expect((await threads.reserve(conversationId, { botpressUserId: 'u', summary: 's' }, 5_000)).reserved).toBe(true);
+    expect((await threads.reserve(conversationId, { botpressUserId: 'u', summary: 's' }, 5_000)).reserved).toBe(false);
     clock.now = START + 5_001;
-    expect((await threads.reserve(conversationId, { botpressUserId: 'u' }, 5_000)).reserved).toBe(true);
+    expect((await threads.reserve(conversationId, { botpressUserId: 'u', summary: 's' }, 5_000)).reserved).toBe(true);
   });
 
   it('closes once and assigns an agent once, however many callers race', async () => {
@@ -113,5 +113,20 @@ describe('ThreadStore', () => {
     expect(winners).toHaveLength(1);
     expect(winners[0]).toMatchObject({ state: 'closed', closedReason: 'resolved' });
     expect(await threads.findByThread(handoff.channelId, handoff.threadTs)).toMatchObject({ state: 'closed' });
+  });
+
+  it('undoes an assignment or a close only for the agent who made it', async () => {
+    clock.now = START;
+    const threads = store();
+    const handoff = await openHandoff(threads, newConversationId());
+    await threads.assignAgent(handoff.conversationId, handoff.threadTs, 'U1');
+    expect(await threads.unassignAgent(handoff.conversationId, handoff.threadTs, 'U2')).toBeUndefined();
+    expect(await threads.unassignAgent(handoff.conversationId, handoff.threadTs, 'U1')).not.toHaveProperty('claimedBy');
+
+    await threads.close(handoff.conversationId, handoff.threadTs, { by: 'U1', reason: 'resolved' });
+    expect(await threads.reopen(handoff.conversationId, handoff.threadTs, 'U2')).toBeUndefined();
+    const reopened = await threads.reopen(handoff.conversationId, handoff.threadTs, 'U1');
+    expect(reopened).toMatchObject({ state: 'open' });
+    expect(reopened).not.toHaveProperty('closedBy');
   });
 });

@@ -69,7 +69,7 @@ export async function seedHandoff(
   threadTs: string,
   channelId = SUPPORT_CHANNEL_ID,
 ): Promise<void> {
-  const reservation = await store.reserve(conversationId, { botpressUserId: `user-of-${conversationId}`, customerName: 'Jane Customer' }, 10_000);
+  const reservation = await store.reserve(conversationId, { botpressUserId: `user-of-${conversationId}`, customerName: 'Jane Customer', summary: 'Customer wants a refund for order 1234.' }, 10_000);
   if (!reservation.reserved) throw new Error(`conversation ${conversationId} is already open`);
   await store.activate(conversationId, reservation.token, { channelId, threadTs });
 }

@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { bearerTokenAuth, type AuthenticatedEvent } from '../../shared/bearer-auth';
+import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, parseJsonBody } from '../../shared/botpress-requests';
+import { readSettings } from '../../shared/config';
+import { httpErrorResponder } from '../../shared/error-responder';
+import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
+import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
+import { logger } from '../../shared/logger';
+import { createRuntime } from '../../shared/runtime';
+
+// Module scope: read once per container. A missing setting fails the init, naming it.
+const settings = readSettings(process.env, ['SLACK_SUPPORT_CHANNEL_ID']);
+const runtime = createRuntime(settings, ['bridgeApiToken', 'slackBotToken']);
+const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId!, logger };
+
+async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
+  switch (routeOf(event)) {
+    case 'POST /botpress/handoff':
+      return jsonResponse(200, await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps));
+    case 'POST /botpress/message':
+      return jsonResponse(200, await forwardCustomerMessage(parseJsonBody(event.rawBody, CustomerMessageRequestSchema), deps));
+    case 'POST /botpress/end':
+      return jsonResponse(200, await endHandoff(parseJsonBody(event.rawBody, EndRequestSchema), deps));
+    default:
+      return jsonResponse(404, { error: 'not_found' });
+  }
+}
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
+  .use(httpErrorResponder({ logger }))
+  .use(bearerTokenAuth({ token: async () => (await runtime.secrets()).bridgeApiToken }))
+  .handler((event) => route(event as AuthenticatedEvent));

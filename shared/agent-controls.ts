@@ -1,0 +1,75 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BotpressEvent, BotpressSender } from './botpress-client';
+import { noteInThread } from './handoffs';
+import { callSlack, type SlackClient, type UserDirectory } from './slack/client';
+import type { AgentAction } from './slack/interactions';
+import type { Handoff, ThreadStore } from './thread-store';
+
+export interface AgentControlDependencies {
+  readonly store: Pick<ThreadStore, 'assignAgent' | 'unassignAgent' | 'close' | 'reopen'>;
+  readonly slack: () => Promise<SlackClient>;
+  readonly users: Pick<UserDirectory, 'displayName'>;
+  readonly sendToBotpress: BotpressSender;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export type AgentActionOutcome = 'claimed' | 'resolved' | 'unchanged' | 'bot_unreachable';
+
+export const BOT_UNREACHABLE_NOTICE = 'The bot could not be reached, so nothing changed. Please press the button again in a moment.';
+
+/**
+ * Claim or Resolve, pressed by an agent on a handoff card.
+ *
+ * The state change is a conditional write, so of any number of presses (one
+ * agent twice, two agents at once) exactly one changes the state, and only
+ * that one tells Botpress. If Botpress cannot be told, the change is undone
+ * and the agent is asked to press again: the card never claims something the
+ * bot does not know.
+ */
+export async function handleAgentAction(action: AgentAction, deps: AgentControlDependencies): Promise<AgentActionOutcome> {
+  const { conversationId, threadTs, agentUserId } = action;
+  const changed =
+    action.kind === 'claim'
+      ? await deps.store.assignAgent(conversationId, threadTs, agentUserId)
+      : await deps.store.close(conversationId, threadTs, { by: agentUserId, reason: 'resolved' });
+  if (!changed) {
+    deps.logger.info('agent action changed nothing', { conversationId, kind: action.kind });
+    return 'unchanged';
+  }
+
+  try {
+    await deps.sendToBotpress(await botpressEventFor(action, changed, deps));
+  } catch (error) {
+    deps.logger.error('could not tell Botpress about an agent action; undoing it', { conversationId, kind: action.kind, error: error as Error });
+    await (action.kind === 'claim'
+      ? deps.store.unassignAgent(conversationId, threadTs, agentUserId)
+      : deps.store.reopen(conversationId, threadTs, agentUserId));
+    await tellAgent(action, BOT_UNREACHABLE_NOTICE, deps);
+    return 'bot_unreachable';
+  }
+
+  await noteInThread(changed, action.kind === 'resolve' ? `:white_check_mark: <@${agentUserId}> resolved this handoff; the bot has taken the conversation back.` : undefined, deps);
+  deps.logger.info('agent action applied', { conversationId, kind: action.kind });
+  return action.kind === 'claim' ? 'claimed' : 'resolved';
+}
+
+async function botpressEventFor(action: AgentAction, handoff: Handoff, deps: AgentControlDependencies): Promise<BotpressEvent> {
+  const common = { conversationId: handoff.conversationId, userId: action.agentUserId, channelId: handoff.channelId, threadTs: handoff.threadTs };
+  if (action.kind === 'resolve') return { type: 'handoff_resolved', ...common };
+  let agentName: string | undefined;
+  try {
+    agentName = await deps.users.displayName(await deps.slack(), action.agentUserId);
+  } catch {
+    // The name is a nicety; the assignment matters.
+  }
+  return { type: 'agent_assigned', ...common, ...(agentName ? { agentName } : {}) };
+}
+
+async function tellAgent(action: AgentAction, text: string, deps: AgentControlDependencies): Promise<void> {
+  try {
+    const slack = await deps.slack();
+    await callSlack('chat.postEphemeral', () => slack.chat.postEphemeral({ channel: action.channelId, user: action.agentUserId, thread_ts: action.threadTs, text }));
+  } catch (error) {
+    deps.logger.error('could not tell the agent', { conversationId: action.conversationId, error: error as Error });
+  }
+}

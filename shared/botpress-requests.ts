@@ -1,0 +1,68 @@
+import * as v from 'valibot';
+import { BadRequestError } from './errors';
+
+/*
+ * The bodies Botpress sends to the bridge. valibot: a few kilobytes once
+ * tree-shaken, where larger schema libraries would weigh on cold starts.
+ * Every schema words its own message, so that a 400 reads plainly.
+ */
+const str = () => v.string('must be a string');
+const id = v.pipe(str(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(256, 'must be at most 256 characters'));
+const text = (max: number) => v.pipe(str(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
+const OBJECT = 'must be a JSON object';
+
+export const HandoffRequestSchema = v.object(
+  {
+    conversationId: id,
+    userId: id,
+    summary: text(2_800),
+    customer: v.optional(
+      v.object(
+        {
+          name: v.optional(v.pipe(str(), v.trim(), v.maxLength(200, 'must be at most 200 characters'))),
+          email: v.optional(v.pipe(str(), v.trim(), v.email('must be an e-mail address'))),
+        },
+        OBJECT,
+      ),
+    ),
+    transcript: v.optional(
+      v.pipe(
+        v.array(v.object({ role: v.picklist(['user', 'bot'], 'must be "user" or "bot"'), text: text(4_000) }, OBJECT), 'must be an array'),
+        v.maxLength(100, 'must have at most 100 entries'),
+      ),
+    ),
+  },
+  OBJECT,
+);
+
+export const CustomerMessageRequestSchema = v.object({ conversationId: id, text: text(4_000), messageId: v.optional(id) }, OBJECT);
+
+export const EndRequestSchema = v.object(
+  { conversationId: id, reason: v.optional(v.pipe(str(), v.trim(), v.maxLength(200, 'must be at most 200 characters')), 'user_ended') },
+  OBJECT,
+);
+
+export type HandoffRequest = v.InferOutput<typeof HandoffRequestSchema>;
+export type CustomerMessageRequest = v.InferOutput<typeof CustomerMessageRequestSchema>;
+export type EndRequest = v.InferOutput<typeof EndRequestSchema>;
+
+/** Parses and validates a JSON object body; a BadRequestError lists every offending field by its path. */
+export function parseJsonBody<TSchema extends v.GenericSchema>(rawBody: string, schema: TSchema): v.InferOutput<TSchema> {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new BadRequestError(['body is not valid JSON']);
+  }
+  // valibot's object() lets an array through; every body here is an object.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError([`body: ${OBJECT}`]);
+  const result = v.safeParse(schema, body);
+  if (result.success) return result.output;
+  throw new BadRequestError(
+    result.issues.map((issue) => {
+      const path = v.getDotPath(issue) ?? 'body';
+      // An absent field is the one case the schemas' own messages cannot word.
+      return `${path}: ${issue.kind === 'schema' && issue.received === 'undefined' ? 'is required' : issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,57 @@
+import { BadRequestError } from '../errors';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './cards';
+
+/** An agent pressing Claim or Resolve on a handoff card. */
+export interface AgentAction {
+  readonly kind: 'claim' | 'resolve';
+  readonly conversationId: string;
+  readonly agentUserId: string;
+  readonly channelId: string;
+  /** The card is the thread's parent, so its ts is the thread's. */
+  readonly threadTs: string;
+}
+
+export type ParsedInteraction = { readonly type: 'agent_action'; readonly action: AgentAction } | { readonly type: 'other'; readonly description: string };
+
+const ACTION_KINDS: Readonly<Record<string, AgentAction['kind']>> = { [CLAIM_ACTION_ID]: 'claim', [RESOLVE_ACTION_ID]: 'resolve' };
+
+/**
+ * Parses an interactivity request body (`application/x-www-form-urlencoded`
+ * with one field, `payload`, holding JSON). Interactions other than the
+ * bridge's own buttons are reported as `other`, to be acknowledged and ignored.
+ */
+export function parseInteraction(rawBody: string): ParsedInteraction {
+  const payloadField = new URLSearchParams(rawBody).get('payload');
+  if (payloadField === null) throw new BadRequestError(['body must be form-encoded with a "payload" field']);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payloadField);
+  } catch {
+    throw new BadRequestError(['payload is not valid JSON']);
+  }
+  const p = payload as {
+    type?: unknown;
+    user?: { id?: unknown };
+    container?: { channel_id?: unknown; message_ts?: unknown };
+    channel?: { id?: unknown };
+    actions?: { action_id?: unknown; value?: unknown }[];
+  };
+  if (typeof p !== 'object' || p === null || typeof p.type !== 'string') throw new BadRequestError(['payload.type must be a string']);
+  if (p.type !== 'block_actions') return { type: 'other', description: p.type };
+
+  const button = Array.isArray(p.actions) ? p.actions[0] : undefined;
+  const kind = typeof button?.action_id === 'string' ? ACTION_KINDS[button.action_id] : undefined;
+  if (!kind) return { type: 'other', description: `block_actions:${String(button?.action_id)}` };
+
+  const fields = {
+    conversationId: button?.value,
+    agentUserId: p.user?.id,
+    channelId: p.container?.channel_id ?? p.channel?.id,
+    threadTs: p.container?.message_ts,
+  };
+  const problems = Object.entries(fields)
+    .filter(([, value]) => typeof value !== 'string' || value === '')
+    .map(([name]) => `payload is missing ${name}`);
+  if (problems.length > 0) throw new BadRequestError(problems);
+  return { type: 'agent_action', action: { kind, ...(fields as Omit<AgentAction, 'kind'>) } };
+}

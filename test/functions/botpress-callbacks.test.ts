@@ -1,0 +1,228 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../shared/http';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { conversationKey } from '../../shared/thread-store';
+import { BOT_TOKEN, SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { botpressRequest } from '../support/botpress-requests';
+
+let bridge: BridgeHarness;
+let handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let n = 0;
+const newConversationId = () => `conv-bp-${(n += 1)}`;
+
+beforeAll(async () => {
+  bridge = await startBridgeHarness();
+  handler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+});
+afterAll(() => bridge.close());
+beforeEach(() => {
+  bridge.slack.calls.length = 0;
+  bridge.slack.failing.clear();
+});
+
+const call = async (path: string, body: unknown, token?: string | null) => {
+  const response = await handler(botpressRequest(path, body, token));
+  return { status: response.statusCode, body: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
+};
+
+const handoffBody = (conversationId: string, extra: Record<string, unknown> = {}) => ({
+  conversationId,
+  userId: 'bp-user-42',
+  summary: 'Customer was double-charged for order #1234 and wants a refund.',
+  customer: { name: 'Jane Doe', email: 'jane@example.com' },
+  ...extra,
+});
+
+const buttonsOf = (blocks: unknown) =>
+  (blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[])
+    .filter((block) => block.type === 'actions')
+    .flatMap((block) => block.elements ?? [])
+    .map((element) => [element.action_id, element.value]);
+
+describe('POST /botpress/handoff', () => {
+  it('posts the card with the summary, the customer and Claim/Resolve, then the transcript in the thread', async () => {
+    const conversationId = newConversationId();
+    const response = await call(
+      '/botpress/handoff',
+      handoffBody(conversationId, {
+        transcript: [
+          { role: 'user', text: 'I was charged twice <!channel>' },
+          { role: 'bot', text: 'Sorry to hear that! Let me get a human.' },
+        ],
+      }),
+    );
+
+    const posts = bridge.slack.callsTo('chat.postMessage');
+    expect(posts).toHaveLength(2);
+    const [card, transcript] = posts as [(typeof posts)[0], (typeof posts)[0]];
+    expect(response).toEqual({ status: 200, body: { status: 'created', channelId: SUPPORT_CHANNEL_ID, threadTs: expect.any(String) as string } });
+    expect(card.token).toBe(BOT_TOKEN);
+    expect(card.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID });
+    expect(card.args.thread_ts).toBeUndefined();
+    const blocksText = JSON.stringify(card.args.blocks);
+    expect(blocksText).toContain('Jane Doe (jane@example.com)');
+    expect(blocksText).toContain('Customer was double-charged for order #1234 and wants a refund.');
+    expect(buttonsOf(card.args.blocks)).toEqual([
+      [CLAIM_ACTION_ID, conversationId],
+      [RESOLVE_ACTION_ID, conversationId],
+    ]);
+    expect(transcript.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID, thread_ts: response.body.threadTs });
+    // Customer text is escaped: it cannot ping the channel.
+    expect(transcript.args.text).toBe(
+      ':scroll: *Conversation so far*\n*Customer:* I was charged twice &lt;!channel&gt;\n*Bot:* Sorry to hear that! Let me get a human.',
+    );
+    expect(await bridge.store.findByThread(SUPPORT_CHANNEL_ID, response.body.threadTs as string)).toMatchObject({ conversationId, state: 'open', botpressUserId: 'bp-user-42' });
+  });
+
+  it('is idempotent while the handoff is open: the same thread, nothing posted', async () => {
+    const conversationId = newConversationId();
+    const first = await call('/botpress/handoff', handoffBody(conversationId));
+    bridge.slack.calls.length = 0;
+    const second = await call('/botpress/handoff', handoffBody(conversationId));
+    expect(second).toEqual({ status: 200, body: { status: 'already_open', channelId: SUPPORT_CHANNEL_ID, threadTs: first.body.threadTs } });
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it('opens exactly one thread for concurrent calls', async () => {
+    const conversationId = newConversationId();
+    const responses = await Promise.all(Array.from({ length: 8 }, () => call('/botpress/handoff', handoffBody(conversationId))));
+    expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(responses.filter((r) => r.body.status === 'created')).toHaveLength(1);
+    expect(new Set(responses.map((r) => r.body.threadTs)).size).toBe(1);
+  });
+
+  it('answers 503 when Slack refuses the card, and a retry opens the handoff at once', async () => {
+    const conversationId = newConversationId();
+    bridge.slack.failing.set('chat.postMessage', 'channel_not_found');
+    expect((await call('/botpress/handoff', handoffBody(conversationId))).status).toBe(503);
+    bridge.slack.failing.clear();
+    expect((await call('/botpress/handoff', handoffBody(conversationId))).body.status).toBe('created');
+  });
+
+  it.each([
+    ['no token', null],
+    ['a wrong token', 'not-the-token'],
+    ['a token that is a prefix of the right one', 'bridge-api-token'],
+  ])('answers 401 to %s, opaquely', async (_case, token) => {
+    expect(await call('/botpress/handoff', handoffBody(newConversationId()), token)).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it('answers 401 to a malformed Authorization header', async () => {
+    const event = botpressRequest('/botpress/handoff', handoffBody(newConversationId()));
+    event.headers.authorization = 'Basic dXNlcjpwYXNz';
+    expect((await handler(event)).statusCode).toBe(401);
+  });
+
+  it.each([
+    ['missing fields', { conversationId: 'c' }, ['userId: is required', 'summary: is required']],
+    ['a bad e-mail and role', { ...handoffBody('c'), customer: { email: 'nope' }, transcript: [{ role: 'agent', text: 'x' }] }, ['customer.email: must be an e-mail address', 'transcript.0.role: must be "user" or "bot"']],
+    ['wrong types', { ...handoffBody('c'), conversationId: 42, summary: '   ' }, ['conversationId: must be a string', 'summary: must not be empty']],
+    ['a body that is not JSON', '{"conversationId":', ['body is not valid JSON']],
+    ['a body that is not an object', '[1, 2]', ['body: must be a JSON object']],
+  ])('answers 400 naming the offending fields for %s', async (_case, body, problems) => {
+    expect(await call('/botpress/handoff', body)).toEqual({ status: 400, body: { error: 'bad_request', problems } });
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it('answers 404 to an unknown route', async () => {
+    expect((await call('/botpress/unknown', {})).status).toBe(404);
+  });
+});
+
+describe('POST /botpress/message', () => {
+  async function openConversation(customer?: { name?: string }) {
+    const conversationId = newConversationId();
+    const opened = await call('/botpress/handoff', handoffBody(conversationId, { customer }));
+    bridge.slack.calls.length = 0;
+    return { conversationId, threadTs: opened.body.threadTs as string };
+  }
+
+  it('posts the text in the thread as the customer and refreshes the TTL', async () => {
+    const { conversationId, threadTs } = await openConversation({ name: 'Jane Doe' });
+    const before = (await bridge.dynamo.documentClient.send(new GetCommand({ TableName: bridge.dynamo.tableName, Key: { pk: conversationKey(conversationId) } }))).Item!;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const response = await call('/botpress/message', { conversationId, text: 'Order 1234 <@U061F7AUR> & co', messageId: 'm-1' });
+    expect(response).toEqual({ status: 200, body: { handoffActive: true } });
+    expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
+      expect.objectContaining({
+        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Doe', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
+      }),
+    ]);
+    const after = (await bridge.dynamo.documentClient.send(new GetCommand({ TableName: bridge.dynamo.tableName, Key: { pk: conversationKey(conversationId) } }))).Item!;
+    expect(after.expiresAt).toBeGreaterThan(before.expiresAt as number);
+  });
+
+  it('posts as "Website visitor" when the name is unknown', async () => {
+    const { conversationId } = await openConversation({});
+    await call('/botpress/message', { conversationId, text: 'hi' });
+    expect(bridge.slack.callsTo('chat.postMessage')[0]?.args.username).toBe('Website visitor');
+  });
+
+  it('posts the same messageId once, also when the copies race', async () => {
+    const { conversationId } = await openConversation();
+    await call('/botpress/message', { conversationId, text: 'once', messageId: 'm-dup' });
+    const raced = await Promise.all(Array.from({ length: 5 }, () => call('/botpress/message', { conversationId, text: 'once', messageId: 'm-race' })));
+    await call('/botpress/message', { conversationId, text: 'once', messageId: 'm-dup' });
+    expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect(raced.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+  });
+
+  it('answers 503 when Slack fails, and the retry with the same messageId posts', async () => {
+    const { conversationId } = await openConversation();
+    bridge.slack.failing.set('chat.postMessage', 'ratelimited');
+    expect((await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' })).status).toBe(503);
+    bridge.slack.failing.clear();
+    expect(await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' })).toEqual({ status: 200, body: { handoffActive: true } });
+    await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' });
+    // The refused attempt and the successful retry; the third copy is a duplicate and posts nothing.
+    expect(bridge.slack.callsTo('chat.postMessage').map((c) => c.args.text)).toEqual(['retry me', 'retry me']);
+  });
+
+  it('answers handoffActive: false and posts nothing when no handoff was ever opened', async () => {
+    expect(await call('/botpress/message', { conversationId: 'never-opened', text: 'hello' })).toEqual({ status: 200, body: { handoffActive: false } });
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it('answers 400 naming a missing text', async () => {
+    expect(await call('/botpress/message', { conversationId: 'c' })).toEqual({ status: 400, body: { error: 'bad_request', problems: ['text: is required'] } });
+  });
+});
+
+describe('POST /botpress/end', () => {
+  it('closes the handoff, notes it in the thread and marks the card as ended; idempotent', async () => {
+    const conversationId = newConversationId();
+    const opened = await call('/botpress/handoff', handoffBody(conversationId));
+    bridge.slack.calls.length = 0;
+
+    expect(await call('/botpress/end', { conversationId, reason: 'timeout' })).toEqual({ status: 200, body: { status: 'closed' } });
+    const update = bridge.slack.callsTo('chat.update');
+    expect(update).toHaveLength(1);
+    expect(update[0]!.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID, ts: opened.body.threadTs });
+    expect(JSON.stringify(update[0]!.args.blocks)).toContain('Ended: the conversation timed out');
+    expect(buttonsOf(update[0]!.args.blocks)).toEqual([]);
+    expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
+      expect.objectContaining({ args: { channel: SUPPORT_CHANNEL_ID, thread_ts: opened.body.threadTs, text: ':door: The conversation timed out. Replies here no longer reach the customer.' } }),
+    ]);
+
+    bridge.slack.calls.length = 0;
+    expect(await call('/botpress/end', { conversationId, reason: 'timeout' })).toEqual({ status: 200, body: { status: 'closed' } });
+    expect(await call('/botpress/end', { conversationId: 'never-opened', reason: 'user_ended' })).toEqual({ status: 200, body: { status: 'closed' } });
+    expect(bridge.slack.calls).toHaveLength(0);
+    // The bot takes over again.
+    expect((await call('/botpress/message', { conversationId, text: 'anyone?' })).body).toEqual({ handoffActive: false });
+  });
+
+  it('lets the conversation be handed off again afterwards, in a new thread', async () => {
+    const conversationId = newConversationId();
+    const first = await call('/botpress/handoff', handoffBody(conversationId));
+    await call('/botpress/end', { conversationId, reason: 'user_ended' });
+    const second = await call('/botpress/handoff', handoffBody(conversationId));
+    expect(second.body.status).toBe('created');
+    expect(second.body.threadTs).not.toBe(first.body.threadTs);
+  });
+});
