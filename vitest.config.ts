@@ -6,6 +6,7 @@ export default defineConfig({
     env: {
       // Tests assert on behaviour, not log lines; a test that inspects logs raises the level itself.
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_REGION: 'us-east-1',
     },
     testTimeout: 20_000,

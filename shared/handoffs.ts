@@ -86,7 +86,8 @@ async function postHandoffThread(
   return { status: 'created', channelId: handoff.channelId, threadTs };
 }
 
-export type CustomerMessageResult = { readonly handoffActive: boolean };
+/** `posted` is false for a duplicate messageId; the caller answers Botpress with `handoffActive` alone. */
+export type CustomerMessageResult = { readonly handoffActive: boolean; readonly posted: boolean };
 
 /**
  * Posts a customer's message in the handoff thread, as the customer. No open
@@ -95,11 +96,11 @@ export type CustomerMessageResult = { readonly handoffActive: boolean };
  */
 export async function forwardCustomerMessage(request: CustomerMessageRequest, deps: HandoffDependencies): Promise<CustomerMessageResult> {
   const handoff = await deps.store.findByConversation(request.conversationId);
-  if (handoff?.state !== 'open') return { handoffActive: false };
+  if (handoff?.state !== 'open') return { handoffActive: false, posted: false };
 
   const keys = request.messageId ? [dedupeKey('botpress-message', request.conversationId, request.messageId)] : [];
   const claim = keys.length > 0 ? await deps.ledger.claim(keys) : undefined;
-  if (claim?.status === 'duplicate') return { handoffActive: true };
+  if (claim?.status === 'duplicate') return { handoffActive: true, posted: false };
   if (claim?.status === 'in_flight') throw new RetryLaterError(`message ${request.messageId} is being posted by another request`);
 
   try {
@@ -129,19 +130,19 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
     }
   }
   deps.logger.info('customer message posted', { conversationId: request.conversationId, threadTs: handoff.threadTs, textLength: request.text.length });
-  return { handoffActive: true };
+  return { handoffActive: true, posted: true };
 }
 
 /** Ends a handoff from the Botpress side (the customer left, or the conversation timed out). Idempotent. */
-export async function endHandoff(request: EndRequest, deps: HandoffDependencies): Promise<{ readonly status: 'closed' }> {
+export async function endHandoff(request: EndRequest, deps: HandoffDependencies): Promise<{ readonly status: 'closed'; readonly changed: boolean }> {
   const handoff = await deps.store.findByConversation(request.conversationId);
-  if (handoff?.state !== 'open') return { status: 'closed' };
+  if (handoff?.state !== 'open') return { status: 'closed', changed: false };
   const closed = await deps.store.close(handoff.conversationId, handoff.threadTs, { by: 'customer', reason: request.reason });
-  if (!closed) return { status: 'closed' };
+  if (!closed) return { status: 'closed', changed: false };
 
   deps.logger.info('handoff ended by the bot', { conversationId: closed.conversationId, reason: request.reason });
   await noteInThread(closed, `:door: ${capitalize(endReasonText(request.reason))}. Replies here no longer reach the customer.`, deps);
-  return { status: 'closed' };
+  return { status: 'closed', changed: true };
 }
 
 /**

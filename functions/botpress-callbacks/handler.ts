@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bearerTokenAuth, type AuthenticatedEvent } from '../../shared/bearer-auth';
 import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, parseJsonBody } from '../../shared/botpress-requests';
@@ -7,6 +8,8 @@ import { httpErrorResponder } from '../../shared/error-responder';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
+import { BridgeMetric } from '../../shared/metric-names';
+import { countMetric, metrics } from '../../shared/metrics';
 import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
@@ -16,12 +19,21 @@ const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.suppo
 
 async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
   switch (routeOf(event)) {
-    case 'POST /botpress/handoff':
-      return jsonResponse(200, await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps));
-    case 'POST /botpress/message':
-      return jsonResponse(200, await forwardCustomerMessage(parseJsonBody(event.rawBody, CustomerMessageRequestSchema), deps));
-    case 'POST /botpress/end':
-      return jsonResponse(200, await endHandoff(parseJsonBody(event.rawBody, EndRequestSchema), deps));
+    case 'POST /botpress/handoff': {
+      const result = await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps);
+      if (result.status === 'created') countMetric(BridgeMetric.HandoffsOpened);
+      return jsonResponse(200, result);
+    }
+    case 'POST /botpress/message': {
+      const { handoffActive, posted } = await forwardCustomerMessage(parseJsonBody(event.rawBody, CustomerMessageRequestSchema), deps);
+      if (posted) countMetric(BridgeMetric.CustomerMessagesPosted);
+      return jsonResponse(200, { handoffActive });
+    }
+    case 'POST /botpress/end': {
+      const { status, changed } = await endHandoff(parseJsonBody(event.rawBody, EndRequestSchema), deps);
+      if (changed) countMetric(BridgeMetric.HandoffsEnded);
+      return jsonResponse(200, { status });
+    }
     default:
       return jsonResponse(404, { error: 'not_found' });
   }
@@ -29,5 +41,6 @@ async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
   .use(httpErrorResponder({ logger }))
+  .use(logMetrics(metrics))
   .use(bearerTokenAuth({ token: async () => (await runtime.secrets()).bridgeApiToken }))
   .handler((event) => route(event as AuthenticatedEvent));

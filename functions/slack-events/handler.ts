@@ -1,11 +1,15 @@
 import middy from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/agent-controls';
 import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
 import { readSettings } from '../../shared/config';
+import { DownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
 import { getHeader, jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
+import { BridgeMetric } from '../../shared/metric-names';
+import { countMetric, metrics } from '../../shared/metrics';
 import { createRuntime } from '../../shared/runtime';
 import { parseSlackEventsBody } from '../../shared/slack/events';
 import { parseInteraction } from '../../shared/slack/interactions';
@@ -24,7 +28,12 @@ async function handleSlackEvents(event: VerifiedSlackEvent): Promise<HttpRespons
       return textResponse(200, '');
     case 'event_callback': {
       const retryNum = Number(getHeader(event, 'x-slack-retry-num') ?? 0) || 0;
-      const result = await relayAgentReply(body, { retryNum }, { ...runtime, logger });
+      const result = await relayAgentReply(body, { retryNum }, { ...runtime, logger }).catch((error: unknown) => {
+        if (error instanceof DownstreamError && error.service === 'botpress') countMetric(BridgeMetric.DeliveryRetries);
+        throw error;
+      });
+      if (result.outcome === 'forwarded') countMetric(BridgeMetric.AgentRepliesDelivered);
+      if (result.outcome === 'undeliverable') countMetric(BridgeMetric.DeliveryFailures);
       return responseFor(result);
     }
   }
@@ -36,7 +45,10 @@ async function handleSlackInteraction(event: VerifiedSlackEvent): Promise<HttpRe
   if (interaction.type === 'other') {
     logger.info('slack interaction ignored', { interaction: interaction.description });
   } else {
-    await handleAgentAction(interaction.action, { ...runtime, logger });
+    const outcome = await handleAgentAction(interaction.action, { ...runtime, logger });
+    if (outcome === 'claimed') countMetric(BridgeMetric.HandoffsClaimed);
+    if (outcome === 'resolved') countMetric(BridgeMetric.HandoffsResolved);
+    if (outcome === 'bot_unreachable') countMetric(BridgeMetric.DeliveryFailures);
   }
   return textResponse(200, '');
 }
@@ -60,5 +72,6 @@ function responseFor(result: RelayOutcome): HttpResponse {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
   .use(httpErrorResponder({ logger }))
+  .use(logMetrics(metrics))
   .use(slackSignatureVerifier({ signingSecret: async () => (await runtime.secrets()).slackSigningSecret }))
   .handler((event) => route(event as VerifiedSlackEvent));

@@ -1,0 +1,38 @@
+import { App, Validations, type StackProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_MAPPING_TTL_HOURS } from '../shared/config';
+import { BridgeStack, type BridgeStackProps } from './stack';
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+function readContext(app: App, key: string): string | undefined {
+  // `-c key=value` arrives as a string, cdk.json values as JSON (numbers here).
+  const value: unknown = app.node.tryGetContext(key);
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+  return text === '' ? undefined : text;
+}
+
+/** The stack's settings from CDK context (`-c key=value` or cdk.json); a bad one fails with how to set it. */
+export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof StackProps> {
+  const supportChannelId = readContext(app, 'supportChannelId');
+  if (!supportChannelId || !/^[CG][A-Z0-9]{6,}$/.test(supportChannelId)) {
+    throw new Error(
+      `Set the Slack support channel id (C… or G…, at the bottom of the channel's "About" tab): npx cdk deploy -c supportChannelId=C0123456789${supportChannelId ? ` (got "${supportChannelId}")` : ''}`,
+    );
+  }
+  const mappingTtlHours = Number(readContext(app, 'mappingTtlHours') ?? DEFAULT_MAPPING_TTL_HOURS);
+  if (!Number.isFinite(mappingTtlHours) || mappingTtlHours <= 0) throw new Error('mappingTtlHours must be a positive number of hours');
+  const logLevel = (readContext(app, 'logLevel') ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  return { supportChannelId, alarmEmail: readContext(app, 'alarmEmail'), mappingTtlHours, logLevel: logLevel as BridgeStackProps['logLevel'] };
+}
+
+/** The CDK app: the bridge's stack, checked by cdk-nag's AWS Solutions rules at every synth. */
+export function buildApp(app = new App()): { app: App; stack: BridgeStack } {
+  const stack = new BridgeStack(app, readContext(app, 'stackName') ?? 'BotpressSlackHitl', {
+    ...settingsFromContext(app),
+    description: 'botpress-slack-hitl: human handoff between a Botpress bot and a Slack support channel',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}

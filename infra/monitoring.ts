@@ -1,0 +1,131 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { BridgeMetric, METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from '../shared/metric-names';
+
+export interface BridgeMonitoringProps {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly slackFunction: IFunction;
+  readonly botpressFunction: IFunction;
+  readonly alarmEmail?: string | undefined;
+}
+
+/** Slack gives up after 3 s; alarm well before the Slack function's p99 gets there. */
+export const SLACK_P99_ALARM_MS = 2_500;
+
+/** The dashboard and alarms: what a user watches after `cdk deploy`. */
+export class BridgeMonitoring extends Construct {
+  readonly dashboardUrl: string;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: BridgeMonitoringProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    // A label turns an alarm's metric into metric math; alarms take the plain metric, the dashboard the labelled one.
+    const business = (name: BridgeMetricName, label?: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period, ...(label ? { label } : {}) });
+    const fns = [
+      { label: 'Slack', fn: props.slackFunction },
+      { label: 'Botpress', fn: props.botpressFunction },
+    ];
+
+    const topic = props.alarmEmail ? new Topic(this, 'AlarmTopic', { displayName: 'botpress-slack-hitl alarms', enforceSSL: true }) : undefined;
+    if (topic) topic.addSubscription(new EmailSubscription(props.alarmEmail!));
+    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) created.addAlarmAction(new SnsAction(topic));
+      this.alarms.push(created);
+    };
+
+    for (const { label, fn } of fns) {
+      alarm(`${label}FunctionErrors`, fn.metricErrors({ period }), 1, `The ${label} function crashed or timed out. Logs: the function's log group.`);
+      alarm(`${label}FunctionThrottles`, fn.metricThrottles({ period }), 1, `The ${label} function was throttled; requests were refused.`);
+    }
+    alarm('Api5xx', props.api.metricServerError({ period, statistic: 'Sum' }), 5, 'The API answered 5xx: Botpress, Slack or DynamoDB is failing. Senders retry; see the access logs.');
+    alarm(
+      'SlackLatencyP99',
+      props.slackFunction.metricDuration({ period: Duration.minutes(1), statistic: 'p99' }),
+      SLACK_P99_ALARM_MS,
+      'The Slack function p99 is close to the 3-second limit after which Slack retries or shows an error.',
+      3,
+    );
+    alarm('DeliveryFailures', business(BridgeMetric.DeliveryFailures), 1, 'A reply or an agent action never reached Botpress. The Slack thread shows a notice.');
+
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `botpress-slack-hitl-${Aws.REGION}`, defaultInterval: Duration.hours(6) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: '# botpress-slack-hitl\nSlack ⇄ Botpress handoffs. Alarms: errors, throttles, 5xx, Slack p99 near 3 s, delivery failures.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'API requests and errors',
+        left: [
+          props.api.metricCount({ period, statistic: 'Sum', label: 'Requests' }),
+          props.api.metricClientError({ period, statistic: 'Sum', label: '4xx' }),
+          props.api.metricServerError({ period, statistic: 'Sum', label: '5xx' }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API latency (ms)',
+        left: [props.api.metricLatency({ period, statistic: 'p50', label: 'p50' }), props.api.metricLatency({ period, statistic: 'p99', label: 'p99' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Function duration (ms)',
+        left: fns.flatMap(({ label, fn }) => [
+          fn.metricDuration({ period, statistic: 'p50', label: `${label} p50` }),
+          fn.metricDuration({ period, statistic: 'p99', label: `${label} p99` }),
+        ]),
+        leftAnnotations: [{ value: 3_000, label: 'Slack limit' }],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Function errors and throttles',
+        left: fns.flatMap(({ label, fn }) => [
+          fn.metricErrors({ period, label: `${label} errors` }),
+          fn.metricThrottles({ period, label: `${label} throttles` }),
+        ]),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Handoffs',
+        left: [
+          business(BridgeMetric.HandoffsOpened, 'Opened'),
+          business(BridgeMetric.HandoffsClaimed, 'Claimed'),
+          business(BridgeMetric.HandoffsResolved, 'Resolved'),
+          business(BridgeMetric.HandoffsEnded, 'Ended by the bot'),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Messages',
+        left: [
+          business(BridgeMetric.AgentRepliesDelivered, 'Agent replies delivered'),
+          business(BridgeMetric.CustomerMessagesPosted, 'Customer messages posted'),
+        ],
+        right: [business(BridgeMetric.DeliveryRetries, 'Delivery retries'), business(BridgeMetric.DeliveryFailures, 'Delivery failures')],
+        width: 8,
+      }),
+    );
+    this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboard.dashboardName}`;
+  }
+}

@@ -1,0 +1,194 @@
+import path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
+import { BUNDLING, LAMBDA_FUNCTIONS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BridgeMonitoring } from './monitoring';
+
+export interface BridgeStackProps extends StackProps {
+  /** Slack channel id (C… or G…) that receives handoff cards. */
+  readonly supportChannelId: string;
+  /** Where alarms are e-mailed; no topic is created without it. */
+  readonly alarmEmail?: string | undefined;
+  readonly mappingTtlHours: number;
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** The routes each function serves; API Gateway and the handlers agree on these. */
+export const ROUTES: Readonly<Record<LambdaFunctionName, readonly string[]>> = {
+  'slack-events': ['/slack/events', '/slack/interactions'],
+  'botpress-callbacks': ['/botpress/handoff', '/botpress/message', '/botpress/end'],
+};
+
+/**
+ * Sized for Slack's 3-second answer, cold start included: memory buys CPU on
+ * Lambda, and init (module load) is CPU-bound. The Botpress side has no such
+ * limit but waits for Slack's API, so it gets more time and less memory.
+ */
+const FUNCTION_SIZING: Readonly<Record<LambdaFunctionName, { memorySize: number; timeout: Duration }>> = {
+  'slack-events': { memorySize: 1024, timeout: Duration.seconds(6) },
+  'botpress-callbacks': { memorySize: 512, timeout: Duration.seconds(10) },
+};
+
+/** The secret's keys; CDK generates the bridge API token, the user sets the rest after deploy. */
+export const SECRET_TEMPLATE = {
+  slackSigningSecret: '',
+  slackBotToken: '',
+  botpressWebhookUrl: '',
+  botpressWebhookSecret: '',
+} as const;
+
+export class BridgeStack extends Stack {
+  constructor(scope: Construct, id: string, props: BridgeStackProps) {
+    super(scope, id, props);
+
+    const table = new TableV2(this, 'ThreadMappings', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Live conversations must survive a mistaken `cdk destroy`.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const secret = new Secret(this, 'BridgeSecret', {
+      description: 'botpress-slack-hitl: Slack signing secret and bot token, Botpress webhook URL and secret, bridge API token',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(SECRET_TEMPLATE),
+        generateStringKey: 'bridgeApiToken',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The values are issued by Slack and Botpress and rotated there; the user writes the new values with put-secret-value, and the functions re-read the secret every 5 minutes.',
+    });
+
+    const functions = {} as Record<LambdaFunctionName, NodejsFunction>;
+    for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
+      functions[name] = this.bridgeFunction(name, ApplicationLogLevel[props.logLevel], {
+        TABLE_NAME: table.tableName,
+        BRIDGE_SECRET_ARN: secret.secretArn,
+        SLACK_SUPPORT_CHANNEL_ID: props.supportChannelId,
+        MAPPING_TTL_HOURS: String(props.mappingTtlHours),
+        POWERTOOLS_SERVICE_NAME: 'botpress-slack-hitl',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+      });
+      // Least privilege: the four item operations the code uses, on this table only; read on this secret only.
+      functions[name].addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [table.tableArn],
+        }),
+      );
+      functions[name].addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    }
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const api = new HttpApi(this, 'Api', { description: 'botpress-slack-hitl: Slack and Botpress callbacks', createDefaultStage: false });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      // Far above a support team's traffic, low enough to cap the cost of a flood.
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            time: '$context.requestTime',
+          }),
+        ),
+      },
+    });
+    for (const name of Object.keys(ROUTES) as LambdaFunctionName[]) {
+      const integration = new HttpLambdaIntegration(`${name}-integration`, functions[name]);
+      for (const routePath of ROUTES[name]) {
+        for (const route of api.addRoutes({ path: routePath, methods: [HttpMethod.POST], integration })) {
+          Validations.of(route).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: name === 'slack-events'
+              ? 'Authenticated inside the function by the Slack HMAC signature over the raw body; an API Gateway authorizer cannot see the body.'
+              : 'Authenticated inside the function by the bridge API token, compared in constant time against the value in Secrets Manager.',
+          });
+        }
+      }
+    }
+
+    const monitoring = new BridgeMonitoring(this, 'Monitoring', {
+      api,
+      stage,
+      slackFunction: functions['slack-events'],
+      botpressFunction: functions['botpress-callbacks'],
+      alarmEmail: props.alarmEmail,
+    });
+
+    const base = api.apiEndpoint;
+    new CfnOutput(this, 'SlackEventsUrl', { value: `${base}/slack/events`, description: 'Slack app > Event Subscriptions > Request URL' });
+    new CfnOutput(this, 'SlackInteractivityUrl', { value: `${base}/slack/interactions`, description: 'Slack app > Interactivity & Shortcuts > Request URL' });
+    new CfnOutput(this, 'BotpressBaseUrl', { value: `${base}/botpress`, description: 'Botpress configuration variable bridgeUrl' });
+    new CfnOutput(this, 'SecretName', { value: secret.secretName, description: 'Set the Slack and Botpress values here (README: Deploy)' });
+    new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' });
+  }
+
+  private bridgeFunction(name: LambdaFunctionName, logLevel: ApplicationLogLevel, environment: Record<string, string>): NodejsFunction {
+    const logGroup = new LogGroup(this, `${name}-logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // A role of its own, instead of AWSLambdaBasicExecutionRole, so that it can write to its own log group only.
+    const role = new Role(this, `${name}-role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    const fn = new NodejsFunction(this, name, {
+      entry: path.join(PROJECT_ROOT, LAMBDA_FUNCTIONS[name]),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      ...FUNCTION_SIZING[name],
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      // Lambda filters JSON logs by their level; it must let through what Powertools is asked to write.
+      applicationLogLevelV2: logLevel,
+      environment,
+      description: `botpress-slack-hitl ${name}`,
+      bundling: {
+        // The same choices as `npm run build` (infra/bundling.ts), with the local esbuild: no Docker.
+        forceDockerBundling: false,
+        target: BUNDLING.target,
+        format: OutputFormat.ESM,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourcemap,
+        sourcesContent: BUNDLING.sourcesContent,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+        externalModules: [],
+        esbuildArgs: { '--legal-comments': BUNDLING.legalComments },
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22, the runtime the bundles target and the tests cover; moving to a newer runtime is a deliberate change.',
+    });
+    return fn;
+  }
+}

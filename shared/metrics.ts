@@ -1,0 +1,9 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from './metric-names';
+
+/** The one metrics instance (embedded metric format); POWERTOOLS_METRICS_DISABLED silences it outside Lambda. */
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+
+export function countMetric(name: BridgeMetricName, value = 1): void {
+  metrics.addMetric(name, MetricUnit.Count, value);
+}

@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { SECRET_ENV_NAMES } from '../../shared/config';
+import { buildApp } from '../../infra/app';
+import { ROUTES } from '../../infra/stack';
+
+// Canaries: if any local secret leaked into the template, these would show up in it.
+const CANARIES = {
+  SLACK_SIGNING_SECRET: 'canary-signing-secret-7f3a',
+  SLACK_BOT_TOKEN: 'xoxb-canary-bot-token-7f3a',
+  BOTPRESS_WEBHOOK_URL: 'https://canary.botpress.example/7f3a',
+  BOTPRESS_WEBHOOK_SECRET: 'canary-bp-secret-7f3a',
+  BRIDGE_API_TOKEN: 'canary-bridge-token-7f3a',
+};
+
+const newApp = (context: Record<string, unknown> = {}) =>
+  new App({ outdir: mkdtempSync(path.join(tmpdir(), 'cdk-test-')), context: { supportChannelId: 'C0EXAMPLE01', ...context } });
+
+let template: Template;
+let templateJson: string;
+let validationReport: { pluginReports: unknown[] };
+
+beforeAll(() => {
+  for (const [name, value] of Object.entries(CANARIES)) vi.stubEnv(name, value);
+  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug' }));
+  // Synthesizing runs cdk-nag; it throws on any unacknowledged finding.
+  const assembly = app.synth();
+  template = Template.fromStack(stack);
+  templateJson = JSON.stringify(template.toJSON());
+  validationReport = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+  vi.unstubAllEnvs();
+}, 120_000);
+
+describe('BridgeStack', () => {
+  it('keeps thread mappings in an on-demand table with TTL on expiresAt, PITR, retained on delete', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      }),
+    });
+  });
+
+  it('generates the bridge API token into one JSON secret, and holds no secret value itself', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        GenerateStringKey: 'bridgeApiToken',
+        SecretStringTemplate: JSON.stringify({ slackSigningSecret: '', slackBotToken: '', botpressWebhookUrl: '', botpressWebhookSecret: '' }),
+        PasswordLength: 48,
+        ExcludePunctuation: true,
+      },
+    });
+    expect(templateJson).not.toMatch(/"SecretString"/);
+    for (const canary of Object.values(CANARIES)) expect(templateJson).not.toContain(canary);
+    expect(templateJson).not.toMatch(/xox[abp]-/);
+  });
+
+  it('runs both functions on Node.js 22 arm64 with JSON logs, and passes the secret by ARN, never by value', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(2);
+    for (const fn of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' },
+      });
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables).toMatchObject({
+        TABLE_NAME: { Ref: expect.any(String) as string },
+        BRIDGE_SECRET_ARN: { Ref: expect.any(String) as string },
+        SLACK_SUPPORT_CHANNEL_ID: 'C0EXAMPLE01',
+        MAPPING_TTL_HOURS: '48',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+      for (const name of Object.values(SECRET_ENV_NAMES)) expect(variables).not.toHaveProperty(name);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl slack-events', MemorySize: 1024, Timeout: 6 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl botpress-callbacks', MemorySize: 512, Timeout: 10 });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('grants least privilege: item operations on this table, read on this secret, logs to its own group, no * action', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+    const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    for (const statement of statements) {
+      const actions = ([] as string[]).concat(statement.Action);
+      for (const action of actions) expect(action).not.toMatch(/\*/);
+      const service = actions[0]!.split(':')[0];
+      if (service === 'dynamodb') {
+        expect(actions.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+      } else if (service === 'secretsmanager') {
+        expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+        expect(statement.Resource).toEqual({ Ref: secretId });
+      } else {
+        expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/logs/) as string, 'Arn'] });
+      }
+    }
+    // No managed policies (AWSLambdaBasicExecutionRole would allow writing to any log group).
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('routes the five POST routes through one HTTP API, throttled, with access logs', () => {
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey);
+    expect(routeKeys.sort()).toEqual(Object.values(ROUTES).flat().map((route) => `POST ${route}`).sort());
+    expect(routeKeys).toEqual(expect.arrayContaining(['POST /slack/events', 'POST /slack/interactions', 'POST /botpress/handoff', 'POST /botpress/message', 'POST /botpress/end']));
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
+    });
+  });
+
+  it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s and delivery failures, notifying the e-mail', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => (alarm as { Properties: Record<string, unknown> }).Properties);
+    const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
+    expect(byMetric('Errors')).toHaveLength(2);
+    expect(byMetric('Throttles')).toHaveLength(2);
+    expect(byMetric('5xx')).toHaveLength(1);
+    expect(byMetric('Duration')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 2500 })]);
+    expect(byMetric('DeliveryFailures')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.any(String) as string }]);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('has a dashboard with the API, function and business metrics', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    for (const needle of ['API requests and errors', 'API latency', 'p99', 'Throttles', 'HandoffsOpened', 'AgentRepliesDelivered', 'DeliveryFailures']) {
+      expect(templateJson).toContain(needle);
+    }
+  });
+
+  it('outputs the URLs to paste, the secret name and the dashboard URL', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['BotpressBaseUrl', 'DashboardUrl', 'SecretName', 'SlackEventsUrl', 'SlackInteractivityUrl']);
+    expect(JSON.stringify(outputs.SlackEventsUrl)).toContain('/slack/events');
+    expect(JSON.stringify(outputs.SlackInteractivityUrl)).toContain('/slack/interactions');
+    expect(JSON.stringify(outputs.BotpressBaseUrl)).toContain('/botpress');
+    expect(JSON.stringify(outputs.DashboardUrl)).toContain('#dashboards:name=');
+  });
+
+  it('passes cdk-nag AwsSolutionsChecks with zero unacknowledged findings', () => {
+    expect(validationReport.pluginReports).toEqual([]);
+  });
+});
+
+describe('the CDK app', () => {
+  it("fails cdk-nag when a finding is not acknowledged (the app's checks are live)", () => {
+    const { app, stack } = buildApp(newApp());
+    new Topic(stack, 'UnencryptedTopicWithoutSsl');
+    expect(() => app.synth()).toThrow(/SNS Topic does not require publishers to use SSL/);
+  });
+
+  it.each([
+    [{ supportChannelId: undefined }, /npx cdk deploy -c supportChannelId=/],
+    [{ supportChannelId: 'general' }, /got "general"/],
+    [{ mappingTtlHours: 'soon' }, /mappingTtlHours/],
+    [{ logLevel: 'LOUD' }, /logLevel must be one of/],
+  ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
+    expect(() => buildApp(newApp(context))).toThrow(message);
+  });
+});
