@@ -18,7 +18,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['local/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // Pasted into Botpress Studio, which runs each as an async function body with these in scope.
+    files: ['botpress/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { axios: 'readonly', client: 'readonly', event: 'readonly', env: 'readonly', conversation: 'readonly', workflow: 'readonly', console: 'readonly', setTimeout: 'readonly' },
+    },
+    rules: { 'no-console': 'off' },
   },
 );

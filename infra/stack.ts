@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { BUNDLING, LAMBDA_FUNCTIONS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
+import { ROUTES } from './routes';
 
 export interface BridgeStackProps extends StackProps {
   /** Slack channel id (C… or G…) that receives handoff cards. */
@@ -22,12 +23,6 @@ export interface BridgeStackProps extends StackProps {
   readonly mappingTtlHours: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
-
-/** The routes each function serves; API Gateway and the handlers agree on these. */
-export const ROUTES: Readonly<Record<LambdaFunctionName, readonly string[]>> = {
-  'slack-events': ['/slack/events', '/slack/interactions'],
-  'botpress-callbacks': ['/botpress/handoff', '/botpress/message', '/botpress/end'],
-};
 
 /**
  * Sized for Slack's 3-second answer, cold start included: memory buys CPU on

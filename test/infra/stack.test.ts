@@ -7,7 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_ENV_NAMES } from '../../shared/config';
 import { buildApp } from '../../infra/app';
-import { ROUTES } from '../../infra/stack';
+import { ROUTES } from '../../infra/routes';
 
 // Canaries: if any local secret leaked into the template, these would show up in it.
 const CANARIES = {

@@ -1,0 +1,14 @@
+// Botpress Studio: Execute Code card "End handoff", e.g. on the conversation's inactivity timeout,
+// or when the customer says they are done. Tells the agents in Slack, and closes the thread.
+// Needs the configuration variables bridgeUrl and bridgeToken. Optional: workflow.handoffEndReason.
+
+try {
+  await axios.post(
+    `${env.bridgeUrl}/end`,
+    { conversationId: event.conversationId, reason: workflow.handoffEndReason || 'user_ended' },
+    { headers: { Authorization: `Bearer ${env.bridgeToken}` }, timeout: 10000 },
+  )
+  workflow.handoffActive = false
+} catch (error) {
+  console.error('Ending the handoff failed:', error.response ? error.response.status : error.message)
+}

@@ -1,0 +1,34 @@
+// Botpress Studio: Execute Code card "Forward to Slack", in the node that waits for the customer during a handoff.
+// Posts the customer's message in the Slack thread. Then branch on workflow.handoffActive:
+//   true  -> wait for the next customer message (agents answer through the webhook);
+//   false -> the handoff is over (resolved, ended or expired): the bot takes the conversation back.
+// Needs the configuration variables bridgeUrl and bridgeToken.
+
+const text = event.preview || (event.payload && event.payload.text) || ''
+const body = { conversationId: event.conversationId, text, messageId: event.messageId || event.id }
+
+// Retrying is safe: the bridge posts each messageId once.
+let lastError
+for (let attempt = 1; attempt <= 3; attempt++) {
+  try {
+    const response = await axios.post(`${env.bridgeUrl}/message`, body, {
+      headers: { Authorization: `Bearer ${env.bridgeToken}` },
+      timeout: 10000,
+    })
+    workflow.handoffActive = response.data.handoffActive
+    workflow.handoffDeliveryFailed = false
+    lastError = undefined
+    break
+  } catch (error) {
+    lastError = error
+    const status = error.response && error.response.status
+    if (status && status < 500) break // a 4xx will not get better by retrying
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
+  }
+}
+if (lastError) {
+  // Stay in the handoff, and let the flow tell the customer that the message did not get through.
+  workflow.handoffActive = true
+  workflow.handoffDeliveryFailed = true
+  console.error('Forwarding to Slack failed:', lastError.response ? lastError.response.status : lastError.message)
+}

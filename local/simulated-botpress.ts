@@ -1,0 +1,130 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import axios from 'axios';
+import { tokensMatch } from '../shared/bearer-auth';
+import { readBody } from './api-gateway-adapter';
+import { runBotpressSnippet, type SnippetName } from './botpress-snippets';
+
+export interface BotMessage {
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly text: string;
+}
+
+export interface SimulatedBotpressOptions {
+  /** The Webhook integration's secret, checked on `x-bp-secret` as Botpress does. */
+  readonly webhookSecret: string;
+  /** The configuration variables the snippets read. */
+  readonly env: { readonly bridgeUrl: string; readonly bridgeToken: string };
+}
+
+/**
+ * Plays Botpress for the local sandbox and the end-to-end tests, with the
+ * shipped snippets: its Webhook integration URL runs `botpress/webhook-handler.js`
+ * on every POST, and `runCard` runs an Execute Code snippet in a conversation,
+ * with real axios calls to the bridge. Only the Botpress client is simulated:
+ * `createMessage` records what the customer would see.
+ */
+export class SimulatedBotpress {
+  readonly botId = 'bot_simulated';
+  readonly messages: BotMessage[] = [];
+  /** Answer the webhook with this status instead of running the handler (an outage); undefined: up. */
+  outageStatus: number | undefined;
+  private readonly state = new Map<string, { workflow: Record<string, unknown>; conversation: Record<string, unknown> }>();
+  private readonly listeners = new Set<(message: BotMessage) => void>();
+  private server: Server | undefined;
+  private env: SimulatedBotpressOptions['env'];
+
+  constructor(private readonly options: SimulatedBotpressOptions) {
+    this.env = options.env;
+  }
+
+  /** Starts the webhook endpoint on loopback; returns the URL to give the bridge as BOTPRESS_WEBHOOK_URL. */
+  async start(port = 0): Promise<string> {
+    this.server = createServer((request, response) => {
+      void this.handleWebhook(request.headers['x-bp-secret'], request.url ?? '/', readBody(request)).then(
+        (status) => {
+          response.writeHead(status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(status < 300 ? { ok: true } : { error: status }));
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: String(error) }));
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook`;
+  }
+
+  /** Points the snippets at a bridge that started after this simulator. */
+  configure(env: SimulatedBotpressOptions['env']): void {
+    this.env = env;
+  }
+
+  onMessage(listener: (message: BotMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A conversation's variables, as the snippets see them; tests and the sandbox fill `conversation.SummaryAgent`. */
+  conversationState(conversationId: string): { workflow: Record<string, unknown>; conversation: Record<string, unknown> } {
+    let state = this.state.get(conversationId);
+    if (!state) {
+      state = { workflow: {}, conversation: {} };
+      this.state.set(conversationId, state);
+    }
+    return state;
+  }
+
+  /** Runs an Execute Code snippet in a conversation; returns its workflow variables afterwards. */
+  async runCard(name: Exclude<SnippetName, 'webhook-handler'>, conversationId: string, event: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const { workflow, conversation } = this.conversationState(conversationId);
+    await runBotpressSnippet(name, {
+      axios,
+      client: this.client(),
+      env: { ...this.env },
+      workflow,
+      conversation,
+      event: { conversationId, userId: `user_of_${conversationId}`, botId: this.botId, ...event },
+    });
+    return workflow;
+  }
+
+  messagesFor(conversationId: string): string[] {
+    return this.messages.filter((message) => message.conversationId === conversationId).map((message) => message.text);
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async handleWebhook(secretHeader: string | string[] | undefined, path: string, bodyPromise: Promise<Buffer>): Promise<number> {
+    const rawBody = (await bodyPromise).toString('utf8');
+    if (typeof secretHeader !== 'string' || !tokensMatch(secretHeader, this.options.webhookSecret)) return 401;
+    if (this.outageStatus !== undefined) return this.outageStatus;
+    const body: unknown = JSON.parse(rawBody);
+    await runBotpressSnippet('webhook-handler', {
+      axios,
+      client: this.client(),
+      env: { ...this.env },
+      workflow: {},
+      conversation: {},
+      event: { type: 'webhook:event', botId: this.botId, conversationId: 'conv_webhook', payload: { body, method: 'POST', path, query: {} } },
+    });
+    return 200;
+  }
+
+  private client() {
+    return {
+      createMessage: (input: { conversationId: string; userId: string; type: string; payload: { text: string }; tags: object }) => {
+        const message = { conversationId: input.conversationId, userId: input.userId, text: input.payload.text };
+        this.messages.push(message);
+        for (const listener of this.listeners) listener(message);
+        return Promise.resolve({ message: { id: `msg_${this.messages.length}`, ...input } });
+      },
+    };
+  }
+}

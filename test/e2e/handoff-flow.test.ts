@@ -1,0 +1,153 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedBotpress } from '../../local/simulated-botpress';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { signSlackRequest } from '../../shared/slack/signature';
+import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
+import { buttonPress } from '../fixtures/slack-interactions';
+import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+const SIGNING_SECRET = 'e2e-signing-secret';
+const BRIDGE_TOKEN = 'e2e-bridge-token';
+const WEBHOOK_SECRET = 'e2e-webhook-secret';
+const CHANNEL = 'C0E2ESUPRT';
+
+let slack: SlackStandIn;
+let botpress: SimulatedBotpress;
+let bridge: LocalBridgeProcess;
+
+beforeAll(async () => {
+  slack = await startSlackStandIn();
+  slack.users.set(AGENT, { display_name: 'Maya' });
+  botpress = new SimulatedBotpress({ webhookSecret: WEBHOOK_SECRET, env: { bridgeUrl: 'unset', bridgeToken: BRIDGE_TOKEN } });
+  const webhookUrl = await botpress.start();
+  bridge = await spawnLocalBridge({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-e2e',
+    SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
+    SLACK_API_URL: slack.apiUrl,
+    BOTPRESS_WEBHOOK_URL: webhookUrl,
+    BOTPRESS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BRIDGE_API_TOKEN: BRIDGE_TOKEN,
+    BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-e2e-')),
+  });
+  botpress.configure({ bridgeUrl: `${bridge.url}/botpress`, bridgeToken: BRIDGE_TOKEN });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.stop();
+  await Promise.all([botpress?.close(), slack?.close()]);
+});
+
+/** Plays Slack: POSTs a body to the bridge with Slack's signature headers. */
+async function fromSlack(route: 'events' | 'interactions', body: string, retryNum?: number): Promise<number> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${bridge.url}/slack/${route}`, {
+    method: 'POST',
+    headers: {
+      'content-type': route === 'events' ? 'application/json' : 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body),
+      ...(retryNum === undefined ? {} : { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_error' }),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+const agentReply = (threadTs: string, text: string) => fromSlack('events', JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: CHANNEL }))));
+const press = (actionId: string, conversationId: string, threadTs: string) =>
+  fromSlack('interactions', buttonPress({ actionId, value: conversationId, user: AGENT, messageTs: threadTs, channel: CHANNEL }));
+
+async function handOff(conversationId: string, customerName = 'Jane Doe'): Promise<string> {
+  const state = botpress.conversationState(conversationId);
+  state.workflow.customerName = customerName;
+  state.conversation.SummaryAgent = {
+    summary: `Customer ${customerName} cannot log in after a password reset.`,
+    transcript: 'User: I cannot log in\nBot: Have you tried resetting your password?\nUser: Yes, still broken. I want a human.',
+  };
+  const workflow = await botpress.runCard('start-handoff', conversationId);
+  expect(workflow.handoffStatus).toBe('created');
+  return workflow.handoffThreadTs as string;
+}
+
+const customerSays = async (conversationId: string, text: string, messageId: string) =>
+  (await botpress.runCard('forward-message', conversationId, { preview: text, messageId })).handoffActive;
+
+describe('a whole handoff through the local bridge and the shipped Botpress snippets', () => {
+  it('handoff → card → customer message → agent reply → Claim → Resolve → the bot takes over', async () => {
+    const conversationId = 'e2e-whole';
+    const threadTs = await handOff(conversationId);
+
+    // The card, then the transcript as the first reply in its thread.
+    const [card, transcript] = slack.callsTo('chat.postMessage').filter((call) => call.args.channel === CHANNEL && (call.args.thread_ts ?? threadTs) === threadTs);
+    expect(JSON.stringify(card!.args.blocks)).toContain('Customer Jane Doe cannot log in after a password reset.');
+    expect(transcript!.args).toMatchObject({ thread_ts: threadTs, text: expect.stringContaining('*Customer:* Yes, still broken. I want a human.') as string });
+
+    // The customer writes; it appears in the thread under the customer's name.
+    expect(await customerSays(conversationId, 'It says my account is locked', 'msg-1')).toBe(true);
+    expect(slack.callsTo('chat.postMessage').at(-1)!.args).toMatchObject({ thread_ts: threadTs, username: 'Jane Doe', text: 'It says my account is locked' });
+
+    // The agent answers in Slack; the customer sees it, through the webhook snippet.
+    expect(await agentReply(threadTs, 'Hi Jane! I unlocked it, see <https://help.example.com/locked|this page>')).toBe(200);
+    expect(botpress.messagesFor(conversationId)).toEqual(['Maya: Hi Jane! I unlocked it, see this page (https://help.example.com/locked)']);
+    expect(botpress.messages.at(-1)!.userId).toBe(botpress.botId);
+
+    expect(await press(CLAIM_ACTION_ID, conversationId, threadTs)).toBe(200);
+    expect(botpress.messagesFor(conversationId).at(-1)).toBe('Maya has joined the conversation.');
+
+    expect(await press(RESOLVE_ACTION_ID, conversationId, threadTs)).toBe(200);
+    expect(botpress.messagesFor(conversationId).at(-1)).toMatch(/closed this conversation, and I am back/);
+
+    // The bot takes over: the next message is not forwarded.
+    const posts = slack.callsTo('chat.postMessage').length;
+    expect(await customerSays(conversationId, 'Thanks, all good now', 'msg-2')).toBe(false);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(posts);
+    expect(botpress.messagesFor(conversationId)).toHaveLength(3);
+  });
+
+  it('delivers exactly once when Botpress is down for a while and Slack retries', async () => {
+    const conversationId = 'e2e-outage';
+    const threadTs = await handOff(conversationId);
+    const body = JSON.stringify(eventCallback(threadReply('Are you still there?', { threadTs, channel: CHANNEL })));
+
+    botpress.outageStatus = 503;
+    expect(await fromSlack('events', body)).toBe(503);
+    expect(await fromSlack('events', body, 1)).toBe(503);
+    botpress.outageStatus = undefined;
+    expect(await fromSlack('events', body, 2)).toBe(200);
+    expect(await fromSlack('events', body, 3)).toBe(200);
+
+    expect(botpress.messagesFor(conversationId)).toEqual(['Maya: Are you still there?']);
+  });
+
+  it('keeps 20 parallel conversations apart: every message in its own thread and conversation, none lost, none doubled', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => i);
+    const threads = new Map<number, string>();
+    await Promise.all(
+      ids.map(async (i) => {
+        const conversationId = `e2e-par-${i}`;
+        threads.set(i, await handOff(conversationId, `Customer ${i}`));
+        for (let k = 0; k < 3; k += 1) {
+          // Customer and agent write at the same time, interleaved across all conversations.
+          const [active, status] = await Promise.all([customerSays(conversationId, `customer ${i}.${k}`, `par-${i}-${k}`), agentReply(threads.get(i)!, `agent ${i}.${k}`)]);
+          expect(active).toBe(true);
+          expect(status).toBe(200);
+        }
+      }),
+    );
+
+    expect(new Set(threads.values()).size).toBe(20);
+    for (const i of ids) {
+      const inThread = slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threads.get(i) && call.args.username);
+      expect(inThread.map((call) => call.args.text)).toEqual([`customer ${i}.0`, `customer ${i}.1`, `customer ${i}.2`]);
+      expect(inThread.every((call) => call.args.username === `Customer ${i}`)).toBe(true);
+      expect(botpress.messagesFor(`e2e-par-${i}`)).toEqual([`Maya: agent ${i}.0`, `Maya: agent ${i}.1`, `Maya: agent ${i}.2`]);
+    }
+    expect(botpress.messages.filter((message) => message.conversationId.startsWith('e2e-par-'))).toHaveLength(60);
+  });
+});

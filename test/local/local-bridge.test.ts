@@ -1,0 +1,95 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUIRED_SETTINGS } from '../../local/config';
+import { signSlackRequest } from '../../shared/slack/signature';
+import { conversationKey } from '../../shared/thread-store';
+import { startLocalDynamo } from '../support/dynalite';
+import { runLocalBridgeToExit, spawnLocalBridge } from '../support/local-bridge-process';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+const NO_ENV_FILE = { DOTENV_CONFIG_PATH: path.join(tmpdir(), 'no-such-env-file') };
+let slack: SlackStandIn;
+let settings: Record<string, string>;
+
+beforeAll(async () => {
+  slack = await startSlackStandIn();
+  settings = {
+    ...NO_ENV_FILE,
+    SLACK_SIGNING_SECRET: 'local-signing',
+    SLACK_BOT_TOKEN: 'xoxb-local',
+    SLACK_SUPPORT_CHANNEL_ID: 'C0LOCAL001',
+    SLACK_API_URL: slack.apiUrl,
+    BOTPRESS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+    BOTPRESS_WEBHOOK_SECRET: 'bp',
+    BRIDGE_API_TOKEN: 'local-token',
+  };
+});
+afterAll(() => slack.close());
+
+const botpressCall = (url: string, route: string, body: unknown) =>
+  fetch(`${url}/botpress/${route}`, { method: 'POST', headers: { authorization: 'Bearer local-token', 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+    async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }),
+  );
+
+describe('npm start (local/main.ts)', () => {
+  it('stops at once when settings are missing, listing every missing name', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, ...NO_ENV_FILE, SLACK_BOT_TOKEN: 'xoxb-only-this' };
+    for (const name of REQUIRED_SETTINGS) if (name !== 'SLACK_BOT_TOKEN') delete env[name];
+    const { code, output } = await runLocalBridgeToExit(env);
+    expect(code).toBe(1);
+    expect(output).toContain('missing required setting(s): SLACK_SIGNING_SECRET, SLACK_SUPPORT_CHANNEL_ID, BOTPRESS_WEBHOOK_URL, BOTPRESS_WEBHOOK_SECRET, BRIDGE_API_TOKEN');
+    expect(output).not.toContain('listening on');
+  });
+
+  it('prints where it listens and the URLs to paste, keeps mappings in .data across restarts, and shuts down cleanly on SIGINT and SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-data-'));
+    const first = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: dataDir });
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const route of ['/slack/events', '/slack/interactions', '/botpress']) expect(first.output()).toContain(`${first.url}${route}`);
+
+    const opened = await botpressCall(first.url, 'handoff', { conversationId: 'persisted', userId: 'u', summary: 'Needs a human' });
+    expect(opened.body.status).toBe('created');
+    expect(await first.stop('SIGINT')).toBe(0);
+
+    const second = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: dataDir });
+    expect(await botpressCall(second.url, 'message', { conversationId: 'persisted', text: 'still here' })).toEqual({ status: 200, body: { handoffActive: true } });
+    expect(await botpressCall(second.url, 'handoff', { conversationId: 'persisted', userId: 'u', summary: 'again' })).toMatchObject({ body: { status: 'already_open', threadTs: opened.body.threadTs } });
+    expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('uses DYNAMODB_ENDPOINT instead of the embedded server, creating the table there', async () => {
+    const dynamo = await startLocalDynamo('unused-table');
+    const bridge = await spawnLocalBridge({ ...settings, DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'created-by-bridge' });
+    try {
+      await botpressCall(bridge.url, 'handoff', { conversationId: 'elsewhere', userId: 'u', summary: 'x' });
+      const item = await dynamo.documentClient.send(new GetCommand({ TableName: 'created-by-bridge', Key: { pk: conversationKey('elsewhere') } }));
+      expect(item.Item).toMatchObject({ conversationId: 'elsewhere', state: 'open' });
+    } finally {
+      await bridge.stop();
+      await dynamo.close();
+    }
+  });
+
+  it('hands the handlers the exact bytes of a binary body (base64, as API Gateway does), so the signature holds', async () => {
+    const bridge = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-bin-')) });
+    try {
+      const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x80]);
+      const timestamp = Math.floor(Date.now() / 1000);
+      const post = (signature: string) =>
+        fetch(`${bridge.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+          body: bytes,
+        });
+      // Signed over the raw bytes: authenticated, then refused as not JSON (400), not as forged (401).
+      expect((await post(signSlackRequest('local-signing', timestamp, bytes))).status).toBe(400);
+      expect((await post(signSlackRequest('local-signing', timestamp, bytes.toString('utf8')))).status).toBe(401);
+      expect((await fetch(`${bridge.url}/nowhere`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
