@@ -59,17 +59,22 @@ export async function relayAgentReply(
   const reply = selection.reply;
   // Both keys: Slack retries carry the same event_id, but it sometimes re-sends the same message under a new one.
   const keys = [dedupeKey('slack-event', reply.eventId), dedupeKey('slack-message', reply.channelId, reply.messageTs)];
-  const claim = await deps.ledger.claim(keys);
+  // Independent, so concurrent: the claim, the thread's handoff and the names cost one round trip, not three.
+  const [claimed, lookup, userNames] = await Promise.allSettled([
+    deps.ledger.claim(keys),
+    deps.store.findByThread(reply.channelId, reply.threadTs),
+    resolveNames(reply, deps),
+  ]);
+  if (claimed.status === 'rejected') throw claimed.reason;
+  const claim = claimed.value;
   if (claim.status !== 'claimed') {
     deps.logger.info('slack event already handled', { eventId: reply.eventId, status: claim.status, retryNum: attempt.retryNum });
     return { outcome: claim.status };
   }
 
   try {
-    const [handoff, userNames] = await Promise.all([
-      deps.store.findByThread(reply.channelId, reply.threadTs),
-      resolveNames(reply, deps),
-    ]);
+    if (lookup.status === 'rejected') throw lookup.reason;
+    const handoff = lookup.value;
 
     if (handoff?.state !== 'open') {
       const slack = await deps.slack();
@@ -81,7 +86,7 @@ export async function relayAgentReply(
       return { outcome: 'not_connected' };
     }
 
-    const payload = normalizeAgentReply(reply, { conversationId: handoff.conversationId, userNames });
+    const payload = normalizeAgentReply(reply, { conversationId: handoff.conversationId, userNames: userNames.status === 'fulfilled' ? userNames.value : undefined });
     try {
       await deps.sendToBotpress(payload);
     } catch (error) {

@@ -184,9 +184,15 @@ export class ThreadStore {
     );
   }
 
-  /** Pushes the expiry of an open handoff and its thread pointer to a full lifetime from now. */
-  async touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs'>): Promise<void> {
+  /**
+   * Pushes the expiry of an open handoff and its thread pointer to a full
+   * lifetime from now. Skipped while the handoff has aged by less than a tenth
+   * of its lifetime (at most an hour): a busy thread would otherwise cost two
+   * writes per message to move the expiry by seconds.
+   */
+  async touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'expiresAt'>): Promise<void> {
     const expiresAt = epochSeconds(this.now()) + this.ttlSeconds;
+    if (expiresAt - handoff.expiresAt < Math.min(3600, this.ttlSeconds / 10)) return;
     await Promise.all([
       conditionally('refresh handoff expiry', () =>
         this.client.send(

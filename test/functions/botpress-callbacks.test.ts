@@ -3,8 +3,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../shared/http';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
-import { conversationKey } from '../../shared/thread-store';
-import { BOT_TOKEN, SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { conversationKey, ThreadStore } from '../../shared/thread-store';
+import { BOT_TOKEN, SUPPORT_CHANNEL_ID, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 
 let bridge: BridgeHarness;
@@ -141,20 +141,25 @@ describe('POST /botpress/message', () => {
     return { conversationId, threadTs: opened.body.threadTs as string };
   }
 
-  it('posts the text in the thread as the customer and refreshes the TTL', async () => {
-    const { conversationId, threadTs } = await openConversation({ name: 'Jane Doe' });
-    const before = (await bridge.dynamo.documentClient.send(new GetCommand({ TableName: bridge.dynamo.tableName, Key: { pk: conversationKey(conversationId) } }))).Item!;
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+  it('posts the text in the thread as the customer and refreshes the TTL of a handoff last active hours ago', async () => {
+    // Prepare: a handoff opened two hours ago (its expiry is two hours short of a full lifetime).
+    const conversationId = newConversationId();
+    const threadTs = `1717500000.${String(n).padStart(6, '0')}`;
+    const twoHoursAgo = new ThreadStore({ client: bridge.dynamo.documentClient, tableName: bridge.dynamo.tableName, ttlSeconds: 7 * 24 * 3600, now: () => Date.now() - 2 * 3600 * 1000 });
+    await seedHandoff(twoHoursAgo, conversationId, threadTs);
+    const expiresAt = async () =>
+      (await bridge.dynamo.documentClient.send(new GetCommand({ TableName: bridge.dynamo.tableName, Key: { pk: conversationKey(conversationId) } }))).Item!.expiresAt as number;
+    const before = await expiresAt();
 
     const response = await call('/botpress/message', { conversationId, text: 'Order 1234 <@U061F7AUR> & co', messageId: 'm-1' });
+
     expect(response).toEqual({ status: 200, body: { handoffActive: true } });
     expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
       expect.objectContaining({
-        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Doe', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
+        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Customer', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
       }),
     ]);
-    const after = (await bridge.dynamo.documentClient.send(new GetCommand({ TableName: bridge.dynamo.tableName, Key: { pk: conversationKey(conversationId) } }))).Item!;
-    expect(after.expiresAt).toBeGreaterThan(before.expiresAt as number);
+    expect(await expiresAt()).toBeGreaterThanOrEqual(before + 2 * 3600 - 5);
   });
 
   it('posts as "Website visitor" when the name is unknown', async () => {

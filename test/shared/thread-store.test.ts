@@ -66,6 +66,18 @@ describe('ThreadStore', () => {
     expect((await rawItem(conversationKey(handoff.conversationId)))?.expiresAt).toBe(refreshed);
   });
 
+  it('does not rewrite the expiry while the handoff has aged by less than a tenth of its lifetime (at most an hour)', async () => {
+    clock.now = START;
+    const threads = store(7 * DAY);
+    const handoff = await openHandoff(threads, newConversationId());
+    clock.now = START + 59 * 60 * 1000;
+    await threads.touch(handoff);
+    expect((await rawItem(conversationKey(handoff.conversationId)))?.expiresAt).toBe(handoff.expiresAt);
+    clock.now = START + 61 * 60 * 1000;
+    await threads.touch(handoff);
+    expect((await rawItem(conversationKey(handoff.conversationId)))?.expiresAt).toBe(Math.floor(clock.now / 1000) + 7 * DAY);
+  });
+
   it('lets exactly one of many concurrent callers reserve a conversation', async () => {
     clock.now = START;
     const threads = store();
