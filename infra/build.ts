@@ -1,36 +1,62 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { BUNDLING, LAMBDA_FUNCTIONS, PROJECT_ROOT } from './bundling';
+import { build, type BuildOptions } from 'esbuild';
+import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT } from './bundling';
 
-/** Writes one bundle per Lambda function to dist/<name>/index.mjs, as the CDK stack builds them. */
+const options = (): BuildOptions => ({
+  bundle: true,
+  logLevel: 'warning',
+  target: BUNDLING.target,
+  format: BUNDLING.format,
+  platform: BUNDLING.platform,
+  minify: BUNDLING.minify,
+  sourcemap: BUNDLING.sourcemap,
+  sourcesContent: BUNDLING.sourcesContent,
+  mainFields: [...BUNDLING.mainFields],
+  legalComments: BUNDLING.legalComments,
+  banner: { js: BUNDLING.banner },
+});
+
+/** Bundles one entry point with the options the CDK stack uses (infra/bundling.ts). */
+export async function bundleEntry(entry: string, outfile: string, external: readonly string[] = []): Promise<void> {
+  await build({ ...options(), entryPoints: [path.resolve(PROJECT_ROOT, entry)], outfile, external: [...external] });
+}
+
+/** Writes each lazily loaded package as `<outDir>/node_modules/<name>/index.mjs`, where the function's `import()` finds it. */
+export async function bundleLazyModules(outDir: string): Promise<void> {
+  for (const name of LAZY_MODULES) {
+    const dir = path.join(outDir, 'node_modules', name);
+    // Named re-exports, listed from the package itself: `export *` of a CommonJS package would re-export nothing.
+    const names = Object.keys(createRequire(path.join(PROJECT_ROOT, 'package.json'))(name) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
+    const contents = `export { ${names.join(', ')} } from '${name}';`;
+    await build({ ...options(), stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: path.join(dir, 'index.mjs') });
+    await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name, type: 'module', exports: './index.mjs' })}\n`);
+  }
+}
+
+/** Writes each Lambda function to <outDir>/<name>/ exactly as the CDK stack packages it. */
 export async function buildFunctions(outDir = path.join(PROJECT_ROOT, 'dist')): Promise<Record<string, string>> {
   const outputs: Record<string, string> = {};
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS)) {
-    const outfile = path.join(outDir, name, 'index.mjs');
-    await build({
-      entryPoints: [path.join(PROJECT_ROOT, entry)],
-      outfile,
-      bundle: true,
-      logLevel: 'warning',
-      target: BUNDLING.target,
-      format: BUNDLING.format,
-      platform: BUNDLING.platform,
-      minify: BUNDLING.minify,
-      sourcemap: BUNDLING.sourcemap,
-      sourcesContent: BUNDLING.sourcesContent,
-      mainFields: [...BUNDLING.mainFields],
-      legalComments: BUNDLING.legalComments,
-      banner: { js: BUNDLING.banner },
-    });
-    outputs[name] = outfile;
+    outputs[name] = path.join(outDir, name, 'index.mjs');
+    await bundleEntry(entry, outputs[name], LAZY_MODULES);
+    await bundleLazyModules(path.join(outDir, name));
   }
   return outputs;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const outputs = await buildFunctions();
-  for (const [name, file] of Object.entries(outputs)) {
-    console.warn(`${name}: ${path.relative(PROJECT_ROOT, file)} (${((await stat(file)).size / 1024).toFixed(1)} KiB)`);
+const invokedAs = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invokedAs === path.resolve(import.meta.filename)) {
+  // `tsx infra/build.ts --lazy-modules-only DIR`: the CDK stack's afterBundling hook.
+  const only = process.argv.indexOf('--lazy-modules-only');
+  if (only >= 0) {
+    await mkdir(process.argv[only + 1]!, { recursive: true });
+    await bundleLazyModules(process.argv[only + 1]!);
+  } else {
+    const outputs = await buildFunctions();
+    for (const [name, file] of Object.entries(outputs)) {
+      console.warn(`${name}: ${path.relative(PROJECT_ROOT, file)} (${((await stat(file)).size / 1024).toFixed(1)} KiB, plus ${LAZY_MODULES.join(', ')} loaded on first use)`);
+    }
   }
 }

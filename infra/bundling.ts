@@ -12,6 +12,15 @@ export const LAMBDA_FUNCTIONS = {
 export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;
 
 /**
+ * Packages each function imports only on first use (`await import(...)`),
+ * bundled into a file of their own beside the function, in
+ * `node_modules/<name>/index.mjs`. Within the main bundle they would still be
+ * parsed at every cold start even when never evaluated; @slack/web-api is a
+ * sixth of the bundle, and ignored Slack events, the most common kind, never need it.
+ */
+export const LAZY_MODULES = ['@slack/web-api'] as const;
+
+/**
  * The one set of bundling choices, shared by `npm run build` and the CDK
  * stack so that what is measured is what is deployed:
  * ESM for Node.js 22, minified, every dependency bundled (tree-shaken, and

@@ -11,7 +11,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../shared/metric-names';
-import { BUNDLING, LAMBDA_FUNCTIONS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { ROUTES } from './routes';
 
@@ -176,8 +176,14 @@ export class BridgeStack extends Stack {
         sourcesContent: BUNDLING.sourcesContent,
         mainFields: [...BUNDLING.mainFields],
         banner: BUNDLING.banner,
-        externalModules: [],
+        // Bundled apart and loaded on first use (infra/bundling.ts), by the same code as `npm run build`.
+        externalModules: [...LAZY_MODULES],
         esbuildArgs: { '--legal-comments': BUNDLING.legalComments },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx infra/build.ts --lazy-modules-only "${outputDir}"`],
+        },
       },
     });
     Validations.of(fn).acknowledge({

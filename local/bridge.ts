@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../shared/http';
@@ -8,6 +8,9 @@ import type { LocalBridgeConfig } from './config';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 
 type Handler = (event: APIGatewayProxyEventV2, context: object) => Promise<HttpResponse>;
+
+/** Serves a request that is not one of the bridge's routes; returns false to let it 404. */
+export type ExtraRoutes = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface LocalBridge {
   readonly url: string;
@@ -20,9 +23,9 @@ export interface LocalBridge {
  * gives them in AWS. The handlers read their settings from process.env at
  * import, as in Lambda, so the environment is set before they are loaded.
  */
-export async function startLocalBridge(config: LocalBridgeConfig): Promise<LocalBridge> {
+export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: ExtraRoutes): Promise<LocalBridge> {
   let embedded: EmbeddedDynamo | undefined;
-  const endpoint = config.dynamodbEndpoint ?? (embedded = await startEmbeddedDynamo({ path: config.dataDir })).endpoint;
+  const endpoint = config.dynamodbEndpoint ?? (embedded = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
   await ensureTable(endpoint, config.tableName);
   Object.assign(process.env, config.functionEnv, { DYNAMODB_ENDPOINT: endpoint });
 
@@ -40,6 +43,7 @@ export async function startLocalBridge(config: LocalBridgeConfig): Promise<Local
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (request.method === 'GET' && url.pathname === '/healthz') return writeResponse(response, { statusCode: 200, body: 'ok' });
       const handler = handlers.get(`${request.method} ${url.pathname}`);
+      if (!handler && (await extraRoutes?.(request, response, url))) return;
       if (!handler) return writeResponse(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' });
       const event = toApiGatewayEvent(request, await readBody(request));
       writeResponse(response, await handler(event, {}));

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -15,10 +16,13 @@ export interface EmbeddedDynamo {
 
 /**
  * A DynamoDB-API server (dynalite) on loopback. With `path`, data is kept on
- * disk there and survives restarts; without it, it lives in memory.
+ * disk there and survives restarts; without it, it lives in memory. With
+ * `ownProcess`, it runs in a child process (the local bridge): dynalite is
+ * JavaScript, and in-process it would take turns with the handlers on one event loop.
  */
-export async function startEmbeddedDynamo(options: { path?: string | undefined; host?: string } = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo(options: { path?: string | undefined; host?: string; ownProcess?: boolean } = {}): Promise<EmbeddedDynamo> {
   if (options.path) mkdirSync(options.path, { recursive: true });
+  if (options.ownProcess) return startDynaliteProcess(options.path);
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -52,4 +56,25 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   } finally {
     client.destroy();
   }
+}
+
+async function startDynaliteProcess(dataPath: string | undefined): Promise<EmbeddedDynamo> {
+  const child = spawn(process.execPath, [new URL('./dynalite-process.mjs', import.meta.url).pathname, dataPath ?? ''], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /listening (\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code} before listening`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

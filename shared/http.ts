@@ -14,6 +14,8 @@ export function textResponse(statusCode: number, body: string): HttpResponse {
 export function getHeader(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: string): string | undefined {
   const headers = event.headers ?? {};
   const wanted = name.toLowerCase();
+  // API Gateway's HTTP API already lowercases names: the common case is one property read.
+  if (wanted in headers) return headers[wanted];
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() === wanted) return headers[key];
   }

@@ -1,3 +1,4 @@
+import type { MiddlewareObj } from '@middy/core';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from './metric-names';
 
@@ -6,4 +7,16 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 
 export function countMetric(name: BridgeMetricName, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * Flushes the invocation's metrics, if it counted any. Powertools' own
+ * logMetrics middleware warns on every invocation that counted nothing (most
+ * Slack events are ignored echoes), which would fill the logs.
+ */
+export function publishMetrics(): MiddlewareObj {
+  const publish = (): void => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
 }

@@ -1,5 +1,4 @@
 import middy from '@middy/core';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bearerTokenAuth, type AuthenticatedEvent } from '../../shared/bearer-auth';
 import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, parseJsonBody } from '../../shared/botpress-requests';
@@ -9,7 +8,7 @@ import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependenci
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { BridgeMetric } from '../../shared/metric-names';
-import { countMetric, metrics } from '../../shared/metrics';
+import { countMetric, publishMetrics } from '../../shared/metrics';
 import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
@@ -41,6 +40,6 @@ async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
   .use(httpErrorResponder({ logger }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics())
   .use(bearerTokenAuth({ token: async () => (await runtime.secrets()).bridgeApiToken }))
   .handler((event) => route(event as AuthenticatedEvent));

@@ -1,5 +1,4 @@
 import middy from '@middy/core';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/agent-controls';
 import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
@@ -9,7 +8,7 @@ import { httpErrorResponder } from '../../shared/error-responder';
 import { getHeader, jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { BridgeMetric } from '../../shared/metric-names';
-import { countMetric, metrics } from '../../shared/metrics';
+import { countMetric, publishMetrics } from '../../shared/metrics';
 import { createRuntime } from '../../shared/runtime';
 import { parseSlackEventsBody } from '../../shared/slack/events';
 import { parseInteraction } from '../../shared/slack/interactions';
@@ -72,6 +71,6 @@ function responseFor(result: RelayOutcome): HttpResponse {
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
   .use(httpErrorResponder({ logger }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics())
   .use(slackSignatureVerifier({ signingSecret: async () => (await runtime.secrets()).slackSigningSecret }))
   .handler((event) => route(event as VerifiedSlackEvent));

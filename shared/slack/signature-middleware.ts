@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AuthenticationError } from '../errors';
@@ -29,11 +30,17 @@ export function slackSignatureVerifier(
   options: SlackSignatureVerifierOptions,
 ): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
   const { signingSecret, nowSeconds, toleranceSeconds } = { ...defaults, ...options };
+  // The HMAC key, imported once per secret value rather than on every request.
+  let key: { secret: string; object: KeyObject } | undefined;
+  const keyFor = (secret: string): KeyObject => {
+    if (key?.secret !== secret) key = { secret, object: createSecretKey(Buffer.from(secret, 'utf8')) };
+    return key.object;
+  };
   return {
     before: async (request) => {
       const rawBody = rawBodyBytes(request.event);
       const result = verifySlackSignature({
-        signingSecret: await signingSecret(),
+        signingSecret: keyFor(await signingSecret()),
         timestamp: getHeader(request.event, 'x-slack-request-timestamp'),
         signature: getHeader(request.event, 'x-slack-signature'),
         rawBody,

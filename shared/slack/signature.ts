@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** Slack's documented replay window: requests older (or newer) than this are refused. */
 export const SLACK_SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
 export interface SlackSignatureInput {
-  readonly signingSecret: string;
+  /** The secret, or a KeyObject made from it once (saves re-importing the key on every request). */
+  readonly signingSecret: string | KeyObject;
   /** `X-Slack-Request-Timestamp`, as received. */
   readonly timestamp: string | undefined;
   /** `X-Slack-Signature`, as received. */

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,12 +25,14 @@ const newApp = (context: Record<string, unknown> = {}) =>
 let template: Template;
 let templateJson: string;
 let validationReport: { pluginReports: unknown[] };
+let assemblyDir: string;
 
 beforeAll(() => {
   for (const [name, value] of Object.entries(CANARIES)) vi.stubEnv(name, value);
   const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug' }));
   // Synthesizing runs cdk-nag; it throws on any unacknowledged finding.
   const assembly = app.synth();
+  assemblyDir = assembly.directory;
   template = Template.fromStack(stack);
   templateJson = JSON.stringify(template.toJSON());
   validationReport = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
@@ -88,6 +91,22 @@ describe('BridgeStack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl slack-events', MemorySize: 1024, Timeout: 6 });
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl botpress-callbacks', MemorySize: 512, Timeout: 10 });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('packages each function with @slack/web-api in a file of its own, loaded on first use, not parsed at cold start', async () => {
+    const codeAssets = readdirSync(assemblyDir).filter((name) => name.startsWith('asset.') && existsSync(path.join(assemblyDir, name, 'index.mjs')));
+    expect(codeAssets).toHaveLength(2);
+    for (const asset of codeAssets) {
+      const lazy = path.join(assemblyDir, asset, 'node_modules', '@slack', 'web-api');
+      expect(JSON.parse(readFileSync(path.join(lazy, 'package.json'), 'utf8'))).toMatchObject({ name: '@slack/web-api', exports: './index.mjs' });
+      expect(readFileSync(path.join(lazy, 'index.mjs'), 'utf8')).toContain('https://slack.com/api/');
+      const loaded = (await import(pathToFileURL(path.join(lazy, 'index.mjs')).href)) as { WebClient?: unknown; LogLevel?: { ERROR?: string } };
+      expect(typeof loaded.WebClient).toBe('function');
+      expect(loaded.LogLevel?.ERROR).toBe('error');
+      const main = readFileSync(path.join(assemblyDir, asset, 'index.mjs'), 'utf8');
+      expect(main).not.toContain('https://slack.com/api/');
+      expect(main).toMatch(/import\("@slack\/web-api"\)/);
+    }
   });
 
   it('grants least privilege: item operations on this table, read on this secret, logs to its own group, no * action', () => {

@@ -1,0 +1,310 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { buildFunctions, bundleEntry } from '../infra/build';
+import { PROJECT_ROOT } from '../infra/bundling';
+import { signSlackRequest } from '../shared/slack/signature';
+import { ThreadStore } from '../shared/thread-store';
+import { startLocalDynamo } from '../test/support/dynalite';
+import { spawnLocalBridge } from '../test/support/local-bridge-process';
+import { startSlackStandIn } from '../test/support/slack-stand-in';
+
+/*
+ * npm run bench [-- --quick] [-- --out FILE]
+ * Cold start and per-event cost of the two functions, side by side with a Bolt
+ * reference and a plain "floor" reference, all bundled like the CDK stack does.
+ */
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outIndex = args.indexOf('--out');
+const resultsFile = outIndex >= 0 ? path.resolve(args[outIndex + 1]!) : path.join(PROJECT_ROOT, 'bench', 'results.json');
+const plan = quick
+  ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, e2eConversations: 16, e2eReplies: 3, e2eIntervalMs: 250 }
+  : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, e2eConversations: 16, e2eReplies: 25, e2eIntervalMs: 250 };
+
+const SIGNING_SECRET = 'bench-signing-secret';
+const BRIDGE_TOKEN = 'bench-bridge-token';
+const CHANNEL = 'C0BENCH001';
+const AGENT = 'U0BENCHAGT';
+const BOT_USER = 'U0BRIDGEBOT';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const median = (values: number[]) => percentile(values, 50);
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+// 1. Bundles, exactly as deployed.
+log('building bundles…');
+const buildDir = mkdtempSync(path.join(tmpdir(), 'bench-build-'));
+const functions = await buildFunctions(path.join(buildDir, 'functions'));
+const bundles = {
+  'slack-events': functions['slack-events']!,
+  'botpress-callbacks': functions['botpress-callbacks']!,
+  bolt: path.join(buildDir, 'bolt', 'index.mjs'),
+  floor: path.join(buildDir, 'floor', 'index.mjs'),
+};
+await bundleEntry('bench/references/bolt-handler.ts', bundles.bolt);
+await bundleEntry('bench/references/floor-handler.ts', bundles.floor);
+type Target = keyof typeof bundles;
+const targets = Object.keys(bundles) as Target[];
+const sizes = Object.fromEntries(targets.map((t) => [t, { raw: statSync(bundles[t]).size, gzip: gzipSync(readFileSync(bundles[t])).length }])) as Record<Target, { raw: number; gzip: number }>;
+
+// 2. Loopback stand-ins: DynamoDB (dynalite), the Slack Web API, and a Botpress webhook that counts arrivals.
+const dynamo = await startLocalDynamo('bench');
+const slack = await startSlackStandIn();
+slack.users.set(AGENT, { display_name: 'Maya' });
+const arrivals = new Map<string, number[]>();
+let webhookPosts = 0;
+const webhook = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const at = performance.now();
+    webhookPosts += 1;
+    const text = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string }).text ?? '';
+    arrivals.set(text, [...(arrivals.get(text) ?? []), at]);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"ok":true}');
+  });
+});
+await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhook`;
+
+const functionEnv: Record<string, string> = {
+  TABLE_NAME: dynamo.tableName,
+  DYNAMODB_ENDPOINT: dynamo.endpoint,
+  AWS_REGION: 'us-east-1',
+  SLACK_SIGNING_SECRET: SIGNING_SECRET,
+  SLACK_BOT_TOKEN: 'xoxb-bench',
+  SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
+  SLACK_API_URL: slack.apiUrl,
+  BOTPRESS_WEBHOOK_URL: webhookUrl,
+  BOTPRESS_WEBHOOK_SECRET: 'bench-webhook-secret',
+  BRIDGE_API_TOKEN: BRIDGE_TOKEN,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_NO_WARNINGS: '1',
+};
+const childEnv = { ...process.env, ...functionEnv };
+
+const store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 7 * 24 * 3600 });
+let seeded = 0;
+async function seedThread(): Promise<{ conversationId: string; threadTs: string }> {
+  seeded += 1;
+  const conversationId = `bench-conv-${seeded}`;
+  const threadTs = `1717549330.${String(seeded).padStart(6, '0')}`;
+  const reservation = await store.reserve(conversationId, { botpressUserId: 'bp-user', customerName: 'Jane', summary: 'Benchmark conversation' }, 10_000);
+  if (!reservation.reserved) throw new Error('could not seed');
+  await store.activate(conversationId, reservation.token, { channelId: CHANNEL, threadTs });
+  return { conversationId, threadTs };
+}
+
+/** Wall time of a fresh node process, from spawn to exit. */
+function timeProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, argv, { env, stdio: 'ignore' });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ ms: performance.now() - started, code })));
+}
+
+// 3. Cold init: a fresh process that loads the bundle, minus a fresh empty process; interleaved rounds.
+log(`cold init: ${plan.coldRounds} interleaved rounds…`);
+const coldSamples: Record<Target | 'empty', number[]> = { empty: [], 'slack-events': [], 'botpress-callbacks': [], bolt: [], floor: [] };
+const order: (Target | 'empty')[] = ['empty', ...targets];
+for (let round = 0; round < plan.coldRounds; round += 1) {
+  for (let j = 0; j < order.length; j += 1) {
+    const target = order[(round + j) % order.length]!;
+    const code = target === 'empty' ? 'process.exit(0)' : `await import(${JSON.stringify(pathToFileURL(bundles[target]).href)}); process.exit(0)`;
+    const { ms, code: exit } = await timeProcess(['--input-type=module', '-e', code], childEnv);
+    if (exit !== 0) throw new Error(`${target} failed to load (exit ${exit})`);
+    coldSamples[target].push(ms);
+  }
+}
+/** Each round's own empty process is subtracted (paired), so that the machine's state during that round cancels out. */
+const pairedMedian = (samples: number[], empties: number[]) => median(samples.map((ms, round) => ms - empties[round]!));
+const coldInit = Object.fromEntries(targets.map((t) => [t, pairedMedian(coldSamples[t], coldSamples.empty)])) as Record<Target, number>;
+
+// 4. Load + first event in a fresh process (a cold container's first request), minus the empty process.
+log(`load + first event: ${plan.firstEventRounds} interleaved rounds…`);
+const firstThreads = { 'slack-events': await seedThread(), bolt: await seedThread(), floor: await seedThread(), 'botpress-callbacks': await seedThread() };
+let firstSequence = 0;
+function firstEvent(target: Target): string {
+  firstSequence += 1;
+  if (target === 'botpress-callbacks') {
+    const body = JSON.stringify({ conversationId: firstThreads[target].conversationId, text: 'first message', messageId: `first-${firstSequence}` });
+    return JSON.stringify({ version: '2.0', routeKey: 'POST /botpress/message', rawPath: '/botpress/message', headers: { 'content-type': 'application/json', authorization: `Bearer ${BRIDGE_TOKEN}` }, requestContext: { http: { method: 'POST', path: '/botpress/message' } }, body, isBase64Encoded: false });
+  }
+  const ts = `1717800000.${String(firstSequence).padStart(6, '0')}`;
+  const body = JSON.stringify({
+    type: 'event_callback',
+    event_id: `EvFIRST${firstSequence}`,
+    authorizations: [{ user_id: BOT_USER, is_bot: true }],
+    event: { type: 'message', user: AGENT, channel: CHANNEL, ts, thread_ts: firstThreads[target].threadTs, text: 'first reply' },
+  });
+  const timestamp = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) },
+    requestContext: { http: { method: 'POST', path: '/slack/events' } },
+    body,
+    isBase64Encoded: false,
+  });
+}
+const firstSamples: Record<Target, number[]> = { 'slack-events': [], 'botpress-callbacks': [], bolt: [], floor: [] };
+const emptyForFirst: number[] = [];
+for (let round = 0; round < plan.firstEventRounds; round += 1) {
+  emptyForFirst.push((await timeProcess(['--input-type=module', '-e', 'process.exit(0)'], childEnv)).ms);
+  for (let j = 0; j < targets.length; j += 1) {
+    const target = targets[(round + j) % targets.length]!;
+    const { ms, code } = await timeProcess([path.join(PROJECT_ROOT, 'bench', 'first-event.mjs')], { ...childEnv, BENCH_BUNDLE: pathToFileURL(bundles[target]).href, BENCH_EVENT: firstEvent(target) });
+    if (code !== 0) throw new Error(`${target}: first event did not answer 200 (exit ${code})`);
+    firstSamples[target].push(ms);
+  }
+}
+const firstEventMs = Object.fromEntries(targets.map((t) => [t, pairedMedian(firstSamples[t], emptyForFirst)])) as Record<Target, number>;
+
+// 5. Per-event time in one warm process (a child, so that the functions' logs go nowhere but still cost what they cost).
+log('per-event time…');
+const perEventOut = path.join(buildDir, 'per-event.json');
+const postsBefore = webhookPosts;
+const perEventThreads = { slack: (await seedThread()).threadTs, bolt: (await seedThread()).threadTs, floor: (await seedThread()).threadTs };
+const customerConversation = (await seedThread()).conversationId;
+const perEvent = await new Promise<number | null>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'per-event.ts')], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...childEnv,
+      BENCH_CONFIG: JSON.stringify({
+        bundles: { slack: bundles['slack-events'], botpress: bundles['botpress-callbacks'], bolt: bundles.bolt, floor: bundles.floor },
+        threads: perEventThreads,
+        channel: CHANNEL,
+        agent: AGENT,
+        botUser: BOT_USER,
+        conversationId: customerConversation,
+        signingSecret: SIGNING_SECRET,
+        bridgeToken: BRIDGE_TOKEN,
+        iterations: { forward: plan.forward, ignore: plan.ignore, customer: plan.customer },
+        out: perEventOut,
+      }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.once('exit', resolve);
+});
+if (perEvent !== 0) throw new Error(`per-event benchmark failed (exit ${perEvent})`);
+const perEventResults = JSON.parse(readFileSync(perEventOut, 'utf8')) as { name: string; samples: Record<string, number[]>; failures: Record<string, number> }[];
+const perEventStats = Object.fromEntries(
+  perEventResults.map((r) => [
+    r.name,
+    Object.fromEntries(Object.entries(r.samples).map(([key, values]) => [key, { medianUs: median(values), p99Us: percentile(values, 99), n: values.length, failures: r.failures[key] }])),
+  ]),
+) as Record<string, Record<string, { medianUs: number; p99Us: number; n: number; failures: number }>>;
+const forwardedWarm = Math.min(50, plan.forward) + plan.forward;
+const expectedPosts = 3 * forwardedWarm;
+if (webhookPosts - postsBefore !== expectedPosts) throw new Error(`expected ${expectedPosts} forwarded replies at the webhook, got ${webhookPosts - postsBefore}`);
+
+// 6. Local end-to-end: `npm start`'s bridge under 16 concurrent conversations.
+log(`local end-to-end: ${plan.e2eConversations} concurrent conversations × ${plan.e2eReplies} replies, one every ~${plan.e2eIntervalMs} ms each…`);
+const bridge = await spawnLocalBridge({ ...functionEnv, DYNAMODB_ENDPOINT: '', BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-data-')), DOTENV_CONFIG_PATH: path.join(buildDir, 'none') });
+const threads: string[] = [];
+for (let i = 0; i < plan.e2eConversations; i += 1) {
+  const response = await fetch(`${bridge.url}/botpress/handoff`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BRIDGE_TOKEN}` },
+    body: JSON.stringify({ conversationId: `e2e-${i}`, userId: 'u', summary: 'Benchmark' }),
+  });
+  threads.push(((await response.json()) as { threadTs: string }).threadTs);
+}
+const sent = new Map<string, number>();
+const statuses: number[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const e2eStarted = performance.now();
+await Promise.all(
+  threads.map(async (threadTs, i) => {
+    // Each conversation's agent replies about every e2eIntervalMs (±50%), the conversations staggered and overlapping.
+    await sleep(Math.random() * plan.e2eIntervalMs);
+    for (let k = 0; k < plan.e2eReplies; k += 1) {
+      if (k > 0) await sleep(plan.e2eIntervalMs * (0.5 + Math.random()));
+      const text = `e2e ${i} ${k}`;
+      const ts = `1717900000.${String(i * 1000 + k).padStart(6, '0')}`;
+      const body = JSON.stringify({ type: 'event_callback', event_id: `EvE2E${i}x${k}`, authorizations: [{ user_id: BOT_USER, is_bot: true }], event: { type: 'message', user: AGENT, channel: CHANNEL, ts, thread_ts: threadTs, text } });
+      const timestamp = Math.floor(Date.now() / 1000);
+      sent.set(text, performance.now());
+      const response = await fetch(`${bridge.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) },
+        body,
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+  }),
+);
+const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+await bridge.stop();
+const latencies = [...sent].flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
+const e2e = {
+  conversations: plan.e2eConversations,
+  sent: sent.size,
+  delivered: [...sent.keys()].filter((text) => (arrivals.get(text)?.length ?? 0) >= 1).length,
+  doubled: [...sent.keys()].filter((text) => (arrivals.get(text)?.length ?? 0) > 1).length,
+  non200: statuses.filter((status) => status !== 200).length,
+  repliesPerSecond: sent.size / e2eSeconds,
+  medianMs: median(latencies),
+  p99Ms: percentile(latencies, 99),
+};
+const lost = e2e.sent - e2e.delivered;
+
+await Promise.all([dynamo.close(), slack.close(), new Promise((resolve) => webhook.close(resolve))]);
+
+// 7. Report.
+const fwd = perEventStats.forwarded!;
+const ign = perEventStats.ignored!;
+const cust = perEventStats.customer!.botpress!;
+const checks = [
+  { figure: 'Slack-events cold init vs Bolt', value: coldInit['slack-events'] / coldInit.bolt, target: '≤ 0.5×', pass: coldInit['slack-events'] <= 0.5 * coldInit.bolt },
+  { figure: 'Slack-events cold init vs floor', value: coldInit['slack-events'] / coldInit.floor, target: '≤ 1.25×', pass: coldInit['slack-events'] <= 1.25 * coldInit.floor },
+  { figure: 'Slack-events bundle vs Bolt', value: sizes['slack-events'].raw / sizes.bolt.raw, target: '≤ 0.35×', pass: sizes['slack-events'].raw <= 0.35 * sizes.bolt.raw },
+  { figure: 'Botpress-callbacks cold init vs floor', value: coldInit['botpress-callbacks'] / coldInit.floor, target: '≤ 1.3×', pass: coldInit['botpress-callbacks'] <= 1.3 * coldInit.floor },
+  { figure: 'Ignored bot echo, median', value: ign.slack!.medianUs, unit: 'µs', target: '≤ 10 µs', pass: ign.slack!.medianUs <= 10 },
+  { figure: 'Forwarded reply median vs floor', value: fwd.slack!.medianUs / fwd.floor!.medianUs, target: '≤ 1.10×', pass: fwd.slack!.medianUs <= 1.1 * fwd.floor!.medianUs },
+  { figure: 'Local end-to-end p99 (16 conversations)', value: e2e.p99Ms, unit: 'ms', target: '≤ 50 ms, 0 lost, 0 doubled', pass: e2e.p99Ms <= 50 && lost === 0 && e2e.doubled === 0 },
+];
+const f1 = (n: number) => n.toFixed(1);
+const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
+const table = [
+  `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} forwarded / ${plan.ignore} ignored / ${plan.customer} customer events in one warm process.`}`,
+  '',
+  '| | slack-events | botpress-callbacks | Bolt reference | floor reference | slack-events vs Bolt | slack-events vs floor |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `| Bundle, raw (gzip) | ${kib(sizes['slack-events'].raw)} (${kib(sizes['slack-events'].gzip)}) | ${kib(sizes['botpress-callbacks'].raw)} (${kib(sizes['botpress-callbacks'].gzip)}) | ${kib(sizes.bolt.raw)} (${kib(sizes.bolt.gzip)}) | ${kib(sizes.floor.raw)} (${kib(sizes.floor.gzip)}) | ${ratio(sizes['slack-events'].raw, sizes.bolt.raw)} | ${ratio(sizes['slack-events'].raw, sizes.floor.raw)} |`,
+  `| Cold init (ms) | ${f1(coldInit['slack-events'])} | ${f1(coldInit['botpress-callbacks'])} | ${f1(coldInit.bolt)} | ${f1(coldInit.floor)} | ${ratio(coldInit['slack-events'], coldInit.bolt)} | ${ratio(coldInit['slack-events'], coldInit.floor)} |`,
+  `| Load + first event (ms) | ${f1(firstEventMs['slack-events'])} | ${f1(firstEventMs['botpress-callbacks'])} | ${f1(firstEventMs.bolt)} | ${f1(firstEventMs.floor)} | ${ratio(firstEventMs['slack-events'], firstEventMs.bolt)} | ${ratio(firstEventMs['slack-events'], firstEventMs.floor)} |`,
+  `| Agent reply forwarded, median / p99 (µs) | ${f1(fwd.slack!.medianUs)} / ${f1(fwd.slack!.p99Us)} | | ${f1(fwd.bolt!.medianUs)} / ${f1(fwd.bolt!.p99Us)} | ${f1(fwd.floor!.medianUs)} / ${f1(fwd.floor!.p99Us)} | ${ratio(fwd.slack!.medianUs, fwd.bolt!.medianUs)} | ${ratio(fwd.slack!.medianUs, fwd.floor!.medianUs)} |`,
+  `| Bot echo ignored, median / p99 (µs) | ${f1(ign.slack!.medianUs)} / ${f1(ign.slack!.p99Us)} | | ${f1(ign.bolt!.medianUs)} / ${f1(ign.bolt!.p99Us)} | ${f1(ign.floor!.medianUs)} / ${f1(ign.floor!.p99Us)} | ${ratio(ign.slack!.medianUs, ign.bolt!.medianUs)} | ${ratio(ign.slack!.medianUs, ign.floor!.medianUs)} |`,
+  `| Customer message posted to Slack, median / p99 (µs) | | ${f1(cust.medianUs)} / ${f1(cust.p99Us)} | | | | |`,
+  `| Local end-to-end, ${e2e.conversations} concurrent conversations at ${f1(e2e.repliesPerSecond)} replies/s: median / p99 (ms) | ${f1(e2e.medianMs)} / ${f1(e2e.p99Ms)} | | | | | |`,
+  `| Local end-to-end: sent / delivered / lost / doubled | ${e2e.sent} / ${e2e.delivered} / ${lost} / ${e2e.doubled} | | | | | |`,
+  '',
+  '| Target | Measured | Goal | |',
+  '| --- | ---: | --- | --- |',
+  ...checks.map((c) => `| ${c.figure} | ${c.unit ? `${f1(c.value)} ${c.unit}` : `${c.value.toFixed(2)}×`} | ${c.target} | ${c.pass ? 'met' : '**missed**'} |`),
+].join('\n');
+
+writeFileSync(
+  resultsFile,
+  JSON.stringify({ machine, quick, plan, sizes, coldInitMs: coldInit, coldSamplesMs: coldSamples, firstEventMs, firstEventSamplesMs: firstSamples, perEvent: perEventStats, e2e: { ...e2e, lost }, checks }, null, 2),
+);
+process.stdout.write(`${table}\n`);
+log(`raw figures: ${path.relative(PROJECT_ROOT, resultsFile)}`);
+process.exit(0);
