@@ -1,30 +1,43 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../shared/errors';
 import { startLocalBridge } from './bridge';
-import { readLocalConfig } from './config';
+import { readLocalConfig, REQUIRED_SETTINGS } from './config';
+import { startSandbox } from './sandbox/sandbox';
+
+/** Only to pass the settings check in sandbox mode; the sandbox makes its own random secrets. */
+const SANDBOX_PLACEHOLDERS = Object.fromEntries(REQUIRED_SETTINGS.map((name) => [name, 'sandbox']));
 
 /** `npm start`: the local bridge. Settings from the environment, or from `.env` (DOTENV_CONFIG_PATH names another file). */
 const envFile = process.env.DOTENV_CONFIG_PATH ?? '.env';
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
+// No Slack or Botpress setting at all: the sandbox. Some but not all: a mistake, reported below.
+const sandbox = REQUIRED_SETTINGS.every((name) => !process.env[name]?.trim());
+
 let config;
 try {
-  config = readLocalConfig(process.env);
+  config = readLocalConfig(sandbox ? { ...process.env, ...SANDBOX_PLACEHOLDERS } : process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`Cannot start: ${error.message}.\nSet them in the environment or in .env (copy .env.example).`);
+  console.error(`Cannot start: ${error.message}.\nSet them in the environment or in .env (copy .env.example), or set none of them to try the sandbox.`);
   process.exit(1);
 }
 
-const bridge = await startLocalBridge(config);
-const lines = [
-  `listening on ${bridge.url}`,
-  `DynamoDB: ${config.dynamodbEndpoint ?? `embedded, data in ${config.dataDir}`}`,
-  'Paste these, behind a public HTTPS tunnel to this address:',
-  `  Slack Event Subscriptions request URL:  ${bridge.url}/slack/events`,
-  `  Slack Interactivity request URL:        ${bridge.url}/slack/interactions`,
-  `  Botpress configuration variable bridgeUrl: ${bridge.url}/botpress`,
-];
+const bridge = sandbox ? await startSandbox({ host: config.host, port: config.port, dataDir: config.dataDir }) : await startLocalBridge(config);
+const lines = sandbox
+  ? [
+      `listening on ${bridge.url}`,
+      `Sandbox: open ${bridge.url}/ in a browser. Slack and Botpress are simulated locally; the bridge, its signature checks and its storage (${config.dataDir}) are the real ones.`,
+      'Set the Slack and Botpress settings (see .env.example) to run the plain local bridge instead.',
+    ]
+  : [
+      `listening on ${bridge.url}`,
+      `DynamoDB: ${config.dynamodbEndpoint ?? `embedded, data in ${config.dataDir}`}`,
+      'Paste these, behind a public HTTPS tunnel to this address:',
+      `  Slack Event Subscriptions request URL:  ${bridge.url}/slack/events`,
+      `  Slack Interactivity request URL:        ${bridge.url}/slack/interactions`,
+      `  Botpress configuration variable bridgeUrl: ${bridge.url}/botpress`,
+    ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
 let stopping = false;

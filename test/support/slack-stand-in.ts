@@ -1,3 +1,4 @@
+import { decodeSlackArguments } from '../../local/sandbox/slack-workspace';
 import { sendJson, startHttpStandIn, type StandIn } from './http-stand-in';
 
 export interface SlackCall {
@@ -29,7 +30,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
 
   const server = await startHttpStandIn((request, res) => {
     const method = request.path.replace(/^\/api\//, '').split('?')[0]!;
-    const args = decodeArgs(request.headers['content-type'], request.rawBody);
+    const args = decodeSlackArguments(request.headers['content-type'], request.rawBody);
     calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
     const error = failing.get(method);
     if (error) return sendJson(res, 200, { ok: false, error });
@@ -62,14 +63,4 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     users,
     failing,
   };
-}
-
-function decodeArgs(contentType: string | undefined, rawBody: string): Record<string, unknown> {
-  if (contentType?.includes('application/json')) return JSON.parse(rawBody) as Record<string, unknown>;
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(rawBody)) {
-    // @slack/web-api sends nested arguments (blocks, metadata) as JSON strings inside the form.
-    args[key] = /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value;
-  }
-  return args;
 }

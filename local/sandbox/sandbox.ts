@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { readBody } from '../api-gateway-adapter';
+import { startLocalBridge, type LocalBridge } from '../bridge';
+import { SimulatedBotpress } from '../simulated-botpress';
+import { SandboxBot } from './bot';
+import { SlackWorkspace } from './slack-workspace';
+
+export const SANDBOX_CHANNEL_ID = 'C0SANDBOX01';
+
+export interface SandboxOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
+/**
+ * `npm start` with no Slack or Botpress settings: the local bridge, unchanged,
+ * between a simulated Slack workspace and a simulated Botpress running the
+ * shipped snippets, and a page at / that shows both sides. The sandbox only
+ * plays Slack and Botpress; signatures, tokens and storage are the real ones.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<LocalBridge> {
+  const secret = () => randomBytes(24).toString('hex');
+  const signingSecret = secret();
+  const botToken = `xoxb-sandbox-${secret()}`;
+  const webhookSecret = secret();
+  const bridgeToken = secret();
+
+  const slack = new SlackWorkspace({ signingSecret, botToken, channelId: SANDBOX_CHANNEL_ID });
+  const botpress = new SimulatedBotpress({ webhookSecret, env: { bridgeUrl: 'not-yet', bridgeToken } });
+  const [slackApiUrl, webhookUrl] = await Promise.all([slack.start(), botpress.start()]);
+  const bot = new SandboxBot(botpress, slack.agent.name);
+  const page = readFile(new URL('./page.html', import.meta.url), 'utf8');
+
+  const streams = new Set<ServerResponse>();
+  let pending: NodeJS.Timeout | undefined;
+  const snapshot = () => ({
+    channel: { id: SANDBOX_CHANNEL_ID, name: 'support', agent: slack.agent, botUserId: slack.botUserId, messages: slack.messages },
+    chat: bot.chat,
+    conversationId: bot.conversationId,
+    handoffActive: bot.handoffActive,
+  });
+  const broadcast = () => {
+    // Coalesces bursts (a card and its transcript) into one update.
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      const data = `event: state\ndata: ${JSON.stringify(snapshot())}\n\n`;
+      for (const stream of streams) stream.write(data);
+    }, 15);
+  };
+  slack.onChange(broadcast);
+  bot.onChange(broadcast);
+
+  const json = (response: ServerResponse, status: number, body: unknown): true => {
+    response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    response.end(JSON.stringify(body));
+    return true;
+  };
+
+  const bridge = await startLocalBridge(
+    {
+      host: options.host,
+      port: options.port,
+      dynamodbEndpoint: undefined,
+      dataDir: options.dataDir,
+      tableName: 'botpress-slack-hitl-sandbox',
+      functionEnv: {
+        TABLE_NAME: 'botpress-slack-hitl-sandbox',
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_SUPPORT_CHANNEL_ID: SANDBOX_CHANNEL_ID,
+        SLACK_API_URL: slackApiUrl,
+        BOTPRESS_WEBHOOK_URL: webhookUrl,
+        BOTPRESS_WEBHOOK_SECRET: webhookSecret,
+        BRIDGE_API_TOKEN: bridgeToken,
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      },
+    },
+    async (request, response, url) => {
+      const route = `${request.method} ${url.pathname}`;
+      if (route === 'GET /') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        response.end(await page);
+        return true;
+      }
+      if (route === 'GET /sandbox/state') return json(response, 200, snapshot());
+      if (route === 'GET /sandbox/stream') {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        response.write(`event: state\ndata: ${JSON.stringify(snapshot())}\n\n`);
+        streams.add(response);
+        request.once('close', () => streams.delete(response));
+        return true;
+      }
+      if (request.method !== 'POST' || !url.pathname.startsWith('/sandbox/')) return false;
+      const input = JSON.parse((await readBody(request)).toString('utf8') || '{}') as { text?: string; threadTs?: string; messageTs?: string; actionId?: string };
+      const text = input.text?.trim();
+      switch (url.pathname) {
+        case '/sandbox/customer':
+          if (!text) return json(response, 400, { error: 'text is required' });
+          // The page hears the outcome through the stream; a failure is shown there too, not lost.
+          bot.customerSays(text).catch((error: unknown) => {
+            console.error('sandbox bot failed:', error);
+            bot.report(`The sandbox bot failed: ${error instanceof Error ? error.message : String(error)}`);
+          });
+          return json(response, 202, { ok: true });
+        case '/sandbox/agent/reply':
+          if (!text || !input.threadTs) return json(response, 400, { error: 'text and threadTs are required' });
+          slack.agentReply(input.threadTs, text);
+          return json(response, 202, { ok: true });
+        case '/sandbox/agent/press':
+          if (!input.messageTs || !input.actionId) return json(response, 400, { error: 'messageTs and actionId are required' });
+          slack.pressButton(input.messageTs, input.actionId);
+          return json(response, 202, { ok: true });
+        case '/sandbox/new-conversation':
+          bot.newConversation();
+          return json(response, 200, { ok: true });
+        default:
+          return false;
+      }
+    },
+  );
+  slack.connect(bridge.url);
+  botpress.configure({ bridgeUrl: `${bridge.url}/botpress`, bridgeToken });
+
+  return {
+    url: bridge.url,
+    server: bridge.server,
+    close: async () => {
+      for (const stream of streams) stream.end();
+      await bridge.close();
+      await Promise.all([slack.close(), botpress.close()]);
+    },
+  };
+}
