@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BotpressSender } from './botpress-client';
+import { settleLoggingFailures } from './logger';
 import { dedupeKey, type DeliveryLedger } from './delivery-ledger';
 import { normalizeAgentReply, selectAgentReply, type AgentReply, type IgnoreReason } from './normalize';
 import type { SlackEventCallback } from './slack/events';
@@ -119,12 +120,10 @@ async function settleDelivered(
   token: string,
   deps: RelayDependencies,
 ): Promise<void> {
-  const results = await Promise.allSettled([deps.ledger.settle(keys, token, 'delivered'), deps.store.touch(handoff)]);
-  for (const result of results) {
-    if (result.status === 'rejected') {
-      deps.logger.error('bookkeeping after delivery failed', { eventId: reply.eventId, error: result.reason as Error });
-    }
-  }
+  await settleLoggingFailures(deps.logger, 'bookkeeping after delivery failed', { eventId: reply.eventId }, [
+    deps.ledger.settle(keys, token, 'delivered'),
+    deps.store.touch(handoff),
+  ]);
 }
 
 async function reportUndeliverable(reply: AgentReply, deps: RelayDependencies, cause: unknown): Promise<void> {

@@ -4,6 +4,7 @@ import { dedupeKey, type DeliveryLedger } from './delivery-ledger';
 import { RetryLaterError } from './errors';
 import { endReasonText, handoffCard, transcriptText } from './slack/cards';
 import { callSlack, type SlackClient } from './slack/client';
+import { settleLoggingFailures } from './logger';
 import { escapeSlackText } from './slack/markup';
 import type { Handoff, ThreadStore } from './thread-store';
 
@@ -120,15 +121,10 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
     if (claim?.status === 'claimed') await deps.ledger.release(keys, claim.token);
     throw error;
   }
-  const bookkeeping = await Promise.allSettled([
+  await settleLoggingFailures(deps.logger, 'bookkeeping after posting a customer message failed', { conversationId: request.conversationId }, [
     claim?.status === 'claimed' ? deps.ledger.settle(keys, claim.token, 'delivered') : undefined,
     deps.store.touch(handoff),
   ]);
-  for (const result of bookkeeping) {
-    if (result.status === 'rejected') {
-      deps.logger.error('bookkeeping after posting a customer message failed', { conversationId: request.conversationId, error: result.reason as Error });
-    }
-  }
   deps.logger.info('customer message posted', { conversationId: request.conversationId, threadTs: handoff.threadTs, textLength: request.text.length });
   return { handoffActive: true, posted: true };
 }
@@ -153,15 +149,10 @@ export async function endHandoff(request: EndRequest, deps: HandoffDependencies)
 export async function noteInThread(handoff: Handoff, note: string | undefined, deps: Pick<HandoffDependencies, 'slack' | 'logger'>): Promise<void> {
   const card = handoffCard(handoff);
   const slack = await deps.slack();
-  const results = await Promise.allSettled([
+  await settleLoggingFailures(deps.logger, 'could not update the handoff card', { conversationId: handoff.conversationId }, [
     callSlack('chat.update', () => slack.chat.update({ channel: handoff.channelId, ts: handoff.threadTs, text: card.text, blocks: card.blocks })),
     note ? callSlack('chat.postMessage', () => slack.chat.postMessage({ channel: handoff.channelId, thread_ts: handoff.threadTs, text: note })) : undefined,
   ]);
-  for (const result of results) {
-    if (result.status === 'rejected') {
-      deps.logger.error('could not update the handoff card', { conversationId: handoff.conversationId, error: result.reason as Error });
-    }
-  }
 }
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

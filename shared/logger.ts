@@ -6,3 +6,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
  * lengths and outcomes instead.
  */
 export const logger = new Logger({ serviceName: 'botpress-slack-hitl' });
+
+/**
+ * Awaits work that must not fail its caller (bookkeeping after a delivery,
+ * notes after a state change) and logs each failure instead: the outcome that
+ * matters has already happened, and throwing would make the sender retry it.
+ */
+export async function settleLoggingFailures(
+  log: Pick<Logger, 'error'>,
+  message: string,
+  context: Record<string, unknown>,
+  work: readonly (Promise<unknown> | undefined)[],
+): Promise<void> {
+  const started = work.filter((task): task is Promise<unknown> => task !== undefined);
+  for (const result of await Promise.allSettled(started)) {
+    if (result.status === 'rejected') log.error(message, { ...context, error: result.reason as Error });
+  }
+}
