@@ -1,29 +1,28 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../shared/errors';
 import { startLocalBridge } from './bridge';
-import { readLocalConfig, REQUIRED_SETTINGS } from './config';
+import { readLocalConfig, readServerConfig, wantsSandbox, type LocalBridgeConfig, type LocalServerConfig } from './config';
 import { startSandbox } from './sandbox/sandbox';
-
-/** Only to pass the settings check in sandbox mode; the sandbox makes its own random secrets. */
-const SANDBOX_PLACEHOLDERS = Object.fromEntries(REQUIRED_SETTINGS.map((name) => [name, 'sandbox']));
 
 /** `npm start`: the local bridge. Settings from the environment, or from `.env` (DOTENV_CONFIG_PATH names another file). */
 const envFile = process.env.DOTENV_CONFIG_PATH ?? '.env';
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-// No Slack or Botpress setting at all: the sandbox. Some but not all: a mistake, reported below.
-const sandbox = REQUIRED_SETTINGS.every((name) => !process.env[name]?.trim());
+// No Slack or Botpress setting at all: the sandbox (it makes its own secrets). Some but not all: a mistake, reported below.
+const sandbox = wantsSandbox(process.env);
 
-let config;
+let bridgeConfig: LocalBridgeConfig | undefined;
+let config: LocalServerConfig;
 try {
-  config = readLocalConfig(sandbox ? { ...process.env, ...SANDBOX_PLACEHOLDERS } : process.env);
+  bridgeConfig = sandbox ? undefined : readLocalConfig(process.env);
+  config = bridgeConfig ?? readServerConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`Cannot start: ${error.message}.\nSet them in the environment or in .env (copy .env.example), or set none of them to try the sandbox.`);
   process.exit(1);
 }
 
-const bridge = sandbox ? await startSandbox({ host: config.host, port: config.port, dataDir: config.dataDir }) : await startLocalBridge(config);
+const bridge = bridgeConfig ? await startLocalBridge(bridgeConfig) : await startSandbox(config);
 const lines = sandbox
   ? [
       `listening on ${bridge.url}`,

@@ -3,17 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { readBody } from '../api-gateway-adapter';
 import { startLocalBridge, type LocalBridge } from '../bridge';
+import type { LocalServerConfig } from '../config';
 import { SimulatedBotpress } from '../simulated-botpress';
 import { SandboxBot } from './bot';
 import { SlackWorkspace } from './slack-workspace';
 
 export const SANDBOX_CHANNEL_ID = 'C0SANDBOX01';
 
-export interface SandboxOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly dataDir: string;
-}
 
 /**
  * `npm start` with no Slack or Botpress settings: the local bridge, unchanged,
@@ -21,7 +17,7 @@ export interface SandboxOptions {
  * shipped snippets, and a page at / that shows both sides. The sandbox only
  * plays Slack and Botpress; signatures, tokens and storage are the real ones.
  */
-export async function startSandbox(options: SandboxOptions): Promise<LocalBridge> {
+export async function startSandbox(options: LocalServerConfig): Promise<LocalBridge> {
   const secret = () => randomBytes(24).toString('hex');
   const signingSecret = secret();
   const botToken = `xoxb-sandbox-${secret()}`;
@@ -63,7 +59,7 @@ export async function startSandbox(options: SandboxOptions): Promise<LocalBridge
     {
       host: options.host,
       port: options.port,
-      dynamodbEndpoint: undefined,
+      dynamodbEndpoint: options.dynamodbEndpoint,
       dataDir: options.dataDir,
       tableName: 'botpress-slack-hitl-sandbox',
       functionEnv: {
