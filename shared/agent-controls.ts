@@ -28,6 +28,8 @@ export const BOT_UNREACHABLE_NOTICE = 'The bot could not be reached, so nothing 
  */
 export async function handleAgentAction(action: AgentAction, deps: AgentControlDependencies): Promise<AgentActionOutcome> {
   const { conversationId, threadTs, agentUserId } = action;
+  // The name depends on nothing else: looked up while the state changes, not after (Slack waits 3 s).
+  const agentName = action.kind === 'claim' ? lookUpName(action, deps) : Promise.resolve(undefined);
   const changed =
     action.kind === 'claim'
       ? await deps.store.assignAgent(conversationId, threadTs, agentUserId)
@@ -38,7 +40,7 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
   }
 
   try {
-    await deps.sendToBotpress(await botpressEventFor(action, changed, deps));
+    await deps.sendToBotpress(botpressEventFor(action, changed, await agentName));
   } catch (error) {
     deps.logger.error('could not tell Botpress about an agent action; undoing it', { conversationId, kind: action.kind, error: error as Error });
     await (action.kind === 'claim'
@@ -53,16 +55,19 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
   return action.kind === 'claim' ? 'claimed' : 'resolved';
 }
 
-async function botpressEventFor(action: AgentAction, handoff: Handoff, deps: AgentControlDependencies): Promise<BotpressEvent> {
+function botpressEventFor(action: AgentAction, handoff: Handoff, agentName: string | undefined): BotpressEvent {
   const common = { conversationId: handoff.conversationId, userId: action.agentUserId, channelId: handoff.channelId, threadTs: handoff.threadTs };
   if (action.kind === 'resolve') return { type: 'handoff_resolved', ...common };
-  let agentName: string | undefined;
-  try {
-    agentName = await deps.users.displayName(await deps.slack(), action.agentUserId);
-  } catch {
-    // The name is a nicety; the assignment matters.
-  }
   return { type: 'agent_assigned', ...common, ...(agentName ? { agentName } : {}) };
+}
+
+/** The name is a nicety; the assignment matters, so a failed lookup is no name. */
+async function lookUpName(action: AgentAction, deps: AgentControlDependencies): Promise<string | undefined> {
+  try {
+    return await deps.users.displayName(await deps.slack(), action.agentUserId);
+  } catch {
+    return undefined;
+  }
 }
 
 async function tellAgent(action: AgentAction, text: string, deps: AgentControlDependencies): Promise<void> {
