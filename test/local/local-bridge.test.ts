@@ -44,11 +44,15 @@ describe('npm start (local/main.ts)', () => {
     expect(output).not.toContain('listening on');
   });
 
-  it('prints where it listens and the URLs to paste, keeps mappings in .data across restarts, and shuts down cleanly on SIGINT and SIGTERM', async () => {
+  it('runs the plain bridge (no sandbox page), prints where it listens and the URLs to paste, keeps mappings in .data across restarts, and shuts down cleanly on SIGINT and SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-data-'));
     const first = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: dataDir });
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     for (const route of ['/slack/events', '/slack/interactions', '/botpress']) expect(first.output()).toContain(`${first.url}${route}`);
+    // With the settings present it is the plain bridge: no sandbox page, no sandbox routes.
+    expect(first.output()).not.toContain('Sandbox');
+    expect((await fetch(`${first.url}/`)).status).toBe(404);
+    expect((await fetch(`${first.url}/sandbox/state`)).status).toBe(404);
 
     const opened = await botpressCall(first.url, 'handoff', { conversationId: 'persisted', userId: 'u', summary: 'Needs a human' });
     expect(opened.body.status).toBe('created');
