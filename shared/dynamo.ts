@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DownstreamError } from './errors';
+import { callDownstream } from './errors';
 
 export function createDocumentClient(options: { endpoint?: string | undefined } = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient(
@@ -25,21 +25,17 @@ export function isConditionalCheckFailure(error: unknown): boolean {
  * `false`), anything else is a downstream failure with the SDK error as cause.
  */
 export async function conditionally(operation: string, call: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await call();
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw new DownstreamError('dynamodb', `${operation} failed`, { cause: error });
-  }
+  return dynamo(operation, () =>
+    call().then(
+      () => true,
+      (error: unknown) => {
+        if (isConditionalCheckFailure(error)) return false;
+        throw error;
+      },
+    ),
+  );
 }
 
-export async function dynamo<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new DownstreamError('dynamodb', `${operation} failed`, { cause: error });
-  }
-}
+export const dynamo = <T>(operation: string, call: () => Promise<T>): Promise<T> => callDownstream('dynamodb', operation, call);
 
 export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);

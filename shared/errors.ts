@@ -57,3 +57,12 @@ export class DownstreamError extends BridgeError {
 
 /** Another request is doing the same work right now; the sender should try again shortly. */
 export class RetryLaterError extends BridgeError {}
+
+/** Runs one call to a dependency; any failure becomes a DownstreamError naming the operation, with the original as cause. */
+export async function callDownstream<T>(service: DownstreamError['service'], operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DownstreamError(service, `${operation} failed`, { cause: error });
+  }
+}

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { DownstreamError } from '../errors';
+import { callDownstream } from '../errors';
 
 /** The Web API surface the bridge uses; narrow so that scopes are easy to audit against the manifest. */
 export type SlackClient = Pick<WebClient, 'chat' | 'users'>;
@@ -29,13 +29,7 @@ export async function createSlackClient(options: SlackClientOptions): Promise<We
 }
 
 /** Runs a Web API call; any failure becomes a DownstreamError naming the method. */
-export async function callSlack<T>(method: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new DownstreamError('slack', `${method} failed`, { cause: error });
-  }
-}
+export const callSlack = <T>(method: string, call: () => Promise<T>): Promise<T> => callDownstream('slack', method, call);
 
 export interface UserDirectoryOptions {
   readonly ttlMs?: number;
