@@ -58,8 +58,9 @@ export async function relayAgentReply(
     return { outcome: 'ignored', reason: selection.reason };
   }
   const reply = selection.reply;
-  // Both keys: Slack retries carry the same event_id, but it sometimes re-sends the same message under a new one.
-  const keys = [dedupeKey('slack-event', reply.eventId), dedupeKey('slack-message', reply.channelId, reply.messageTs)];
+  // The message, not the event: Slack's retries repeat the event_id, but it sometimes re-sends a message under a
+  // new one, and channel + ts names a message uniquely in both cases. One key is one DynamoDB write, not two.
+  const keys = [dedupeKey('slack-message', reply.channelId, reply.messageTs)];
   // Independent, so concurrent: the claim, the thread's handoff and the names cost one round trip, not three.
   const [claimed, lookup, userNames] = await Promise.allSettled([
     deps.ledger.claim(keys),

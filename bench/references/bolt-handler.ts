@@ -18,10 +18,10 @@ const app = new App({
 });
 const relay = createRelayJob('dedupe#bolt');
 
-app.event('message', async ({ event, body }) => {
+app.event('message', async ({ event }) => {
   const message = event as unknown as Record<string, string | undefined>;
   if (message.subtype || message.bot_id || message.app_id || !message.thread_ts || message.thread_ts === message.ts) return;
-  await relay({ eventId: body.event_id, channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
+  await relay({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
 });
 
 const lambda = receiver.start();

@@ -31,7 +31,7 @@ export async function handler(event: Event): Promise<{ statusCode: number; body:
     return { statusCode: 200, body: '' };
   }
   try {
-    await relay({ eventId: payload.event_id, channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
+    await relay({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
     return { statusCode: 200, body: '' };
   } catch {
     return { statusCode: 503, body: '' };

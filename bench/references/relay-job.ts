@@ -12,7 +12,6 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
  * (`thread#…`, `conversation#…`) but keeps its claims under its own prefix.
  */
 export interface ThreadReply {
-  readonly eventId: string;
   readonly channel: string;
   readonly ts: string;
   readonly threadTs: string;
@@ -50,13 +49,12 @@ export function createRelayJob(prefix: string) {
   return async function relay(reply: ThreadReply): Promise<'forwarded' | 'duplicate' | 'not_connected'> {
     const now = Date.now();
     const token = randomUUID();
-    const keys = [`${prefix}#event#${reply.eventId}`, `${prefix}#msg#${reply.channel}:${reply.ts}`];
-    const [eventClaimed, messageClaimed, pointer] = await Promise.all([
-      claim(keys[0]!, token, now),
-      claim(keys[1]!, token, now),
+    const key = `${prefix}#msg#${reply.channel}:${reply.ts}`;
+    const [claimed, pointer] = await Promise.all([
+      claim(key, token, now),
       db.send(new GetCommand({ TableName: table, Key: { pk: `thread#${reply.channel}_${reply.threadTs}` }, ConsistentRead: true })),
     ]);
-    if (!eventClaimed || !messageClaimed) return 'duplicate';
+    if (!claimed) return 'duplicate';
     const conversationId = pointer.Item?.conversationId as string | undefined;
     const handoff = conversationId
       ? (await db.send(new GetCommand({ TableName: table, Key: { pk: `conversation#${conversationId}` }, ConsistentRead: true }))).Item
@@ -71,10 +69,8 @@ export function createRelayJob(prefix: string) {
     });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`botpress answered ${response.status}`);
-    await Promise.all(
-      keys.map((pk) =>
-        db.send(new UpdateCommand({ TableName: table, Key: { pk }, UpdateExpression: 'SET #st = :done', ExpressionAttributeNames: { '#st': 'state' }, ExpressionAttributeValues: { ':done': 'done' } })),
-      ),
+    await db.send(
+      new UpdateCommand({ TableName: table, Key: { pk: key }, UpdateExpression: 'SET #st = :done', ExpressionAttributeNames: { '#st': 'state' }, ExpressionAttributeValues: { ':done': 'done' } }),
     );
     return 'forwarded';
   };
