@@ -67,11 +67,15 @@ export const threadKey = (channelId: string, threadTs: string): string => `threa
 
 const NAMES = { '#state': 'state' } as const;
 
+/** Bounds the thread → conversation memory of a warm container (a few hundred KiB at most). */
+const MAX_REMEMBERED_THREADS = 5_000;
+
 export class ThreadStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
+  private readonly threadConversations = new Map<string, string>();
 
   constructor(options: ThreadStoreOptions) {
     this.client = options.client;
@@ -88,10 +92,29 @@ export class ThreadStore {
 
   /** The handoff a Slack thread belongs to; undefined when unknown, expired, or superseded by a newer thread. */
   async findByThread(channelId: string, threadTs: string): Promise<Handoff | undefined> {
-    const pointer = await this.getLive<{ conversationId: string }>(threadKey(channelId, threadTs));
-    if (!pointer) return undefined;
-    const handoff = await this.findByConversation(pointer.conversationId);
+    const key = threadKey(channelId, threadTs);
+    let conversationId = this.threadConversations.get(key);
+    if (conversationId === undefined) {
+      const pointer = await this.getLive<{ conversationId: string }>(key);
+      if (!pointer) return undefined;
+      conversationId = pointer.conversationId;
+      this.rememberThread(key, conversationId);
+    }
+    const handoff = await this.findByConversation(conversationId);
     return handoff?.channelId === channelId && handoff.threadTs === threadTs ? handoff : undefined;
+  }
+
+  /**
+   * A thread belongs to one conversation for good (a Slack ts is never reused),
+   * so the pointer can be remembered: an agent's later replies in the thread
+   * then cost one read, not two. The conversation item, read every time, stays
+   * the authority on whether the handoff is live and still in this thread.
+   */
+  private rememberThread(key: string, conversationId: string): void {
+    if (this.threadConversations.size >= MAX_REMEMBERED_THREADS) {
+      this.threadConversations.delete(this.threadConversations.keys().next().value!);
+    }
+    this.threadConversations.set(key, conversationId);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../shared/dynamo';
 import { conversationKey, threadKey, ThreadStore } from '../../shared/thread-store';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite';
 
@@ -100,6 +101,39 @@ describe('ThreadStore', () => {
     expect(second.threadTs).toBe('1717549330.222222');
     // The old thread no longer leads to a live handoff.
     expect(await threads.findByThread('C0SUPPORT1', '1717549330.111111')).toBeUndefined();
+  });
+
+  it('reads a thread’s pointer once per container, but the handoff behind it every time', async () => {
+    clock.now = START;
+    const client = createDocumentClient({ endpoint: dynamo.endpoint });
+    const reads: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetItemCommand') reads.push(JSON.stringify(args.input));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const threads = new ThreadStore({ client, tableName: dynamo.tableName, ttlSeconds: 7 * DAY, now: () => clock.now });
+    const conversationId = newConversationId();
+    const first = await openHandoff(threads, conversationId, '1717549330.333333');
+    const readsOf = (pk: string) => reads.filter((input) => input.includes(JSON.stringify(pk))).length;
+
+    expect(await threads.findByThread('C0SUPPORT1', first.threadTs)).toEqual(first);
+    expect(await threads.findByThread('C0SUPPORT1', first.threadTs)).toEqual(first);
+    expect(readsOf(threadKey('C0SUPPORT1', first.threadTs))).toBe(1);
+    expect(readsOf(conversationKey(conversationId))).toBe(2);
+
+    // The remembered pointer still leads to the conversation, which now lives in another thread: not this one's.
+    await threads.close(conversationId, first.threadTs, { by: 'U1', reason: 'resolved' });
+    const second = await openHandoff(threads, conversationId, '1717549330.444444');
+    expect(await threads.findByThread('C0SUPPORT1', first.threadTs)).toBeUndefined();
+    expect(await threads.findByThread('C0SUPPORT1', second.threadTs)).toEqual(second);
+    // An unknown thread is asked about each time: its pointer may be written later.
+    expect(await threads.findByThread('C0SUPPORT1', '1717549330.555555')).toBeUndefined();
+    expect(await threads.findByThread('C0SUPPORT1', '1717549330.555555')).toBeUndefined();
+    expect(readsOf(threadKey('C0SUPPORT1', '1717549330.555555'))).toBe(2);
+    client.destroy();
   });
 
   it('takes over a reservation whose holder died once its lease has passed', async () => {
