@@ -11,6 +11,8 @@ import type { Handoff, ThreadStore } from './thread-store';
 /** Slack retries a failed event 3 times; the attempt carrying this retry number is the last. */
 export const SLACK_FINAL_RETRY = 3;
 
+const BOT_ECHOES: ReadonlySet<IgnoreReason> = new Set(['from_a_bot', 'own_message']);
+
 export const NOT_CONNECTED_NOTICE =
   'This conversation is no longer connected to a customer (the handoff was resolved, ended or has expired), so your reply was not delivered.';
 export const UNDELIVERED_NOTICE =
@@ -54,7 +56,9 @@ export async function relayAgentReply(
 ): Promise<RelayOutcome> {
   const selection = selectAgentReply(callback);
   if (!selection.forward) {
-    deps.logger.debug('slack event ignored', { eventId: callback.event_id, reason: selection.reason });
+    // Slack echoes every message a bot posts, the bridge's own first: the commonest event by far, and
+    // one that tells nothing. Even filtered out, a debug line costs Powertools two environment reads.
+    if (!BOT_ECHOES.has(selection.reason)) deps.logger.debug('slack event ignored', { eventId: callback.event_id, reason: selection.reason });
     return { outcome: 'ignored', reason: selection.reason };
   }
   const reply = selection.reply;

@@ -5,8 +5,12 @@ import { METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from './met
 /** The one metrics instance (embedded metric format); POWERTOOLS_METRICS_DISABLED silences it outside Lambda. */
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 
+// Powertools' own hasStoredMetrics() reads environment variables on every call; this flag is a field read.
+let counted = false;
+
 export function countMetric(name: BridgeMetricName, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);
+  counted = true;
 }
 
 /**
@@ -16,7 +20,9 @@ export function countMetric(name: BridgeMetricName, value = 1): void {
  */
 export function publishMetrics(): MiddlewareObj {
   const publish = (): void => {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    if (!counted) return;
+    counted = false;
+    metrics.publishStoredMetrics();
   };
   return { after: publish, onError: publish };
 }

@@ -48,7 +48,8 @@ export function slackSignatureVerifier(
         toleranceSeconds,
       });
       if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
-      (request.event as { rawBody?: string }).rawBody = rawBody.toString('utf8');
+      const { body, isBase64Encoded } = request.event;
+      (request.event as { rawBody?: string }).rawBody = isBase64Encoded || body === undefined ? rawBody.toString('utf8') : body;
     },
   };
 }
