@@ -1,0 +1,73 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { postToBotpress, type BotpressEvent } from '../../shared/botpress-client';
+import { DownstreamError } from '../../shared/errors';
+import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
+
+let botpress: BotpressStandIn;
+beforeAll(async () => {
+  botpress = await startBotpressStandIn();
+});
+afterAll(() => botpress.close());
+beforeEach(() => {
+  botpress.status = 200;
+  botpress.delayMs = 0;
+});
+
+const event: BotpressEvent = {
+  type: 'agent_message',
+  text: 'Your refund is on its way — 3 days at most',
+  userId: 'U0AGENT01',
+  channelId: 'C0SUPPORT1',
+  threadTs: '1717549330.000100',
+  conversationId: 'conv-1',
+  messageTs: '1717549400.000200',
+};
+const webhook = (overrides: { url?: string; timeoutMs?: number } = {}) => ({ url: `${botpress.url}/webhook`, secret: 'bp-secret', timeoutMs: 1_000, ...overrides });
+
+async function failure(promise: Promise<unknown>): Promise<DownstreamError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(DownstreamError);
+  return error as DownstreamError;
+}
+
+describe('postToBotpress', () => {
+  it('POSTs the event as UTF-8 JSON with the webhook secret, over one kept-alive connection', async () => {
+    const before = botpress.delivered.length;
+    await postToBotpress(webhook(), event);
+    await postToBotpress(webhook(), event);
+
+    const [first, second] = botpress.delivered.slice(before);
+    expect(first).toMatchObject({ method: 'POST', path: '/webhook', headers: { 'content-type': 'application/json', 'x-bp-secret': 'bp-secret' } });
+    expect(Number(first!.headers['content-length'])).toBe(Buffer.byteLength(first!.rawBody));
+    expect(JSON.parse(first!.rawBody)).toEqual(event);
+    expect(second!.clientPort).toBe(first!.clientPort);
+  });
+
+  it('fails with the status when the webhook answers non-2xx', async () => {
+    botpress.status = 502;
+    const error = await failure(postToBotpress(webhook(), event));
+    expect(error).toMatchObject({ service: 'botpress', status: 502, message: 'botpress: webhook answered 502' });
+  });
+
+  it('gives up on a slow webhook after its timeout', async () => {
+    botpress.delayMs = 1_000;
+    const started = performance.now();
+    const error = await failure(postToBotpress(webhook({ timeoutMs: 150 }), event));
+    expect(error.message).toBe('botpress: webhook timed out after 150 ms');
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+
+  it('fails as unreachable when nothing listens, and on a URL it cannot use', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+
+    expect((await failure(postToBotpress(webhook({ url: `http://127.0.0.1:${port}/webhook` }), event))).message).toBe('botpress: webhook unreachable');
+    expect((await failure(postToBotpress(webhook({ url: 'not a url' }), event))).message).toBe('botpress: webhook unreachable');
+  });
+});
