@@ -9,6 +9,7 @@ import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { BridgeMetric } from '../../shared/metric-names';
 import { countMetric, publishMetrics } from '../../shared/metrics';
+import { MIDDY_OPTIONS } from '../../shared/middy-options';
 import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
@@ -38,7 +39,7 @@ async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
   }
 }
 
-export const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
+export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS)
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
   .use(bearerTokenAuth({ token: async () => (await runtime.secrets()).bridgeApiToken }))

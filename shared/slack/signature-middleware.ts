@@ -38,7 +38,9 @@ export function slackSignatureVerifier(
   };
   return {
     before: async (request) => {
-      const rawBody = rawBodyBytes(request.event);
+      const { body, isBase64Encoded } = request.event;
+      // A text body is hashed as it is (HMAC encodes it as UTF-8, the bytes Slack sent): no Buffer copy to make.
+      const rawBody = isBase64Encoded ? rawBodyBytes(request.event) : (body ?? '');
       const result = verifySlackSignature({
         signingSecret: keyFor(await signingSecret()),
         timestamp: getHeader(request.event, 'x-slack-request-timestamp'),
@@ -48,8 +50,7 @@ export function slackSignatureVerifier(
         toleranceSeconds,
       });
       if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
-      const { body, isBase64Encoded } = request.event;
-      (request.event as { rawBody?: string }).rawBody = isBase64Encoded || body === undefined ? rawBody.toString('utf8') : body;
+      (request.event as { rawBody?: string }).rawBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
     },
   };
 }

@@ -10,8 +10,8 @@ export interface SlackSignatureInput {
   readonly timestamp: string | undefined;
   /** `X-Slack-Signature`, as received. */
   readonly signature: string | undefined;
-  /** The exact bytes Slack sent; never a re-serialised body. */
-  readonly rawBody: Uint8Array;
+  /** The exact bytes Slack sent, or the text they decode to (hashed as UTF-8); never a re-serialised body. */
+  readonly rawBody: Uint8Array | string;
   readonly nowSeconds: number;
   readonly toleranceSeconds?: number;
 }

@@ -57,6 +57,8 @@ describe('verifySlackSignature', () => {
     const bytes = Buffer.from(body, 'utf8');
     const signature = signSlackRequest('secret', 1700000000, bytes);
     expect(verifySlackSignature({ signingSecret: 'secret', timestamp: '1700000000', signature, rawBody: bytes, nowSeconds: 1700000000 })).toEqual({ valid: true });
+    // The same body as text (API Gateway's non-base64 body) is hashed as those same UTF-8 bytes.
+    expect(verifySlackSignature({ signingSecret: 'secret', timestamp: '1700000000', signature, rawBody: body, nowSeconds: 1700000000 })).toEqual({ valid: true });
     // Decoding the bytes as latin1 (Bolt's ASCII pitfall) changes them, and the signature no longer matches.
     const mangled = Buffer.from(bytes.toString('latin1'), 'utf8');
     expect(verifySlackSignature({ signingSecret: 'secret', timestamp: '1700000000', signature, rawBody: mangled, nowSeconds: 1700000000 }).valid).toBe(false);
