@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,12 +8,13 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildFunctions, bundleEntry } from '../infra/build';
-import { PROJECT_ROOT } from '../infra/bundling';
+import { FUNCTION_SIZING, PROJECT_ROOT } from '../infra/bundling';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';
 import { spawnLocalBridge } from '../test/support/local-bridge-process';
 import { startSlackStandIn } from '../test/support/slack-stand-in';
+import type { BlockRequest, BlockResult, Scenario, WorkerConfig } from './per-event';
 
 /*
  * npm run bench [-- --quick] [-- --out FILE]
@@ -25,8 +26,8 @@ const quick = args.includes('--quick');
 const outIndex = args.indexOf('--out');
 const resultsFile = outIndex >= 0 ? path.resolve(args[outIndex + 1]!) : path.join(PROJECT_ROOT, 'bench', 'results.json');
 const plan = quick
-  ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, e2eConversations: 16, e2eReplies: 3, e2eIntervalMs: 250 }
-  : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, e2eConversations: 16, e2eReplies: 25, e2eIntervalMs: 250 };
+  ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, blocks: 3, e2eConversations: 16, e2eReplies: 3, e2eIntervalMs: 250 }
+  : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, blocks: 20, e2eConversations: 16, e2eReplies: 25, e2eIntervalMs: 250 };
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BRIDGE_TOKEN = 'bench-bridge-token';
@@ -92,7 +93,31 @@ const functionEnv: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
   NODE_NO_WARNINGS: '1',
 };
-const childEnv = { ...process.env, ...functionEnv };
+
+/**
+ * What a Lambda function's process sees: the runtime's variables and its own,
+ * nothing inherited from this shell (NODE_OPTIONS, or NODE_EXTRA_CA_CERTS,
+ * which alone adds ~60 ms to every node start on some machines). The references
+ * run as if they were the Slack function.
+ */
+function lambdaEnv(functionName: keyof typeof FUNCTION_SIZING): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_SIZING[functionName].memoryMb),
+    ...functionEnv,
+  };
+}
+/** The heap limits Lambda's Node.js bootstrap derives from the memory size (new space a tenth, old space the rest). */
+const lambdaNodeFlags = (functionName: keyof typeof FUNCTION_SIZING): string[] => {
+  const memoryMb = FUNCTION_SIZING[functionName].memoryMb;
+  return [`--max-semi-space-size=${Math.floor(memoryMb / 20)}`, `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`];
+};
+const functionOf = (target: Target): keyof typeof FUNCTION_SIZING => (target === 'botpress-callbacks' ? 'botpress-callbacks' : 'slack-events');
 
 const store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 7 * 24 * 3600 });
 let seeded = 0;
@@ -121,7 +146,8 @@ for (let round = 0; round < plan.coldRounds; round += 1) {
   for (let j = 0; j < order.length; j += 1) {
     const target = order[(round + j) % order.length]!;
     const code = target === 'empty' ? 'process.exit(0)' : `await import(${JSON.stringify(pathToFileURL(bundles[target]).href)}); process.exit(0)`;
-    const { ms, code: exit } = await timeProcess(['--input-type=module', '-e', code], childEnv);
+    const as = target === 'empty' ? 'slack-events' : functionOf(target);
+    const { ms, code: exit } = await timeProcess([...lambdaNodeFlags(as), '--input-type=module', '-e', code], lambdaEnv(as));
     if (exit !== 0) throw new Error(`${target} failed to load (exit ${exit})`);
     coldSamples[target].push(ms);
   }
@@ -161,54 +187,93 @@ function firstEvent(target: Target): string {
 const firstSamples: Record<Target, number[]> = { 'slack-events': [], 'botpress-callbacks': [], bolt: [], floor: [] };
 const emptyForFirst: number[] = [];
 for (let round = 0; round < plan.firstEventRounds; round += 1) {
-  emptyForFirst.push((await timeProcess(['--input-type=module', '-e', 'process.exit(0)'], childEnv)).ms);
+  emptyForFirst.push((await timeProcess([...lambdaNodeFlags('slack-events'), '--input-type=module', '-e', 'process.exit(0)'], lambdaEnv('slack-events'))).ms);
   for (let j = 0; j < targets.length; j += 1) {
     const target = targets[(round + j) % targets.length]!;
-    const { ms, code } = await timeProcess([path.join(PROJECT_ROOT, 'bench', 'first-event.mjs')], { ...childEnv, BENCH_BUNDLE: pathToFileURL(bundles[target]).href, BENCH_EVENT: firstEvent(target) });
+    const as = functionOf(target);
+    const { ms, code } = await timeProcess([...lambdaNodeFlags(as), path.join(PROJECT_ROOT, 'bench', 'first-event.mjs')], {
+      ...lambdaEnv(as),
+      BENCH_BUNDLE: pathToFileURL(bundles[target]).href,
+      BENCH_EVENT: firstEvent(target),
+    });
     if (code !== 0) throw new Error(`${target}: first event did not answer 200 (exit ${code})`);
     firstSamples[target].push(ms);
   }
 }
 const firstEventMs = Object.fromEntries(targets.map((t) => [t, pairedMedian(firstSamples[t], emptyForFirst)])) as Record<Target, number>;
 
-// 5. Per-event time in one warm process (a child, so that the functions' logs go nowhere but still cost what they cost).
-log('per-event time…');
-const perEventOut = path.join(buildDir, 'per-event.json');
+// 5. Per-event time: each target in a warm process of its own, as on Lambda; blocks alternate between them.
+log(`per-event time: ${plan.blocks} alternating blocks per target…`);
 const postsBefore = webhookPosts;
-const perEventThreads = { slack: (await seedThread()).threadTs, bolt: (await seedThread()).threadTs, floor: (await seedThread()).threadTs };
-const customerConversation = (await seedThread()).conversationId;
-const perEvent = await new Promise<number | null>((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'per-event.ts')], {
+type Worker = { readonly child: ChildProcess; run(request: BlockRequest): Promise<BlockResult> };
+async function startWorker(target: Target): Promise<Worker> {
+  const seeded = await seedThread();
+  const as = functionOf(target);
+  const config: WorkerConfig = {
+    bundle: bundles[target],
+    functionName: as,
+    channel: CHANNEL,
+    agent: AGENT,
+    botUser: BOT_USER,
+    threadTs: seeded.threadTs,
+    conversationId: seeded.conversationId,
+    signingSecret: SIGNING_SECRET,
+    bridgeToken: BRIDGE_TOKEN,
+    timeoutMs: FUNCTION_SIZING[as].timeoutSeconds * 1000,
+  };
+  const child = spawn(process.execPath, [...lambdaNodeFlags(as), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'per-event.ts')], {
     cwd: PROJECT_ROOT,
-    env: {
-      ...childEnv,
-      BENCH_CONFIG: JSON.stringify({
-        bundles: { slack: bundles['slack-events'], botpress: bundles['botpress-callbacks'], bolt: bundles.bolt, floor: bundles.floor },
-        threads: perEventThreads,
-        channel: CHANNEL,
-        agent: AGENT,
-        botUser: BOT_USER,
-        conversationId: customerConversation,
-        signingSecret: SIGNING_SECRET,
-        bridgeToken: BRIDGE_TOKEN,
-        iterations: { forward: plan.forward, ignore: plan.ignore, customer: plan.customer },
-        out: perEventOut,
-      }),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...lambdaEnv(as), BENCH_WORKER: JSON.stringify(config) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  child.once('exit', resolve);
-});
-if (perEvent !== 0) throw new Error(`per-event benchmark failed (exit ${perEvent})`);
-const perEventResults = JSON.parse(readFileSync(perEventOut, 'utf8')) as { name: string; samples: Record<string, number[]>; failures: Record<string, number> }[];
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${target} per-event worker exited (${code})`))));
+  const next = () => Promise.race([new Promise<unknown>((resolve) => child.once('message', resolve)), exited]);
+  await next(); // ready
+  return {
+    child,
+    run: async (block) => {
+      child.send(block);
+      return (await next()) as BlockResult;
+    },
+  };
+}
+const workers = {
+  slack: await startWorker('slack-events'),
+  botpress: await startWorker('botpress-callbacks'),
+  bolt: await startWorker('bolt'),
+  floor: await startWorker('floor'),
+};
+/** A warm-up block per target, then `blocks` recorded ones, the targets' order rotating each round. */
+async function measure(scenario: Scenario, total: number, keys: readonly (keyof typeof workers)[]) {
+  const size = Math.max(1, Math.ceil(total / plan.blocks));
+  const samples: Record<string, number[]> = Object.fromEntries(keys.map((key) => [key, []]));
+  const failures: Record<string, number> = Object.fromEntries(keys.map((key) => [key, 0]));
+  for (let round = -1; round < plan.blocks; round += 1) {
+    for (let j = 0; j < keys.length; j += 1) {
+      const key = keys[(Math.max(0, round) + j) % keys.length]!;
+      const result = await workers[key].run({ scenario, count: size });
+      if (round < 0) continue;
+      samples[key]!.push(...result.samples);
+      failures[key]! += result.failures;
+    }
+  }
+  return { name: scenario, samples, failures, blockSize: size };
+}
+const perEventResults = [
+  await measure('forwarded', plan.forward, ['slack', 'bolt', 'floor']),
+  await measure('ignored', plan.ignore, ['slack', 'bolt', 'floor']),
+  await measure('customer', plan.customer, ['botpress']),
+];
+for (const worker of Object.values(workers)) worker.child.kill();
 const perEventStats = Object.fromEntries(
   perEventResults.map((r) => [
     r.name,
     Object.fromEntries(Object.entries(r.samples).map(([key, values]) => [key, { medianUs: median(values), p99Us: percentile(values, 99), n: values.length, failures: r.failures[key] }])),
   ]),
 ) as Record<string, Record<string, { medianUs: number; p99Us: number; n: number; failures: number }>>;
-const forwardedWarm = Math.min(50, plan.forward) + plan.forward;
-const expectedPosts = 3 * forwardedWarm;
+// Every forwarded reply, warm-up blocks included, must have reached the webhook exactly once.
+const forwardedBlock = perEventResults[0]!.blockSize;
+const expectedPosts = 3 * forwardedBlock * (plan.blocks + 1);
 if (webhookPosts - postsBefore !== expectedPosts) throw new Error(`expected ${expectedPosts} forwarded replies at the webhook, got ${webhookPosts - postsBefore}`);
 
 // 6. Local end-to-end: `npm start`'s bridge under 16 concurrent conversations.
@@ -223,6 +288,17 @@ for (let i = 0; i < plan.e2eConversations; i += 1) {
   });
   threads.push(((await response.json()) as { threadTs: string }).threadTs);
 }
+// Slack's side is played with node:http over kept-alive connections: fetch would spend more of the two cores than the bridge's own work.
+const slackConnections = new Agent({ keepAlive: true });
+const postEvent = (url: string, headers: Record<string, string>, body: string) =>
+  new Promise<number>((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', agent: slackConnections, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response.statusCode ?? 0));
+    });
+    outgoing.once('error', reject);
+    outgoing.end(body);
+  });
 const sent = new Map<string, number>();
 const statuses: number[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -238,17 +314,12 @@ await Promise.all(
       const body = JSON.stringify({ type: 'event_callback', event_id: `EvE2E${i}x${k}`, authorizations: [{ user_id: BOT_USER, is_bot: true }], event: { type: 'message', user: AGENT, channel: CHANNEL, ts, thread_ts: threadTs, text } });
       const timestamp = Math.floor(Date.now() / 1000);
       sent.set(text, performance.now());
-      const response = await fetch(`${bridge.url}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) },
-        body,
-      });
-      await response.arrayBuffer();
-      statuses.push(response.status);
+      statuses.push(await postEvent(`${bridge.url}/slack/events`, { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) }, body));
     }
   }),
 );
 const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+slackConnections.destroy();
 await bridge.stop();
 const latencies = [...sent].flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
 const e2e = {
@@ -283,7 +354,7 @@ const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
 const table = [
-  `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} forwarded / ${plan.ignore} ignored / ${plan.customer} customer events in one warm process.`}`,
+  `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} forwarded / ${plan.ignore} ignored / ${plan.customer} customer events per target, each target in a warm process of its own (Lambda's environment, heap limits and context), in ${plan.blocks} alternating blocks.`}`,
   '',
   '| | slack-events | botpress-callbacks | Bolt reference | floor reference | slack-events vs Bolt | slack-events vs floor |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -12,6 +12,17 @@ export const LAMBDA_FUNCTIONS = {
 export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;
 
 /**
+ * Sized for Slack's 3-second answer, cold start included: memory buys CPU on
+ * Lambda, and init (module load) is CPU-bound. The Botpress side has no such
+ * limit but waits for Slack's API, so it gets more time and less memory.
+ * The benchmark starts node with the heap limits Lambda derives from these sizes.
+ */
+export const FUNCTION_SIZING: Readonly<Record<LambdaFunctionName, { readonly memoryMb: number; readonly timeoutSeconds: number }>> = {
+  'slack-events': { memoryMb: 1024, timeoutSeconds: 6 },
+  'botpress-callbacks': { memoryMb: 512, timeoutSeconds: 10 },
+};
+
+/**
  * Packages each function imports only on first use (`await import(...)`),
  * bundled into a file of their own beside the function, in
  * `node_modules/<name>/index.mjs`. Within the main bundle they would still be

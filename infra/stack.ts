@@ -11,7 +11,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../shared/metric-names';
-import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, FUNCTION_SIZING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { ROUTES } from './routes';
 
@@ -23,16 +23,6 @@ export interface BridgeStackProps extends StackProps {
   readonly mappingTtlHours: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
-
-/**
- * Sized for Slack's 3-second answer, cold start included: memory buys CPU on
- * Lambda, and init (module load) is CPU-bound. The Botpress side has no such
- * limit but waits for Slack's API, so it gets more time and less memory.
- */
-const FUNCTION_SIZING: Readonly<Record<LambdaFunctionName, { memorySize: number; timeout: Duration }>> = {
-  'slack-events': { memorySize: 1024, timeout: Duration.seconds(6) },
-  'botpress-callbacks': { memorySize: 512, timeout: Duration.seconds(10) },
-};
 
 /** The secret's keys; CDK generates the bridge API token, the user sets the rest after deploy. */
 export const SECRET_TEMPLATE = {
@@ -158,7 +148,8 @@ export class BridgeStack extends Stack {
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      ...FUNCTION_SIZING[name],
+      memorySize: FUNCTION_SIZING[name].memoryMb,
+      timeout: Duration.seconds(FUNCTION_SIZING[name].timeoutSeconds),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
