@@ -26,8 +26,8 @@ const quick = args.includes('--quick');
 const outIndex = args.indexOf('--out');
 const resultsFile = outIndex >= 0 ? path.resolve(args[outIndex + 1]!) : path.join(PROJECT_ROOT, 'bench', 'results.json');
 const plan = quick
-  ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, blocks: 3, e2eConversations: 16, e2eReplies: 3, e2eIntervalMs: 250 }
-  : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, blocks: 20, e2eConversations: 16, e2eReplies: 25, e2eIntervalMs: 250 };
+  ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, blocks: 3, e2eConversations: 16, e2eReplies: 3, e2eWarmupReplies: 1, e2eIntervalMs: 250 }
+  : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, blocks: 20, e2eConversations: 16, e2eReplies: 27, e2eWarmupReplies: 2, e2eIntervalMs: 250 };
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const BRIDGE_TOKEN = 'bench-bridge-token';
@@ -277,7 +277,7 @@ const expectedPosts = 3 * forwardedBlock * (plan.blocks + 1);
 if (webhookPosts - postsBefore !== expectedPosts) throw new Error(`expected ${expectedPosts} forwarded replies at the webhook, got ${webhookPosts - postsBefore}`);
 
 // 6. Local end-to-end: `npm start`'s bridge under 16 concurrent conversations.
-log(`local end-to-end: ${plan.e2eConversations} concurrent conversations × ${plan.e2eReplies} replies, one every ~${plan.e2eIntervalMs} ms each…`);
+log(`local end-to-end: ${plan.e2eConversations} concurrent conversations × ${plan.e2eReplies} replies (the first ${plan.e2eWarmupReplies} untimed), one every ~${plan.e2eIntervalMs} ms each…`);
 const bridge = await spawnLocalBridge({ ...functionEnv, DYNAMODB_ENDPOINT: '', BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-data-')), DOTENV_CONFIG_PATH: path.join(buildDir, 'none') });
 const threads: string[] = [];
 for (let i = 0; i < plan.e2eConversations; i += 1) {
@@ -300,6 +300,8 @@ const postEvent = (url: string, headers: Record<string, string>, body: string) =
     outgoing.end(body);
   });
 const sent = new Map<string, number>();
+/** Each conversation's first replies warm the bridge up (JIT, the lazily loaded Slack client, first name lookups): its cold start is measured above. */
+const timed = new Set<string>();
 const statuses: number[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const e2eStarted = performance.now();
@@ -314,6 +316,7 @@ await Promise.all(
       const body = JSON.stringify({ type: 'event_callback', event_id: `EvE2E${i}x${k}`, authorizations: [{ user_id: BOT_USER, is_bot: true }], event: { type: 'message', user: AGENT, channel: CHANNEL, ts, thread_ts: threadTs, text } });
       const timestamp = Math.floor(Date.now() / 1000);
       sent.set(text, performance.now());
+      if (k >= plan.e2eWarmupReplies) timed.add(text);
       statuses.push(await postEvent(`${bridge.url}/slack/events`, { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) }, body));
     }
   }),
@@ -321,10 +324,11 @@ await Promise.all(
 const e2eSeconds = (performance.now() - e2eStarted) / 1000;
 slackConnections.destroy();
 await bridge.stop();
-const latencies = [...sent].flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
+const latencies = [...sent].filter(([text]) => timed.has(text)).flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
 const e2e = {
   conversations: plan.e2eConversations,
   sent: sent.size,
+  timed: latencies.length,
   delivered: [...sent.keys()].filter((text) => (arrivals.get(text)?.length ?? 0) >= 1).length,
   doubled: [...sent.keys()].filter((text) => (arrivals.get(text)?.length ?? 0) > 1).length,
   non200: statuses.filter((status) => status !== 200).length,
@@ -364,7 +368,7 @@ const table = [
   `| Agent reply forwarded, median / p99 (µs) | ${f1(fwd.slack!.medianUs)} / ${f1(fwd.slack!.p99Us)} | | ${f1(fwd.bolt!.medianUs)} / ${f1(fwd.bolt!.p99Us)} | ${f1(fwd.floor!.medianUs)} / ${f1(fwd.floor!.p99Us)} | ${ratio(fwd.slack!.medianUs, fwd.bolt!.medianUs)} | ${ratio(fwd.slack!.medianUs, fwd.floor!.medianUs)} |`,
   `| Bot echo ignored, median / p99 (µs) | ${f1(ign.slack!.medianUs)} / ${f1(ign.slack!.p99Us)} | | ${f1(ign.bolt!.medianUs)} / ${f1(ign.bolt!.p99Us)} | ${f1(ign.floor!.medianUs)} / ${f1(ign.floor!.p99Us)} | ${ratio(ign.slack!.medianUs, ign.bolt!.medianUs)} | ${ratio(ign.slack!.medianUs, ign.floor!.medianUs)} |`,
   `| Customer message posted to Slack, median / p99 (µs) | | ${f1(cust.medianUs)} / ${f1(cust.p99Us)} | | | | |`,
-  `| Local end-to-end, ${e2e.conversations} concurrent conversations at ${f1(e2e.repliesPerSecond)} replies/s: median / p99 (ms) | ${f1(e2e.medianMs)} / ${f1(e2e.p99Ms)} | | | | | |`,
+  `| Local end-to-end, ${e2e.conversations} concurrent conversations at ${f1(e2e.repliesPerSecond)} replies/s: median / p99 over ${e2e.timed} warm replies (ms) | ${f1(e2e.medianMs)} / ${f1(e2e.p99Ms)} | | | | | |`,
   `| Local end-to-end: sent / delivered / lost / doubled | ${e2e.sent} / ${e2e.delivered} / ${lost} / ${e2e.doubled} | | | | | |`,
   '',
   '| Target | Measured | Goal | |',
