@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildFunctions, bundleEntry } from '../infra/build';
 import { FUNCTION_SIZING, PROJECT_ROOT } from '../infra/bundling';
+import { postJson } from '../shared/post-json';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';
@@ -288,17 +289,6 @@ for (let i = 0; i < plan.e2eConversations; i += 1) {
   });
   threads.push(((await response.json()) as { threadTs: string }).threadTs);
 }
-// Slack's side is played with node:http over kept-alive connections: fetch would spend more of the two cores than the bridge's own work.
-const slackConnections = new Agent({ keepAlive: true });
-const postEvent = (url: string, headers: Record<string, string>, body: string) =>
-  new Promise<number>((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', agent: slackConnections, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? 0));
-    });
-    outgoing.once('error', reject);
-    outgoing.end(body);
-  });
 const sent = new Map<string, number>();
 /** Each conversation's first replies warm the bridge up (JIT, the lazily loaded Slack client, first name lookups): its cold start is measured above. */
 const timed = new Set<string>();
@@ -317,12 +307,12 @@ await Promise.all(
       const timestamp = Math.floor(Date.now() / 1000);
       sent.set(text, performance.now());
       if (k >= plan.e2eWarmupReplies) timed.add(text);
-      statuses.push(await postEvent(`${bridge.url}/slack/events`, { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) }, body));
+      // The bridge's own node:http client plays Slack: fetch would spend more of the two cores than the bridge's work.
+      statuses.push(await postJson(`${bridge.url}/slack/events`, { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body) }, body, 10_000));
     }
   }),
 );
 const e2eSeconds = (performance.now() - e2eStarted) / 1000;
-slackConnections.destroy();
 await bridge.stop();
 const latencies = [...sent].filter(([text]) => timed.has(text)).flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
 const e2e = {
