@@ -67,7 +67,7 @@ export const threadKey = (channelId: string, threadTs: string): string => `threa
 
 const NAMES = { '#state': 'state' } as const;
 
-/** Bounds the thread → conversation memory of a warm container (a few hundred KiB at most). */
+/** Bounds the thread → conversation memory of a warm container (under a megabyte); the oldest is forgotten first. */
 const MAX_REMEMBERED_THREADS = 5_000;
 
 export class ThreadStore {
