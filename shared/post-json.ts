@@ -11,7 +11,8 @@ export class RequestTimeout extends Error {
  * node:http(s) rather than fetch: Node loads fetch's implementation (undici) on
  * first use, which cost a cold container ~60 ms before its first forwarded
  * reply, and each request costs about twice the CPU (README, Performance).
- * Node's default agents keep connections alive.
+ * Node's default agents keep connections alive and close them after 5 s idle,
+ * before servers commonly drop them (a reused socket the server closed fails the request).
  */
 export function postJson(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<number> {
   const target = new URL(url);
