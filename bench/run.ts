@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +11,7 @@ import { postJson } from '../shared/post-json';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';
+import { sendJson, startHttpStandIn } from '../test/support/http-stand-in';
 import { spawnLocalBridge } from '../test/support/local-bridge-process';
 import { startSlackStandIn } from '../test/support/slack-stand-in';
 import type { BlockRequest, BlockResult, Scenario, WorkerConfig } from './per-event';
@@ -65,20 +64,14 @@ const slack = await startSlackStandIn();
 slack.users.set(AGENT, { display_name: 'Maya' });
 const arrivals = new Map<string, number[]>();
 let webhookPosts = 0;
-const webhook = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    const at = performance.now();
-    webhookPosts += 1;
-    const text = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string }).text ?? '';
-    arrivals.set(text, [...(arrivals.get(text) ?? []), at]);
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end('{"ok":true}');
-  });
+const webhook = await startHttpStandIn((request, response) => {
+  const at = performance.now();
+  webhookPosts += 1;
+  const text = (JSON.parse(request.rawBody) as { text?: string }).text ?? '';
+  arrivals.set(text, [...(arrivals.get(text) ?? []), at]);
+  sendJson(response, 200, { ok: true });
 });
-await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhook`;
+const webhookUrl = `${webhook.url}/webhook`;
 
 const functionEnv: Record<string, string> = {
   TABLE_NAME: dynamo.tableName,
@@ -328,7 +321,7 @@ const e2e = {
 };
 const lost = e2e.sent - e2e.delivered;
 
-await Promise.all([dynamo.close(), slack.close(), new Promise((resolve) => webhook.close(resolve))]);
+await Promise.all([dynamo.close(), slack.close(), webhook.close()]);
 
 // 7. Report.
 const fwd = perEventStats.forwarded!;
