@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AuthenticationError } from './errors';
-import { getHeader, rawBodyBytes, type HttpResponse } from './http';
+import { getHeader, rawBodyText, type HttpResponse } from './http';
 
 /** An event whose caller proved the bridge API token, with its body decoded once as UTF-8. */
 export type AuthenticatedEvent = APIGatewayProxyEventV2 & { readonly rawBody: string };
@@ -24,7 +24,7 @@ export function bearerTokenAuth(options: { token: () => string | Promise<string>
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match) throw new AuthenticationError(header ? 'malformed authorization header' : 'missing bearer token');
       if (!tokensMatch(match[1]!, await options.token())) throw new AuthenticationError('wrong bearer token');
-      (request.event as { rawBody?: string }).rawBody = rawBodyBytes(request.event).toString('utf8');
+      (request.event as { rawBody?: string }).rawBody = rawBodyText(request.event);
     },
   };
 }

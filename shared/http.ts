@@ -29,6 +29,11 @@ export function rawBodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
+/** The body as text: a base64-encoded body decoded from its bytes as UTF-8, a text body as it is (no copy). */
+export function rawBodyText(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): string {
+  return event.isBase64Encoded ? rawBodyBytes(event).toString('utf8') : (event.body ?? '');
+}
+
 /** `POST /slack/events`: the matched API Gateway route, independent of stage prefixes in the raw path. */
 export function routeOf(event: Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath' | 'requestContext'>): string {
   return event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${event.requestContext.http.method} ${event.rawPath}`;

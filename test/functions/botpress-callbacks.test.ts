@@ -162,6 +162,15 @@ describe('POST /botpress/message', () => {
     expect(await expiresAt()).toBeGreaterThanOrEqual(before + 2 * 3600 - 5);
   });
 
+  it('reads a base64-encoded body as the UTF-8 text it encodes', async () => {
+    const { conversationId } = await openConversation({});
+    const event = botpressRequest('/botpress/message', { conversationId, text: 'Grüße — 你好 👋' });
+    const response = await handler({ ...event, body: Buffer.from(event.body!, 'utf8').toString('base64'), isBase64Encoded: true });
+
+    expect(response.statusCode).toBe(200);
+    expect(bridge.slack.callsTo('chat.postMessage')[0]?.args.text).toBe('Grüße — 你好 👋');
+  });
+
   it('posts as "Website visitor" when the name is unknown', async () => {
     const { conversationId } = await openConversation({});
     await call('/botpress/message', { conversationId, text: 'hi' });
