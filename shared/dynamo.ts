@@ -2,17 +2,35 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { callDownstream } from './errors';
 
-export function createDocumentClient(options: { endpoint?: string | undefined } = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(
-    options.endpoint
+export interface DocumentClientOptions {
+  /** A local DynamoDB-API server; the region's endpoint when absent. */
+  readonly endpoint?: string | undefined;
+  /** Per attempt (the SDK makes up to 3). */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * DynamoDB answers in milliseconds. Without a timeout, a call that hangs (a
+ * connection lost mid-request) would hold the invocation until the Lambda
+ * timeout, and the sender would get a bare 5xx with nothing logged but that;
+ * with one, the SDK retries the call and a lasting failure becomes a
+ * DownstreamError: logged, counted, and a 503 the sender retries.
+ */
+const REQUEST_TIMEOUT_MS = 1_000;
+
+export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const client = new DynamoDBClient({
+    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true },
+    ...(options.endpoint
       ? {
           endpoint: options.endpoint,
           region: process.env.AWS_REGION ?? 'us-east-1',
           // A local DynamoDB-API server ignores credentials, but the SDK insists on having some.
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         }
-      : {},
-  );
+      : {}),
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
