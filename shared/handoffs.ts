@@ -148,8 +148,16 @@ export async function endHandoff(request: EndRequest, deps: HandoffDependencies)
  */
 export async function noteInThread(handoff: Handoff, note: string | undefined, deps: Pick<HandoffDependencies, 'slack' | 'logger'>): Promise<void> {
   const card = handoffCard(handoff);
-  const slack = await deps.slack();
-  await settleLoggingFailures(deps.logger, 'could not update the handoff card', { conversationId: handoff.conversationId }, [
+  const context = { conversationId: handoff.conversationId };
+  let slack: SlackClient;
+  try {
+    // Can fail too: the first use after the secrets' cache expired reads them again.
+    slack = await deps.slack();
+  } catch (error) {
+    deps.logger.error('could not update the handoff card', { ...context, error: error as Error });
+    return;
+  }
+  await settleLoggingFailures(deps.logger, 'could not update the handoff card', context, [
     callSlack('chat.update', () => slack.chat.update({ channel: handoff.channelId, ts: handoff.threadTs, text: card.text, blocks: card.blocks })),
     note ? callSlack('chat.postMessage', () => slack.chat.postMessage({ channel: handoff.channelId, thread_ts: handoff.threadTs, text: note })) : undefined,
   ]);
