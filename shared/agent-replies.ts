@@ -33,7 +33,6 @@ export interface RelayAttempt {
 }
 
 export type RelayOutcome =
-  | { readonly outcome: 'ignored'; readonly reason: IgnoreReason }
   | { readonly outcome: 'duplicate' }
   /** Another attempt of the same event is running; the sender should try again later. */
   | { readonly outcome: 'in_flight' }
@@ -42,26 +41,27 @@ export type RelayOutcome =
   | { readonly outcome: 'undeliverable' };
 
 /**
- * Takes one Events API callback from Slack and, when it is a human agent's
- * reply in a live handoff thread, delivers it to Botpress exactly once.
+ * The human agent's reply an Events API callback carries, if it carries one to
+ * deliver. Synchronous on purpose: most events are Slack echoing a bot's own
+ * posts, and those are answered without a promise, let alone I/O.
+ */
+export function agentReplyIn(callback: SlackEventCallback, logger: Pick<Logger, 'debug'>): AgentReply | undefined {
+  const selection = selectAgentReply(callback);
+  if (selection.forward) return selection.reply;
+  // Slack echoes every message a bot posts, the bridge's own first: the commonest event by far, and
+  // one that tells nothing. Even filtered out, a debug line costs Powertools two environment reads.
+  if (!BOT_ECHOES.has(selection.reason)) logger.debug('slack event ignored', { eventId: callback.event_id, reason: selection.reason });
+  return undefined;
+}
+
+/**
+ * Delivers a human agent's reply in a live handoff thread to Botpress, exactly once.
  *
  * Throws a DownstreamError when the delivery failed and Slack should retry;
  * the claim is released first, so that the retry can deliver. On Slack's last
  * retry a failure is reported in the thread instead, and nothing is thrown.
  */
-export async function relayAgentReply(
-  callback: SlackEventCallback,
-  attempt: RelayAttempt,
-  deps: RelayDependencies,
-): Promise<RelayOutcome> {
-  const selection = selectAgentReply(callback);
-  if (!selection.forward) {
-    // Slack echoes every message a bot posts, the bridge's own first: the commonest event by far, and
-    // one that tells nothing. Even filtered out, a debug line costs Powertools two environment reads.
-    if (!BOT_ECHOES.has(selection.reason)) deps.logger.debug('slack event ignored', { eventId: callback.event_id, reason: selection.reason });
-    return { outcome: 'ignored', reason: selection.reason };
-  }
-  const reply = selection.reply;
+export async function relayAgentReply(reply: AgentReply, attempt: RelayAttempt, deps: RelayDependencies): Promise<RelayOutcome> {
   // The message, not the event: Slack's retries repeat the event_id, but it sometimes re-sends a message under a
   // new one, and channel + ts names a message uniquely in both cases. One key is one DynamoDB write, not two.
   const keys = [dedupeKey('slack-message', reply.channelId, reply.messageTs)];

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/agent-controls';
-import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
+import { agentReplyIn, relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
 import { readSettings } from '../../shared/config';
 import { DownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
@@ -10,6 +10,7 @@ import { logger } from '../../shared/logger';
 import { BridgeMetric } from '../../shared/metric-names';
 import { countMetric, publishMetrics } from '../../shared/metrics';
 import { MIDDY_OPTIONS } from '../../shared/middy-options';
+import type { AgentReply } from '../../shared/normalize';
 import { createRuntime } from '../../shared/runtime';
 import { parseSlackEventsBody } from '../../shared/slack/events';
 import { parseInteraction } from '../../shared/slack/interactions';
@@ -28,19 +29,24 @@ async function handleSlackEvents(event: VerifiedSlackEvent): Promise<HttpRespons
       logger.info('slack envelope ignored', { envelopeType: body.envelopeType });
       return textResponse(200, '');
     case 'event_callback': {
-      const retryNum = Number(getHeader(event, 'x-slack-retry-num') ?? 0) || 0;
-      let result: RelayOutcome;
-      try {
-        result = await relayAgentReply(body, { retryNum }, dependencies);
-      } catch (error) {
-        if (error instanceof DownstreamError && error.service === 'botpress') countMetric(BridgeMetric.DeliveryRetries);
-        throw error;
-      }
-      if (result.outcome === 'forwarded') countMetric(BridgeMetric.AgentRepliesDelivered);
-      if (result.outcome === 'undeliverable') countMetric(BridgeMetric.DeliveryFailures);
-      return responseFor(result);
+      const reply = agentReplyIn(body, logger);
+      return reply ? deliverAgentReply(reply, event) : textResponse(200, '');
     }
   }
+}
+
+async function deliverAgentReply(reply: AgentReply, event: VerifiedSlackEvent): Promise<HttpResponse> {
+  const retryNum = Number(getHeader(event, 'x-slack-retry-num') ?? 0) || 0;
+  let result: RelayOutcome;
+  try {
+    result = await relayAgentReply(reply, { retryNum }, dependencies);
+  } catch (error) {
+    if (error instanceof DownstreamError && error.service === 'botpress') countMetric(BridgeMetric.DeliveryRetries);
+    throw error;
+  }
+  if (result.outcome === 'forwarded') countMetric(BridgeMetric.AgentRepliesDelivered);
+  if (result.outcome === 'undeliverable') countMetric(BridgeMetric.DeliveryFailures);
+  return responseFor(result);
 }
 
 /** Claim / Resolve buttons. Slack shows an error to the agent unless it gets a 200 within 3 s. */
