@@ -13,7 +13,11 @@ export interface AgentAction {
 
 export type ParsedInteraction = { readonly type: 'agent_action'; readonly action: AgentAction } | { readonly type: 'other'; readonly description: string };
 
-const ACTION_KINDS: Readonly<Record<string, AgentAction['kind']>> = { [CLAIM_ACTION_ID]: 'claim', [RESOLVE_ACTION_ID]: 'resolve' };
+// A Map, not an object literal: an action_id such as `__proto__` or `toString` must not find an inherited property.
+const ACTION_KINDS: ReadonlyMap<string, AgentAction['kind']> = new Map([
+  [CLAIM_ACTION_ID, 'claim'],
+  [RESOLVE_ACTION_ID, 'resolve'],
+]);
 
 /**
  * Parses an interactivity request body (`application/x-www-form-urlencoded`
@@ -40,7 +44,7 @@ export function parseInteraction(rawBody: string): ParsedInteraction {
   if (p.type !== 'block_actions') return { type: 'other', description: p.type };
 
   const button = Array.isArray(p.actions) ? p.actions[0] : undefined;
-  const kind = typeof button?.action_id === 'string' ? ACTION_KINDS[button.action_id] : undefined;
+  const kind = typeof button?.action_id === 'string' ? ACTION_KINDS.get(button.action_id) : undefined;
   if (!kind) return { type: 'other', description: `block_actions:${String(button?.action_id)}` };
 
   const fields = {
