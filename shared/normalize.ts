@@ -1,4 +1,5 @@
-import type { SlackEventCallback } from './slack/events';
+import { BadRequestError } from './errors';
+import { replyFieldProblems, type SlackEventCallback } from './slack/events';
 import { slackMarkupToPlainText } from './slack/markup';
 
 /** A human agent's reply in a Slack thread, before the thread mapping is known. */
@@ -38,13 +39,17 @@ const FORWARDED_SUBTYPES: ReadonlySet<string | undefined> = new Set([undefined, 
 /**
  * Decides whether an Events API callback is a human agent's reply in a thread.
  * Pure: the bridge's own bot user is read from the callback's `authorizations`.
+ * A would-be reply whose fields have the wrong types is a BadRequestError.
  */
 export function selectAgentReply(callback: SlackEventCallback): AgentReplySelection {
   const event = callback.event;
   if (event.type !== 'message') return ignore('not_a_message');
-  if (!FORWARDED_SUBTYPES.has(event.subtype)) return ignore('unsupported_subtype');
+  if (!FORWARDED_SUBTYPES.has(event.subtype ?? undefined)) return ignore('unsupported_subtype');
   if (event.hidden) return ignore('hidden');
   if (event.bot_id || event.app_id) return ignore('from_a_bot');
+  // Everything above reads presence only; what follows relies on the fields' types.
+  const problems = replyFieldProblems(callback);
+  if (problems.length > 0) throw new BadRequestError(problems);
   if (!event.user || !event.channel || !event.ts) return ignore('no_author');
   const ownUserIds = (callback.authorizations ?? []).filter((auth) => auth.is_bot).map((auth) => auth.user_id);
   if (ownUserIds.includes(event.user)) return ignore('own_message');

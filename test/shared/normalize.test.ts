@@ -45,6 +45,7 @@ describe('selectAgentReply', () => {
     ['a plain thread reply', () => threadReply('Hello!')],
     ['a thread reply also sent to the channel', () => threadBroadcast('Hello!')],
     ['a thread reply with a file (text part)', () => fileShare('Hello!')],
+    ['a thread reply whose null fields read as absent', (): Record<string, unknown> => ({ ...threadReply('Hello!'), subtype: null, bot_id: null, app_id: null, hidden: null })],
   ])('forwards %s', (_case, makeEvent) => {
     const event = makeEvent();
     const input = callback(event);

@@ -1,0 +1,147 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../shared/http';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { AGENT, BRIDGE_BOT_USER, SUPPORT_CHANNEL, THREAD_TS } from '../fixtures/slack-events';
+import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { botpressRequest } from '../support/botpress-requests';
+import { signedSlackRequest } from '../support/slack-requests';
+
+/*
+ * Whatever a sender puts in a body that passes authentication, both functions
+ * answer: 200 when they act on it or choose to ignore it, 400 naming what is
+ * wrong. Never a 5xx: Slack would retry a malformed event forever, and a crash
+ * would say nothing. The generators lean towards the shapes the bridge reads
+ * (with any JSON where a field is expected), so that deep paths are reached.
+ */
+type Handler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let bridge: BridgeHarness;
+let slackEvents: Handler;
+let botpressCallbacks: Handler;
+
+beforeAll(async () => {
+  bridge = await startBridgeHarness();
+  slackEvents = await bridge.loadHandler('../../functions/slack-events/handler');
+  botpressCallbacks = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+});
+afterAll(() => bridge.close());
+
+const RUNS = { numRuns: 150 };
+/** Mostly a plausible value for the field, sometimes any JSON at all. */
+const fieldOr = <T>(plausible: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: plausible }, { weight: 1, arbitrary: fc.jsonValue() });
+const ts = fc.integer({ min: 1_700_000_000, max: 1_800_000_000 }).map((seconds) => `${seconds}.000100`);
+
+/** Absent most of the time, as on most real events; otherwise plausible or any JSON. */
+const rarely = <T>(plausible: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fieldOr(plausible) });
+
+const messageEvent = fc.record({
+  type: fieldOr(fc.constantFrom('message', 'app_mention')),
+  text: fieldOr(fc.string({ maxLength: 40 })),
+  user: fieldOr(fc.constantFrom(AGENT, AGENT, BRIDGE_BOT_USER)),
+  channel: fieldOr(fc.constant(SUPPORT_CHANNEL)),
+  ts: fieldOr(ts),
+  thread_ts: fieldOr(fc.oneof(fc.constant(THREAD_TS), ts)),
+  subtype: rarely(fc.constantFrom('thread_broadcast', 'file_share', 'message_changed', 'bot_message')),
+  bot_id: rarely(fc.constant('B0OTHER01')),
+  app_id: rarely(fc.constant('A0OTHER01')),
+  hidden: rarely(fc.boolean()),
+});
+
+const eventsBody = fc.oneof(
+  fc.string(),
+  fc.json(),
+  {
+    weight: 6,
+    arbitrary: fc
+    .record({
+      type: fieldOr(fc.constantFrom('event_callback', 'event_callback', 'event_callback', 'url_verification', 'app_rate_limited')),
+      event_id: fieldOr(fc.string({ minLength: 1, maxLength: 12 }).map((id) => `Ev${id}`)),
+      event: fieldOr(messageEvent),
+      challenge: rarely(fc.string()),
+      authorizations: rarely(fc.array(fc.record({ user_id: fieldOr(fc.constant(BRIDGE_BOT_USER)), is_bot: fieldOr(fc.boolean()) }), { maxLength: 2 })),
+    })
+    .map((body) => JSON.stringify(body)),
+  },
+);
+
+const interactionsBody = fc.oneof(
+  fc.string(),
+  fc.json().map((json) => `payload=${encodeURIComponent(json)}`),
+  fc
+    .record(
+      {
+        type: fieldOr(fc.constantFrom('block_actions', 'view_submission', 'shortcut')),
+        user: fieldOr(fc.record({ id: fieldOr(fc.constant(AGENT)) })),
+        container: fieldOr(fc.record({ channel_id: fieldOr(fc.constant(SUPPORT_CHANNEL)), message_ts: fieldOr(ts) })),
+        actions: fieldOr(
+          fc.array(
+            fc.record({
+              action_id: fieldOr(fc.constantFrom(CLAIM_ACTION_ID, RESOLVE_ACTION_ID, '__proto__', 'toString', 'other')),
+              value: fieldOr(fc.string({ minLength: 1, maxLength: 12 }).map((id) => `conv-any-${id}`)),
+            }),
+            { maxLength: 2 },
+          ),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map((payload) => `payload=${encodeURIComponent(JSON.stringify(payload))}`),
+);
+
+const botpressBody = fc.oneof(
+  fc.string(),
+  fc.json(),
+  fc
+    .record(
+      {
+        conversationId: fieldOr(fc.string({ minLength: 1, maxLength: 12 }).map((id) => `conv-any-bp-${id}`)),
+        userId: fieldOr(fc.constant('bp-user-1')),
+        summary: fieldOr(fc.string({ maxLength: 40 })),
+        text: fieldOr(fc.string({ maxLength: 40 })),
+        messageId: fieldOr(fc.string({ minLength: 1, maxLength: 12 })),
+        reason: fieldOr(fc.constantFrom('user_ended', 'timeout')),
+        customer: fieldOr(fc.record({ name: fieldOr(fc.string({ maxLength: 20 })), email: fieldOr(fc.emailAddress()) }, { requiredKeys: [] })),
+        transcript: fieldOr(fc.array(fc.record({ role: fieldOr(fc.constantFrom('user', 'bot')), text: fieldOr(fc.string({ maxLength: 20 })) }), { maxLength: 3 })),
+      },
+      { requiredKeys: [] },
+    )
+    .map((body) => JSON.stringify(body)),
+);
+
+/** Statuses seen per test: both must occur, or the generators never reached past the parser. */
+const seen = new Set<number>();
+beforeEach(() => seen.clear());
+afterEach(() => expect([...seen].sort()).toEqual([200, 400]));
+
+function expectAnAnswer(response: HttpResponse): void {
+  seen.add(response.statusCode);
+  expect([200, 400]).toContain(response.statusCode);
+  if (response.statusCode === 400) {
+    const body = JSON.parse(response.body ?? '') as { error: string; problems: string[] };
+    expect(body.error).toBe('bad_request');
+    expect(body.problems.length).toBeGreaterThan(0);
+  }
+}
+
+describe('any authenticated body gets 200 or a 400 naming the problem, never a 5xx (property)', () => {
+  it('POST /slack/events', async () => {
+    const noticesBefore = bridge.slack.callsTo('chat.postEphemeral').length;
+    await fc.assert(fc.asyncProperty(eventsBody, async (body) => expectAnAnswer(await slackEvents(signedSlackRequest(body)))), { numRuns: 300 });
+    // Some generated replies went all the way: to a thread the bridge does not know, so the agent was told.
+    expect(bridge.slack.callsTo('chat.postEphemeral').length).toBeGreaterThan(noticesBefore);
+  });
+
+  it('POST /slack/interactions', async () => {
+    await fc.assert(
+      fc.asyncProperty(interactionsBody, async (body) =>
+        expectAnAnswer(await slackEvents(signedSlackRequest(body, { path: '/slack/interactions', contentType: 'application/x-www-form-urlencoded' }))),
+      ),
+      RUNS,
+    );
+  });
+
+  it.each(['/botpress/handoff', '/botpress/message', '/botpress/end'])('POST %s', async (path) => {
+    await fc.assert(fc.asyncProperty(botpressBody, async (body) => expectAnAnswer(await botpressCallbacks(botpressRequest(path, body)))), RUNS);
+  });
+});
