@@ -16,6 +16,7 @@ const options = (): BuildOptions => ({
   mainFields: [...BUNDLING.mainFields],
   legalComments: BUNDLING.legalComments,
   banner: { js: BUNDLING.banner },
+  alias: { ...BUNDLING.alias },
 });
 
 /** Bundles one entry point with the options the CDK stack uses (infra/bundling.ts). */

@@ -48,4 +48,6 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   banner: "import { createRequire as __bridgeCreateRequire } from 'module'; const require = __bridgeCreateRequire(import.meta.url);",
+  // Imports bundled as something lighter; the shim says why.
+  alias: { 'node:stream/web': path.join(PROJECT_ROOT, 'infra/shims/stream-web.ts') },
 } as const;

@@ -169,7 +169,10 @@ export class BridgeStack extends Stack {
         banner: BUNDLING.banner,
         // Bundled apart and loaded on first use (infra/bundling.ts), by the same code as `npm run build`.
         externalModules: [...LAZY_MODULES],
-        esbuildArgs: { '--legal-comments': BUNDLING.legalComments },
+        esbuildArgs: {
+          '--legal-comments': BUNDLING.legalComments,
+          ...Object.fromEntries(Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
+        },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

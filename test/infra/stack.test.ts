@@ -106,6 +106,8 @@ describe('BridgeStack', () => {
       const main = readFileSync(path.join(assemblyDir, asset, 'index.mjs'), 'utf8');
       expect(main).not.toContain('https://slack.com/api/');
       expect(main).toMatch(/import\("@slack\/web-api"\)/);
+      // middy's import of node:stream/web is bundled as the lazy shim (infra/shims/stream-web.ts).
+      expect(main).not.toContain('node:stream/web');
     }
   });
 
