@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildFunctions, bundleEntry } from '../infra/build';
 import { FUNCTION_SIZING, PROJECT_ROOT } from '../infra/bundling';
-import { postJson } from '../shared/post-json';
+import { postJson } from '../shared/node-http';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';

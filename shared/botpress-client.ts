@@ -1,5 +1,5 @@
 import { DownstreamError } from './errors';
-import { postJson, RequestTimeout } from './post-json';
+import { postJson, RequestTimeout } from './node-http';
 import type { AgentMessagePayload } from './normalize';
 
 /** Tells the bot that an agent took the conversation. */

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { callDownstream } from '../errors';
+import { fetchOverNodeHttp } from './fetch';
 
 /** The Web API surface the bridge uses; narrow so that scopes are easy to audit against the manifest. */
 export type SlackClient = Pick<WebClient, 'chat' | 'users'>;
@@ -14,13 +15,14 @@ export interface SlackClientOptions {
 /**
  * Creates a Web API client tuned for a function that must answer within 3 s:
  * no hidden retries (the default retries for up to 30 minutes), rate-limited
- * calls fail at once instead of sleeping. `@slack/web-api` is imported here,
+ * calls fail at once instead of sleeping, requests over node:http (./fetch). `@slack/web-api` is imported here,
  * on first use, so that paths that never call Slack do not pay for loading it.
  */
 export async function createSlackClient(options: SlackClientOptions): Promise<WebClient> {
   const { WebClient, LogLevel } = await import('@slack/web-api');
   return new WebClient(options.token, {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl.endsWith('/') ? options.slackApiUrl : `${options.slackApiUrl}/` } : {}),
+    fetch: fetchOverNodeHttp,
     timeout: options.timeoutMs ?? 1_500,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,

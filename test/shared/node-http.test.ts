@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postJson } from '../../shared/post-json';
+import { postJson } from '../../shared/node-http';
 
 /*
  * A server that plays the race Node documents for request.reusedSocket: a

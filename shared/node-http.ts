@@ -1,0 +1,95 @@
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export class RequestTimeout extends Error {
+  override readonly name = 'RequestTimeout';
+}
+
+export interface HttpExchange {
+  readonly url: string | URL;
+  readonly method: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Bounds the whole exchange, from the request to the last byte of the answer. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface HttpAnswer {
+  readonly url: string;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/**
+ * The bridge's one HTTP client, for the Botpress webhook and (as its `fetch`)
+ * the Slack Web API: node:http(s) rather than fetch. Node loads fetch's
+ * implementation (undici, and with it the web streams) on first use, which
+ * cost a cold container ~60 ms before its first outgoing call, and each
+ * request costs about twice the CPU (README, Performance).
+ * Node's default agents keep connections alive and close them after 5 s idle,
+ * before servers commonly drop them; but that timer cannot run while Lambda
+ * has the container frozen, so a kept-alive connection may already be closed
+ * at the other end when it is reused: see sendOnce.
+ */
+export function sendHttpRequest(exchange: HttpExchange): Promise<HttpAnswer> {
+  const target = new URL(exchange.url);
+  const headers: Record<string, string | number> = { ...exchange.headers };
+  if (exchange.body !== undefined) headers['content-length'] = Buffer.byteLength(exchange.body);
+  const attempt: Attempt = {
+    target,
+    options: { method: exchange.method, headers, ...(exchange.signal ? { signal: exchange.signal } : {}) },
+    body: exchange.body,
+    timeoutMs: exchange.timeoutMs,
+    deadline: exchange.timeoutMs === undefined ? undefined : Date.now() + exchange.timeoutMs,
+  };
+  return sendOnce(attempt, true);
+}
+
+/** POSTs a JSON body and resolves with the status once the answer has been read. */
+export async function postJson(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<number> {
+  const answer = await sendHttpRequest({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, timeoutMs });
+  return answer.status;
+}
+
+interface Attempt {
+  readonly target: URL;
+  readonly options: RequestOptions;
+  readonly body: string | undefined;
+  readonly timeoutMs: number | undefined;
+  /** Shared by a first attempt and its resend: the caller's budget is for the whole exchange. */
+  readonly deadline: number | undefined;
+}
+
+function sendOnce(attempt: Attempt, mayResend: boolean): Promise<HttpAnswer> {
+  const { target, options, body, timeoutMs, deadline } = attempt;
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const request: ClientRequest = send(target, options, (response) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () =>
+        resolve({ url: target.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }),
+      );
+      response.once('error', reject);
+    });
+    if (deadline !== undefined) {
+      const timer = setTimeout(() => request.destroy(new RequestTimeout(`no answer within ${timeoutMs} ms`)), Math.max(deadline - Date.now(), 0));
+      request.once('close', () => clearTimeout(timer));
+    }
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      // A reused connection reset before any answer is one the server had closed while it sat idle, the race
+      // Node's documentation describes for request.reusedSocket: sent again once, on a fresh connection.
+      if (mayResend && request.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        resolve(sendOnce(attempt, false));
+      } else {
+        reject(error);
+      }
+    });
+    request.end(body);
+  });
+}
