@@ -5,7 +5,7 @@ import { callDownstream } from './errors';
 export interface DocumentClientOptions {
   /** A local DynamoDB-API server; the region's endpoint when absent. */
   readonly endpoint?: string | undefined;
-  /** Per attempt (the SDK makes up to 3). */
+  /** Per attempt (the SDK makes up to 4 for DynamoDB). */
   readonly requestTimeoutMs?: number;
 }
 
