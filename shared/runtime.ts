@@ -13,6 +13,14 @@ import { ThreadStore } from './thread-store';
  */
 export const BOTPRESS_TIMEOUT_MS = 1_500;
 
+/**
+ * How long an agent's reply or button press waits for the agent's display
+ * name when it is not cached (users.info runs beside the DynamoDB calls). The
+ * Slack client's own timeout, 1.5 s, on top of Botpress's would leave nothing
+ * of Slack's 3 s for the cold start; a name is a nicety and comes next time.
+ */
+export const NAME_WAIT_MS = 500;
+
 /** The clients and cached config one function container shares across invocations. */
 export interface Runtime {
   readonly settings: Settings;
@@ -35,7 +43,7 @@ export function createRuntime(settings: Settings, requiredSecrets: readonly Secr
     secrets,
     store: new ThreadStore({ client, tableName: settings.tableName, ttlSeconds: settings.mappingTtlSeconds }),
     ledger: new DeliveryLedger({ client, tableName: settings.tableName }),
-    users: new UserDirectory(),
+    users: new UserDirectory({ waitMs: NAME_WAIT_MS }),
     slack: async () => {
       const { slackBotToken } = await secrets();
       // A rotated token gets a fresh client; otherwise the one client (and its keep-alive connections) is reused.

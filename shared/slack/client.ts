@@ -36,26 +36,33 @@ export const callSlack = <T>(method: string, call: () => Promise<T>): Promise<T>
 export interface UserDirectoryOptions {
   readonly ttlMs?: number;
   readonly maxEntries?: number;
+  /** How long a caller waits for a name not yet cached; the lookup goes on to fill the cache. */
+  readonly waitMs?: number;
   readonly now?: () => number;
 }
 
 /**
  * Display names by Slack user id, cached per container: names change rarely,
- * and users.info on every reply would cost latency and rate limit.
+ * and users.info on every reply would cost latency and rate limit. A name is
+ * a nicety, so a slow lookup is not waited for beyond waitMs: the reply goes
+ * without it, and the next one has it (in Lambda, if the lookup answered
+ * before the container was frozen).
  */
 export class UserDirectory {
   private readonly cache = new Map<string, { name: string | undefined; at: number }>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  private readonly waitMs: number;
   private readonly now: () => number;
 
   constructor(options: UserDirectoryOptions = {}) {
     this.ttlMs = options.ttlMs ?? 60 * 60_000;
     this.maxEntries = options.maxEntries ?? 1_000;
+    this.waitMs = options.waitMs ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
   }
 
-  /** Names for the ids that could be resolved; a failed lookup leaves its id out (a name is a nicety, not a must). */
+  /** Names for the ids that could be resolved; a failed or slow lookup leaves its id out. */
   async displayNames(client: SlackClient, userIds: readonly string[]): Promise<Map<string, string>> {
     const entries = await Promise.all(userIds.map(async (id) => [id, await this.displayName(client, id)] as const));
     return new Map(entries.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
@@ -64,15 +71,29 @@ export class UserDirectory {
   async displayName(client: SlackClient, userId: string): Promise<string | undefined> {
     const hit = this.cache.get(userId);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.name;
+    return withinMs(this.lookUp(client, userId, hit), this.waitMs, hit?.name);
+  }
+
+  private async lookUp(client: SlackClient, userId: string, stale: { name: string | undefined } | undefined): Promise<string | undefined> {
     let name: string | undefined;
     try {
       const { user } = await client.users.info({ user: userId });
       name = user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || undefined;
     } catch {
-      return hit?.name;
+      return stale?.name;
     }
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(userId, { name, at: this.now() });
     return name;
   }
+}
+
+/** The promise's value if it settles within ms, else the fallback; the promise itself runs on. */
+function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  if (ms === Number.POSITIVE_INFINITY) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOT_CONNECTED_NOTICE, UNDELIVERED_NOTICE } from '../../shared/agent-replies';
 import type { HttpResponse } from '../../shared/http';
+import { NAME_WAIT_MS } from '../../shared/runtime';
 import { ThreadStore } from '../../shared/thread-store';
 import {
   AGENT,
@@ -81,6 +82,24 @@ describe('POST /slack/events', () => {
     await send(eventCallback(threadReply('two', { threadTs })));
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ agentName: 'Maya' }, { agentName: 'Maya' }]);
     expect(bridge.slack.callsTo('users.info')).toHaveLength(0);
+  });
+
+  it('does not hold a reply for a slow name lookup: it goes without the name, which the next reply has', async () => {
+    const { threadTs } = await openThread();
+    const newcomer = 'U0NEWAGENT';
+    bridge.slack.users.set(newcomer, { display_name: 'Noor' });
+    bridge.slack.delays.set('users.info', NAME_WAIT_MS + 400);
+    try {
+      await send(eventCallback(threadReply('first', { threadTs, user: newcomer })));
+      // Within its wait, not the Slack client's timeout: the lookup answers later and fills the cache.
+      expect(bridge.botpress.deliveredBodies()).toEqual([expect.not.objectContaining({ agentName: expect.anything() as unknown })]);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await send(eventCallback(threadReply('second', { threadTs, user: newcomer })));
+      expect(bridge.botpress.deliveredBodies()[1]).toMatchObject({ text: 'second', agentName: 'Noor' });
+      expect(bridge.slack.callsTo('users.info')).toHaveLength(1);
+    } finally {
+      bridge.slack.delays.clear();
+    }
   });
 
   it.each([

@@ -16,6 +16,8 @@ export interface SlackStandIn extends StandIn {
   users: Map<string, { display_name?: string; real_name?: string }>;
   /** Methods that answer `ok: false` with this error until cleared. */
   failing: Map<string, string>;
+  /** Methods that answer only after this many milliseconds, until cleared. */
+  delays: Map<string, number>;
 }
 
 /**
@@ -26,12 +28,15 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
   const users = new Map<string, { display_name?: string; real_name?: string }>();
   const failing = new Map<string, string>();
+  const delays = new Map<string, number>();
   let tsCounter = 0;
 
-  const server = await startHttpStandIn((request, res) => {
+  const server = await startHttpStandIn(async (request, res) => {
     const method = request.path.replace(/^\/api\//, '').split('?')[0]!;
     const args = decodeSlackArguments(request.headers['content-type'], request.rawBody);
     calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
+    const delayMs = delays.get(method);
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const error = failing.get(method);
     if (error) return sendJson(res, 200, { ok: false, error });
     switch (method) {
@@ -62,5 +67,6 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     callsTo: (method) => calls.filter((call) => call.method === method),
     users,
     failing,
+    delays,
   };
 }
