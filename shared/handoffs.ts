@@ -70,7 +70,13 @@ async function postHandoffThread(
     await deps.store.abandon(request.conversationId, token);
     throw error;
   }
-  const handoff = await deps.store.activate(request.conversationId, token, { channelId: deps.supportChannelId, threadTs });
+  let handoff: Handoff;
+  try {
+    handoff = await deps.store.activate(request.conversationId, token, { channelId: deps.supportChannelId, threadTs });
+  } catch (error) {
+    await withdrawCard(request.conversationId, token, threadTs, deps);
+    throw error;
+  }
   deps.logger.info('handoff opened', { conversationId: handoff.conversationId, channelId: handoff.channelId, threadTs });
 
   if (request.transcript && request.transcript.length > 0) {
@@ -85,6 +91,23 @@ async function postHandoffThread(
     }
   }
   return { status: 'created', channelId: handoff.channelId, threadTs };
+}
+
+/**
+ * The card is posted but the handoff could not be stored, and Botpress will
+ * retry. The card is taken down, lest agents claim a card that leads nowhere
+ * beside the retry's, but only when giving the reservation back proves the
+ * handoff did not open: a write whose answer was lost may have opened it, and
+ * then the retry finds it open, on this very card.
+ */
+async function withdrawCard(conversationId: string, token: string, threadTs: string, deps: HandoffDependencies): Promise<void> {
+  try {
+    if (!(await deps.store.abandon(conversationId, token))) return;
+    const slack = await deps.slack();
+    await callSlack('chat.delete', () => slack.chat.delete({ channel: deps.supportChannelId, ts: threadTs }));
+  } catch (error) {
+    deps.logger.error('could not withdraw the card of a handoff that failed to open', { conversationId, threadTs, error: error as Error });
+  }
 }
 
 /** `posted` is false for a duplicate messageId; the caller answers Botpress with `handoffActive` alone. */

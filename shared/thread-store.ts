@@ -193,9 +193,13 @@ export class ThreadStore {
     return toHandoff(result.Attributes as StoredHandoff)!;
   }
 
-  /** Gives a reservation up (the Slack post failed), so that the next attempt can reserve at once. */
-  async abandon(conversationId: string, token: string): Promise<void> {
-    await conditionally('abandon reservation', () =>
+  /**
+   * Gives a reservation up (the card could not be posted or stored), so that
+   * the next attempt can reserve at once. False when it was no longer this
+   * token's: its lease ran out, or the handoff did open after all.
+   */
+  async abandon(conversationId: string, token: string): Promise<boolean> {
+    return conditionally('abandon reservation', () =>
       this.client.send(
         new DeleteCommand({
           TableName: this.tableName,

@@ -158,6 +158,15 @@ export class SlackWorkspace {
         });
         return { ok: true, channel: this.options.channelId, ts: message.ts };
       }
+      case 'chat.delete': {
+        const index = this.messages.findIndex((candidate) => candidate.ts === args.ts);
+        if (index < 0) return { ok: false, error: 'message_not_found' };
+        this.messages.splice(index, 1);
+        this.changed();
+        const ts = this.nextTs();
+        this.deliverEvent({ type: 'message', subtype: 'message_deleted', hidden: true, channel: this.options.channelId, ts, event_ts: ts, deleted_ts: args.ts });
+        return { ok: true, channel: this.options.channelId, ts: args.ts };
+      }
       case 'chat.postEphemeral': {
         const ts = this.nextTs();
         this.add({ ts, threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : '', user: this.botUserId, botId: this.botId, text, onlyVisibleTo: String(args.user) });

@@ -1,25 +1,101 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HandoffRequest } from '../../shared/botpress-requests';
+import { DeliveryLedger } from '../../shared/delivery-ledger';
 import { DownstreamError } from '../../shared/errors';
-import { noteInThread } from '../../shared/handoffs';
-import type { Handoff } from '../../shared/thread-store';
+import { noteInThread, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
+import { createSlackClient } from '../../shared/slack/client';
+import { ThreadStore, type Handoff } from '../../shared/thread-store';
+import { startLocalDynamo, type LocalDynamo } from '../support/dynalite';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
-const closed: Handoff = {
-  conversationId: 'conv-1',
-  channelId: 'C0SUPPORT1',
-  threadTs: '1717549330.000100',
-  state: 'closed',
-  botpressUserId: 'bp-user-1',
-  summary: 'Wants a refund',
-  closedBy: 'customer',
-  closedReason: 'user_ended',
-  openedAt: 1_717_549_330_000,
-  expiresAt: 1_717_635_730,
-};
+const CHANNEL = 'C0SUPPORT1';
+let dynamo: LocalDynamo;
+let slack: SlackStandIn;
+let store: ThreadStore;
+const logged: { message: string; context: Record<string, unknown> }[] = [];
+const logger = { info: () => undefined, warn: () => undefined, error: (message: string, context: Record<string, unknown>) => logged.push({ message, context }) };
+
+beforeAll(async () => {
+  [dynamo, slack] = await Promise.all([startLocalDynamo(), startSlackStandIn()]);
+  store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 3600 });
+});
+afterAll(() => Promise.all([dynamo.close(), slack.close()]));
+beforeEach(() => {
+  slack.calls.length = 0;
+  logged.length = 0;
+});
+
+function dependencies(overrides: Partial<HandoffDependencies> = {}): HandoffDependencies {
+  return {
+    store,
+    ledger: new DeliveryLedger({ client: dynamo.documentClient, tableName: dynamo.tableName }),
+    slack: () => createSlackClient({ token: 'xoxb-handoffs-test', slackApiUrl: slack.apiUrl }),
+    supportChannelId: CHANNEL,
+    logger,
+    ...overrides,
+  };
+}
+
+let n = 0;
+const handoffRequest = (): HandoffRequest => ({ conversationId: `conv-withdraw-${(n += 1)}`, userId: 'bp-user-1', summary: 'Wants a refund' });
+const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('openHandoff when the handoff cannot be stored after its card is posted', () => {
+  it('takes the card down and gives the reservation back, so that Botpress’s retry opens one live thread', async () => {
+    const request = handoffRequest();
+    const storeDown = new DownstreamError('dynamodb', 'activate handoff failed');
+    let card: string | undefined;
+    const failingStore = Object.assign(Object.create(store) as ThreadStore, {
+      activate: (_conversationId: string, _token: string, thread: { threadTs: string }) => {
+        card = thread.threadTs;
+        return Promise.reject(storeDown);
+      },
+    });
+
+    expect(await failure(openHandoff(request, dependencies({ store: failingStore })))).toBe(storeDown);
+    expect(slack.callsTo('chat.delete')).toMatchObject([{ args: { channel: CHANNEL, ts: card } }]);
+
+    const retried = await openHandoff(request, dependencies());
+    expect(retried.status).toBe('created');
+    expect(retried.threadTs).not.toBe(card);
+    expect((await store.findByConversation(request.conversationId))?.threadTs).toBe(retried.threadTs);
+  });
+
+  it('keeps the card when the write did land and only its answer was lost: the retry finds the handoff open on it', async () => {
+    const request = handoffRequest();
+    const lostAnswer = new DownstreamError('dynamodb', 'activate handoff failed');
+    let card: string | undefined;
+    const lossyStore = Object.assign(Object.create(store) as ThreadStore, {
+      activate: async (...args: Parameters<ThreadStore['activate']>) => {
+        card = args[2].threadTs;
+        await store.activate(...args);
+        throw lostAnswer;
+      },
+    });
+
+    expect(await failure(openHandoff(request, dependencies({ store: lossyStore })))).toBe(lostAnswer);
+    expect(slack.callsTo('chat.delete')).toHaveLength(0);
+
+    expect(await openHandoff(request, dependencies())).toEqual({ status: 'already_open', channelId: CHANNEL, threadTs: card });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});
 
 describe('noteInThread', () => {
+  const closed: Handoff = {
+    conversationId: 'conv-1',
+    channelId: CHANNEL,
+    threadTs: '1717549330.000100',
+    state: 'closed',
+    botpressUserId: 'bp-user-1',
+    summary: 'Wants a refund',
+    closedBy: 'customer',
+    closedReason: 'user_ended',
+    openedAt: 1_717_549_330_000,
+    expiresAt: 1_717_635_730,
+  };
+
   it('logs, and does not throw, when not even the Slack client can be had: the state change is already stored', async () => {
-    const logged: { message: string; context: Record<string, unknown> }[] = [];
-    const logger = { info: () => undefined, warn: () => undefined, error: (message: string, context: Record<string, unknown>) => logged.push({ message, context }) };
     const secretsDown = new DownstreamError('secrets-manager', 'could not read secret bridge');
 
     await expect(noteInThread(closed, 'The customer left.', { slack: () => Promise.reject(secretsDown), logger })).resolves.toBeUndefined();

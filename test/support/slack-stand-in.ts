@@ -55,6 +55,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         return sendJson(res, 200, { ok: true, message_ts: `${1_717_700_000}.000001` });
       case 'chat.update':
         return sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts });
+      case 'chat.delete':
+        return sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts });
       default:
         return sendJson(res, 200, { ok: false, error: 'unknown_method' });
     }
