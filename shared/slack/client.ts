@@ -15,8 +15,9 @@ export interface SlackClientOptions {
 /**
  * Creates a Web API client tuned for a function that must answer within 3 s:
  * no hidden retries (the default retries for up to 30 minutes), rate-limited
- * calls fail at once instead of sleeping, requests over node:http (./fetch). `@slack/web-api` is imported here,
- * on first use, so that paths that never call Slack do not pay for loading it.
+ * calls fail at once instead of sleeping, requests go over node:http (./fetch).
+ * `@slack/web-api` is imported here, on first use, so that paths that never
+ * call Slack do not pay for loading it.
  */
 export async function createSlackClient(options: SlackClientOptions): Promise<WebClient> {
   const { WebClient, LogLevel } = await import('@slack/web-api');
@@ -50,6 +51,8 @@ export interface UserDirectoryOptions {
  */
 export class UserDirectory {
   private readonly cache = new Map<string, { name: string | undefined; at: number }>();
+  /** Lookups under way: a caller that stopped waiting for one must not make the next caller start another. */
+  private readonly pending = new Map<string, Promise<string | undefined>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly waitMs: number;
@@ -71,7 +74,12 @@ export class UserDirectory {
   async displayName(client: SlackClient, userId: string): Promise<string | undefined> {
     const hit = this.cache.get(userId);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.name;
-    return withinMs(this.lookUp(client, userId, hit), this.waitMs, hit?.name);
+    let lookup = this.pending.get(userId);
+    if (!lookup) {
+      lookup = this.lookUp(client, userId, hit).finally(() => this.pending.delete(userId));
+      this.pending.set(userId, lookup);
+    }
+    return withinMs(lookup, this.waitMs, hit?.name);
   }
 
   private async lookUp(client: SlackClient, userId: string, stale: { name: string | undefined } | undefined): Promise<string | undefined> {

@@ -40,6 +40,8 @@ describe('UserDirectory', () => {
     expect(await users.displayName(client, 'U0MAYA')).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(250);
 
+    // A second caller while the lookup is still under way joins it rather than starting another.
+    expect(await users.displayName(client, 'U0MAYA')).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await users.displayName(client, 'U0MAYA')).toBe('Maya');
     expect(lookups()).toBe(1);
