@@ -11,8 +11,8 @@ import { signedSlackRequest } from '../support/slack-requests';
 /*
  * Whatever a sender puts in a body that passes authentication, both functions
  * answer: 200 when they act on it or choose to ignore it, 400 naming what is
- * wrong. Never a 5xx: Slack would retry a malformed event forever, and a crash
- * would say nothing. The generators lean towards the shapes the bridge reads
+ * wrong. Never a 5xx: Slack retries a failed event and disables an app that
+ * fails too often, and a crash would say nothing. The generators lean towards the shapes the bridge reads
  * (with any JSON where a field is expected), so that deep paths are reached.
  */
 type Handler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
@@ -54,14 +54,14 @@ const eventsBody = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-    .record({
-      type: fieldOr(fc.constantFrom('event_callback', 'event_callback', 'event_callback', 'url_verification', 'app_rate_limited')),
-      event_id: fieldOr(fc.string({ minLength: 1, maxLength: 12 }).map((id) => `Ev${id}`)),
-      event: fieldOr(messageEvent),
-      challenge: rarely(fc.string()),
-      authorizations: rarely(fc.array(fc.record({ user_id: fieldOr(fc.constant(BRIDGE_BOT_USER)), is_bot: fieldOr(fc.boolean()) }), { maxLength: 2 })),
-    })
-    .map((body) => JSON.stringify(body)),
+      .record({
+        type: fieldOr(fc.constantFrom('event_callback', 'event_callback', 'event_callback', 'url_verification', 'app_rate_limited')),
+        event_id: fieldOr(fc.string({ minLength: 1, maxLength: 12 }).map((id) => `Ev${id}`)),
+        event: fieldOr(messageEvent),
+        challenge: rarely(fc.string()),
+        authorizations: rarely(fc.array(fc.record({ user_id: fieldOr(fc.constant(BRIDGE_BOT_USER)), is_bot: fieldOr(fc.boolean()) }), { maxLength: 2 })),
+      })
+      .map((body) => JSON.stringify(body)),
   },
 );
 
