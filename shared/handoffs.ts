@@ -66,8 +66,11 @@ async function postHandoffThread(
     );
     threadTs = posted.ts!;
   } catch (error) {
-    // Give the reservation back so that Botpress's retry can open the handoff at once.
-    await deps.store.abandon(request.conversationId, token);
+    // Give the reservation back so that Botpress's retry can open the handoff at once. If that fails too, the
+    // lease runs out on its own; the Slack failure stays the one reported.
+    await deps.store.abandon(request.conversationId, token).catch((abandonError: unknown) => {
+      deps.logger.error('could not give the handoff reservation back', { conversationId: request.conversationId, error: abandonError as Error });
+    });
     throw error;
   }
   let handoff: Handoff;
@@ -141,7 +144,12 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
       }),
     );
   } catch (error) {
-    if (claim?.status === 'claimed') await deps.ledger.release(keys, claim.token);
+    if (claim?.status === 'claimed') {
+      // As above: the claim's lease runs out on its own, and the Slack failure stays the one reported.
+      await deps.ledger.release(keys, claim.token).catch((releaseError: unknown) => {
+        deps.logger.error('could not release delivery claim', { conversationId: request.conversationId, error: releaseError as Error });
+      });
+    }
     throw error;
   }
   await settleLoggingFailures(deps.logger, 'bookkeeping after posting a customer message failed', { conversationId: request.conversationId }, [

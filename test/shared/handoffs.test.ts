@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HandoffRequest } from '../../shared/botpress-requests';
 import { DeliveryLedger } from '../../shared/delivery-ledger';
 import { DownstreamError } from '../../shared/errors';
-import { noteInThread, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
+import { forwardCustomerMessage, noteInThread, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
 import { createSlackClient } from '../../shared/slack/client';
 import { ThreadStore, type Handoff } from '../../shared/thread-store';
+import { seedHandoff } from '../support/bridge-harness';
 import { startLocalDynamo, type LocalDynamo } from '../support/dynalite';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
@@ -78,6 +79,40 @@ describe('openHandoff when the handoff cannot be stored after its card is posted
 
     expect(await openHandoff(request, dependencies())).toEqual({ status: 'already_open', channelId: CHANNEL, threadTs: card });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});
+
+describe('openHandoff when the card cannot be posted', () => {
+  it('reports the Slack failure, not the store’s, when the reservation cannot be given back either (its lease runs out)', async () => {
+    const storeDown = new DownstreamError('dynamodb', 'abandon reservation failed');
+    const failingStore = Object.assign(Object.create(store) as ThreadStore, { abandon: () => Promise.reject(storeDown) });
+    slack.failing.set('chat.postMessage', 'channel_not_found');
+    try {
+      const error = await failure(openHandoff(handoffRequest(), dependencies({ store: failingStore })));
+      expect(error).toMatchObject({ service: 'slack', message: 'slack: chat.postMessage failed' });
+      expect(logged).toEqual([{ message: 'could not give the handoff reservation back', context: expect.objectContaining({ error: storeDown }) as unknown }]);
+    } finally {
+      slack.failing.clear();
+    }
+  });
+});
+
+describe('forwardCustomerMessage when Slack fails', () => {
+  it('reports the Slack failure, not the ledger’s, when the claim cannot be released either (its lease runs out)', async () => {
+    const conversationId = `conv-forward-${(n += 1)}`;
+    await seedHandoff(store, conversationId, `1717549331.${String(n).padStart(6, '0')}`, CHANNEL);
+    const ledgerDown = new DownstreamError('dynamodb', 'release delivery claim failed');
+    const realLedger = new DeliveryLedger({ client: dynamo.documentClient, tableName: dynamo.tableName });
+    const failingLedger = Object.assign(Object.create(realLedger) as DeliveryLedger, { release: () => Promise.reject(ledgerDown) });
+    slack.failing.set('chat.postMessage', 'channel_not_found');
+    try {
+      const request = { conversationId, text: 'Hello?', messageId: 'bp-msg-1' };
+      const error = await failure(forwardCustomerMessage(request, dependencies({ ledger: failingLedger })));
+      expect(error).toMatchObject({ service: 'slack', message: 'slack: chat.postMessage failed' });
+      expect(logged).toEqual([{ message: 'could not release delivery claim', context: expect.objectContaining({ conversationId, error: ledgerDown }) as unknown }]);
+    } finally {
+      slack.failing.clear();
+    }
   });
 });
 
