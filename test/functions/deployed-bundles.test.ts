@@ -1,0 +1,209 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../../infra/build';
+import type { LambdaFunctionName } from '../../infra/bundling';
+import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
+import type { HttpResponse } from '../../shared/http';
+import { METRICS_NAMESPACE } from '../../shared/metric-names';
+import { eventCallback, threadReply } from '../fixtures/slack-events';
+import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
+import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
+import { botpressRequest } from '../support/botpress-requests';
+import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { SIGNING_SECRET, signedSlackRequest } from '../support/slack-requests';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+/*
+ * The production bundles, built as the CDK stack builds them, run the way
+ * Lambda runs them: plain node, settings from the stack's environment
+ * variables, the secrets read from (a stand-in for) Secrets Manager, and AWS
+ * credentials only in the environment, where Lambda puts the role's.
+ */
+
+const REGION = 'eu-west-1';
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:bridge-secret-AbCdEf`;
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'ASIADEPLOYEDTEST0001',
+  AWS_SECRET_ACCESS_KEY: 'deployed-test-secret-access-key-do-not-log',
+  AWS_SESSION_TOKEN: 'deployed-test-session-token-do-not-log',
+};
+const TABLE_NAME = 'bridge-deployed';
+
+interface LambdaProcess {
+  invoke(event: APIGatewayProxyEventV2): Promise<HttpResponse>;
+  /** Everything the function wrote to stdout and stderr: its logs and metrics. */
+  output(): string;
+  stop(): void;
+}
+
+/** One function's execution environment: a fresh node process that loaded the bundle (test/support/lambda-runner.mjs). */
+async function startLambda(bundle: string, name: LambdaFunctionName, env: Record<string, string>): Promise<LambdaProcess> {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, '../support/lambda-runner.mjs'), [], {
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { PATH: process.env.PATH ?? '', LAMBDA_BUNDLE: bundle, AWS_LAMBDA_FUNCTION_NAME: name, ...env },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const nextMessage = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${name} exited with ${code}:\n${output}`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message as Record<string, unknown>);
+      });
+    });
+  await nextMessage();
+  return {
+    invoke: async (event) => {
+      const answer = nextMessage();
+      child.send(event);
+      const message = await answer;
+      if ('thrown' in message) throw new Error(`${name} threw: ${String(message.thrown)}`);
+      return message.response as HttpResponse;
+    },
+    output: () => output,
+    stop: () => child.kill(),
+  };
+}
+
+/** Secrets Manager's GetSecretValue (JSON 1.1 protocol), for the one secret the stack creates. */
+async function startSecretsManagerStandIn(secretString: string): Promise<StandIn & { requests: RecordedRequest[] }> {
+  const requests: RecordedRequest[] = [];
+  const server = await startHttpStandIn((request, res) => {
+    requests.push(request);
+    const { SecretId } = JSON.parse(request.rawBody) as { SecretId?: string };
+    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || SecretId !== SECRET_ARN) {
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      return sendJson(res, 400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' });
+    }
+    res.setHeader('content-type', 'application/x-amz-json-1.1');
+    sendJson(res, 200, { ARN: SECRET_ARN, Name: 'bridge-secret', VersionId: 'v1', SecretString: secretString, VersionStages: ['AWSCURRENT'], CreatedDate: 1_764_000_000 });
+  });
+  return { ...server, requests };
+}
+
+/** Passes DynamoDB calls through to dynalite, recording how each was signed. */
+async function startRecordingProxy(target: string): Promise<StandIn & { requests: RecordedRequest[] }> {
+  const requests: RecordedRequest[] = [];
+  const server = await startHttpStandIn(async (request, res) => {
+    requests.push(request);
+    const forwarded = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(name)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${target}${request.path}`, { method: request.method, headers: forwarded, body: request.rawBody });
+    for (const name of ['content-type', 'x-amz-crc32', 'x-amzn-requestid']) {
+      const value = upstream.headers.get(name);
+      if (value !== null) res.setHeader(name, value);
+    }
+    res.statusCode = upstream.status;
+    res.end(await upstream.text());
+  });
+  return { ...server, requests };
+}
+
+/** The credential scope of a SigV4 Authorization header: access key id, region and service. */
+const signedAs = (request: RecordedRequest) => {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(request.headers.authorization ?? '');
+  return { keyId: match?.[1], region: match?.[2], service: match?.[3], sessionToken: request.headers['x-amz-security-token'] };
+};
+
+describe('the production bundles, deployed', () => {
+  let bundles: Record<LambdaFunctionName, string>;
+  let dynalite: EmbeddedDynamo;
+  let dynamoProxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let secretsManager: Awaited<ReturnType<typeof startSecretsManagerStandIn>>;
+  let slack: SlackStandIn;
+  let botpress: BotpressStandIn;
+  let lambdaEnv: Record<string, string>;
+  const running: LambdaProcess[] = [];
+
+  beforeAll(async () => {
+    bundles = await buildFunctions(mkdtempSync(path.join(tmpdir(), 'deployed-bundles-')));
+    [dynalite, slack, botpress] = await Promise.all([startEmbeddedDynamo(), startSlackStandIn(), startBotpressStandIn()]);
+    await ensureTable(dynalite.endpoint, TABLE_NAME);
+    dynamoProxy = await startRecordingProxy(dynalite.endpoint);
+    secretsManager = await startSecretsManagerStandIn(
+      JSON.stringify({
+        slackSigningSecret: SIGNING_SECRET,
+        slackBotToken: BOT_TOKEN,
+        botpressWebhookUrl: `${botpress.url}/webhook/abc`,
+        botpressWebhookSecret: BOTPRESS_SECRET,
+        bridgeApiToken: BRIDGE_TOKEN,
+      }),
+    );
+    lambdaEnv = {
+      // What the stack sets (infra/stack.ts)…
+      TABLE_NAME,
+      BRIDGE_SECRET_ARN: SECRET_ARN,
+      SLACK_SUPPORT_CHANNEL_ID: SUPPORT_CHANNEL_ID,
+      MAPPING_TTL_HOURS: '168',
+      POWERTOOLS_SERVICE_NAME: 'botpress-slack-hitl',
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      // …what Lambda sets…
+      AWS_REGION: REGION,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      ...CREDENTIALS,
+      // No shared config or credentials files to fall back on.
+      HOME: mkdtempSync(path.join(tmpdir(), 'no-aws-config-')),
+      // …and the only differences: AWS and Slack on loopback.
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      SLACK_API_URL: slack.apiUrl,
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const lambda of running) lambda.stop();
+    await Promise.all([dynamoProxy?.close(), secretsManager?.close(), slack?.close(), botpress?.close()]);
+    await dynalite?.close();
+  });
+
+  const start = async (name: LambdaFunctionName, env: Record<string, string> = lambdaEnv) => {
+    const lambda = await startLambda(bundles[name], name, env);
+    running.push(lambda);
+    return lambda;
+  };
+
+  it('open a handoff and relay the agent reply, with the secret read from Secrets Manager and every AWS call signed with the environment credentials', async () => {
+    const [callbacks, events] = await Promise.all([start('botpress-callbacks'), start('slack-events')]);
+
+    const conversationId = `conv-deployed-${Date.now()}`;
+    const handoff = await callbacks.invoke(
+      botpressRequest('/botpress/handoff', { conversationId, userId: 'bp-user-7', summary: 'Wants to change the delivery address.', customer: { name: 'Ann' } }, BRIDGE_TOKEN),
+    );
+    expect(handoff.statusCode).toBe(200);
+    const [card] = slack.callsTo('chat.postMessage').filter((call) => call.args.channel === SUPPORT_CHANNEL_ID && call.args.thread_ts === undefined);
+    expect(card?.token).toBe(BOT_TOKEN);
+    const cardTs = JSON.parse(handoff.body ?? '{}') as { threadTs?: string };
+    expect(cardTs.threadTs).toMatch(/^\d+\.\d+$/);
+
+    const reply = threadReply('Sure, what is the new address?', { threadTs: cardTs.threadTs, channel: SUPPORT_CHANNEL_ID });
+    const relayed = await events.invoke(signedSlackRequest(JSON.stringify(eventCallback(reply))));
+    expect(relayed.statusCode).toBe(200);
+    const delivered = botpress.delivered.at(-1)!;
+    expect(delivered.headers['x-bp-secret']).toBe(BOTPRESS_SECRET);
+    expect(JSON.parse(delivered.rawBody)).toMatchObject({ text: 'Sure, what is the new address?', channelId: SUPPORT_CHANNEL_ID, threadTs: cardTs.threadTs, conversationId });
+
+    // Each function read the secret once, signed as the role whose credentials Lambda put in its environment.
+    expect(secretsManager.requests).toHaveLength(2);
+    expect(dynamoProxy.requests.length).toBeGreaterThanOrEqual(4);
+    const expected = { keyId: CREDENTIALS.AWS_ACCESS_KEY_ID, region: REGION, sessionToken: CREDENTIALS.AWS_SESSION_TOKEN };
+    for (const request of secretsManager.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'secretsmanager' });
+    for (const request of dynamoProxy.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'dynamodb' });
+
+    // Nothing secret in what the functions wrote, and no customer or agent text either.
+    const output = callbacks.output() + events.output();
+    expect(output).toContain('"level":"INFO"');
+    for (const value of [...Object.values(CREDENTIALS), SIGNING_SECRET, BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, 'new address', 'delivery address']) {
+      expect(output).not.toContain(value);
+    }
+  });
+});

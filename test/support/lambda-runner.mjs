@@ -1,0 +1,21 @@
+// One Lambda execution environment, as near as loopback allows: plain node (no tsx, no vitest) loads a built
+// bundle, then handles the events the parent sends over IPC, one at a time, each with a Lambda-like context.
+const { handler } = await import(process.env.LAMBDA_BUNDLE);
+let invocation = 0;
+
+process.on('message', async (event) => {
+  invocation += 1;
+  const deadline = Date.now() + 6_000;
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    awsRequestId: `req-${invocation}`,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+  try {
+    process.send({ response: await handler(event, context) });
+  } catch (error) {
+    // A throw from the handler is what Lambda reports as a failed invocation: the test fails on it.
+    process.send({ thrown: String(error?.stack ?? error) });
+  }
+});
+process.send({ ready: true });
