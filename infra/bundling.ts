@@ -49,5 +49,8 @@ export const BUNDLING = {
   legalComments: 'none',
   banner: "import { createRequire as __bridgeCreateRequire } from 'module'; const require = __bridgeCreateRequire(import.meta.url);",
   // Imports bundled as something lighter; the shim says why.
-  alias: { 'node:stream/web': path.join(PROJECT_ROOT, 'infra/shims/stream-web.ts') },
+  alias: {
+    'node:stream/web': path.join(PROJECT_ROOT, 'infra/shims/stream-web.ts'),
+    '@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'infra/shims/aws-credentials.ts'),
+  },
 } as const;

@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../infra/build';
-import type { LambdaFunctionName } from '../../infra/bundling';
+import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../../infra/bundling';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
 import type { HttpResponse } from '../../shared/http';
 import { METRICS_NAMESPACE } from '../../shared/metric-names';
@@ -21,7 +21,9 @@ import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in'
  * The production bundles, built as the CDK stack builds them, run the way
  * Lambda runs them: plain node, settings from the stack's environment
  * variables, the secrets read from (a stand-in for) Secrets Manager, and AWS
- * credentials only in the environment, where Lambda puts the role's.
+ * credentials only in the environment, where Lambda puts the role's. The
+ * bundles resolve credentials with infra/shims/aws-credentials.ts instead of
+ * the SDK's full provider chain; this is where that is proved to work.
  */
 
 const REGION = 'eu-west-1';
@@ -172,6 +174,17 @@ describe('the production bundles, deployed', () => {
     return lambda;
   };
 
+  it('bundle none of the SDK credential chain but the environment variables', () => {
+    for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
+      const code = readFileSync(bundles[name], 'utf8');
+      // Booleans, not toContain: a failure would print the whole bundle.
+      expect(code.includes('@aws-sdk/credential-provider-env'), `${name} bundles the environment provider`).toBe(true);
+      for (const provider of ['credential-provider-ini', 'credential-provider-sso', 'credential-provider-process', 'fromInstanceMetadata', 'fromContainerMetadata']) {
+        expect(code.includes(provider), `${name} bundles ${provider}`).toBe(false);
+      }
+    }
+  });
+
   it('open a handoff and relay the agent reply, with the secret read from Secrets Manager and every AWS call signed with the environment credentials', async () => {
     const [callbacks, events] = await Promise.all([start('botpress-callbacks'), start('slack-events')]);
 
@@ -205,5 +218,17 @@ describe('the production bundles, deployed', () => {
     for (const value of [...Object.values(CREDENTIALS), SIGNING_SECRET, BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, 'new address', 'delivery address']) {
       expect(output).not.toContain(value);
     }
+  });
+
+  it('answer 503 when the environment holds no credentials, naming where they were looked for in the log', async () => {
+    const withoutCredentials = Object.fromEntries(Object.entries(lambdaEnv).filter(([name]) => !(name in CREDENTIALS)));
+    const callbacks = await start('botpress-callbacks', withoutCredentials);
+    const before = secretsManager.requests.length;
+
+    const response = await callbacks.invoke(botpressRequest('/botpress/handoff', { conversationId: 'conv-no-credentials', userId: 'bp-user-8', summary: 'x' }, BRIDGE_TOKEN));
+
+    expect(response.statusCode).toBe(503);
+    expect(secretsManager.requests.length).toBe(before);
+    expect(callbacks.output()).toContain('Unable to find environment variable credentials');
   });
 });

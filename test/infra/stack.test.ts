@@ -108,6 +108,9 @@ describe('BridgeStack', () => {
       expect(main).toMatch(/import\("@slack\/web-api"\)/);
       // middy's import of node:stream/web is bundled as the lazy shim (infra/shims/stream-web.ts).
       expect(main).not.toContain('node:stream/web');
+      // …and the SDK's credential chain as the environment link alone (infra/shims/aws-credentials.ts).
+      expect(main.includes('credential-provider-ini')).toBe(false);
+      expect(main.includes('@aws-sdk/credential-provider-env')).toBe(true);
     }
   });
 
