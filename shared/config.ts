@@ -84,9 +84,11 @@ export interface SecretsProviderOptions {
   /** Re-read after this long so that a rotated or newly set secret takes effect without a redeploy. */
   readonly maxAgeMs?: number;
   readonly now?: () => number;
-  /** Injected for tests; defaults to Secrets Manager's GetSecretValue. */
-  readonly fetchSecretString?: (secretId: string) => Promise<string | undefined>;
+  /** Injected for tests; defaults to Secrets Manager's GetSecretValue (secretsManagerReader). */
+  readonly fetchSecretString?: SecretStringReader;
 }
+
+export type SecretStringReader = (secretId: string) => Promise<string | undefined>;
 
 /**
  * Returns a cached provider of the bridge's secrets: from AWS Secrets Manager
@@ -96,7 +98,7 @@ export interface SecretsProviderOptions {
  */
 export function createSecretsProvider(options: SecretsProviderOptions): SecretsProvider {
   const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, now = Date.now } = options;
-  const fetchSecretString = options.fetchSecretString ?? getSecretStringFromSecretsManager;
+  const fetchSecretString = options.fetchSecretString ?? secretsManagerReader();
   let cached: { value: BridgeSecrets; at: number } | undefined;
   let inflight: Promise<BridgeSecrets> | undefined;
 
@@ -124,7 +126,7 @@ export function createSecretsProvider(options: SecretsProviderOptions): SecretsP
 
 async function readSecretJson(
   secretId: string,
-  fetchSecretString: (secretId: string) => Promise<string | undefined>,
+  fetchSecretString: SecretStringReader,
 ): Promise<Record<string, unknown>> {
   let raw: string | undefined;
   try {
@@ -158,10 +160,27 @@ function validateSecrets(source: Record<string, unknown>, required: readonly Sec
   };
 }
 
-async function getSecretStringFromSecretsManager(secretId: string): Promise<string | undefined> {
-  // Loaded on first use: local runs never need the client.
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({});
-  const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-  return result.SecretString;
+/**
+ * Secrets Manager answers in milliseconds. Without a timeout, a read that hung
+ * would hold a cold container's first request until the Lambda timeout, with
+ * nothing logged; with one, the SDK retries and a lasting failure becomes a
+ * DownstreamError: logged, and a 503 the sender retries.
+ */
+const SECRETS_TIMEOUT_MS = 1_000;
+
+/**
+ * GetSecretValue through one client per container, made on first use (local
+ * runs never need it). Each attempt is bounded; the SDK makes up to 3.
+ */
+export function secretsManagerReader(options: { readonly requestTimeoutMs?: number } = {}): SecretStringReader {
+  const requestTimeout = options.requestTimeoutMs ?? SECRETS_TIMEOUT_MS;
+  const load = async () => {
+    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    return { client: new SecretsManagerClient({ requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true } }), GetSecretValueCommand };
+  };
+  let loaded: ReturnType<typeof load> | undefined;
+  return async (secretId) => {
+    const { client, GetSecretValueCommand } = await (loaded ??= load());
+    return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  };
 }
