@@ -83,6 +83,10 @@ export interface SecretsProviderOptions {
   readonly env?: Env;
   /** Re-read after this long so that a rotated or newly set secret takes effect without a redeploy. */
   readonly maxAgeMs?: number;
+  /** After a re-read failed for want of Secrets Manager, how long the values read before are used until the next try. */
+  readonly retryAfterFailureMs?: number;
+  /** Told when a re-read failed and the values read before are used instead. */
+  readonly onStale?: (error: DownstreamError) => void;
   readonly now?: () => number;
   /** Injected for tests; defaults to Secrets Manager's GetSecretValue (secretsManagerReader). */
   readonly fetchSecretString?: SecretStringReader;
@@ -94,12 +98,14 @@ export type SecretStringReader = (secretId: string) => Promise<string | undefine
  * Returns a cached provider of the bridge's secrets: from AWS Secrets Manager
  * when a secret id is configured, else from environment variables (local runs).
  * A failed or incomplete read is not cached, so fixing the secret heals the
- * function at its next request.
+ * function at its next request; a re-read that cannot reach Secrets Manager
+ * keeps the values read before.
  */
 export function createSecretsProvider(options: SecretsProviderOptions): SecretsProvider {
   const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, now = Date.now } = options;
   const fetchSecretString = options.fetchSecretString ?? secretsManagerReader();
-  let cached: { value: BridgeSecrets; at: number } | undefined;
+  const { retryAfterFailureMs = 30_000, onStale } = options;
+  let cached: { value: BridgeSecrets; refreshAt: number } | undefined;
   let inflight: Promise<BridgeSecrets> | undefined;
 
   const load = async (): Promise<BridgeSecrets> => {
@@ -110,13 +116,24 @@ export function createSecretsProvider(options: SecretsProviderOptions): SecretsP
   };
 
   return async () => {
-    if (cached && now() - cached.at < maxAgeMs) return cached.value;
+    if (cached && now() < cached.refreshAt) return cached.value;
     // One read at a time: concurrent cold requests share it instead of stampeding Secrets Manager.
     inflight ??= load()
-      .then((value) => {
-        cached = { value, at: now() };
-        return value;
-      })
+      .then(
+        (value) => {
+          cached = { value, refreshAt: now() + maxAgeMs };
+          return value;
+        },
+        (error: unknown) => {
+          // Secrets Manager out of reach is no reason to stop working on values read minutes ago; a secret
+          // that now reads wrong (a ConfigError) is, so that the mistake shows. Tried again a little later,
+          // not on every request, each of which would wait out the timeouts.
+          if (!cached || !(error instanceof DownstreamError)) throw error;
+          onStale?.(error);
+          cached = { value: cached.value, refreshAt: now() + retryAfterFailureMs };
+          return cached.value;
+        },
+      )
       .finally(() => {
         inflight = undefined;
       });

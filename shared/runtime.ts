@@ -3,6 +3,7 @@ import { postToBotpress, type BotpressSender } from './botpress-client';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from './config';
 import { DeliveryLedger } from './delivery-ledger';
 import { createDocumentClient } from './dynamo';
+import { logger } from './logger';
 import { createSlackClient, UserDirectory } from './slack/client';
 import { ThreadStore } from './thread-store';
 
@@ -35,7 +36,11 @@ export interface Runtime {
 
 export function createRuntime(settings: Settings, requiredSecrets: readonly SecretName[]): Runtime {
   const client = createDocumentClient({ endpoint: settings.dynamodbEndpoint });
-  const secrets = createSecretsProvider({ settings, required: requiredSecrets });
+  const secrets = createSecretsProvider({
+    settings,
+    required: requiredSecrets,
+    onStale: (error) => logger.warn('could not re-read the secret; using the values read before', { error }),
+  });
   let slackClient: { token: string; client: Promise<WebClient> } | undefined;
 
   return {

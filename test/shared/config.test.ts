@@ -58,6 +58,40 @@ describe('createSecretsProvider', () => {
     await expect(secrets()).resolves.toMatchObject({ slackBotToken: 'xoxb-1' });
   });
 
+  it('keeps the values read before while Secrets Manager cannot be reached, trying again after a pause rather than on every request', async () => {
+    const clock = { now: 0 };
+    const rotated = JSON.stringify({ ...(JSON.parse(SECRET_JSON) as object), slackBotToken: 'xoxb-2' });
+    const outage = new Error('connect ETIMEDOUT');
+    const fetchSecretString = vi.fn().mockResolvedValueOnce(SECRET_JSON).mockRejectedValueOnce(outage).mockResolvedValueOnce(rotated);
+    const onStale = vi.fn();
+    const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString, maxAgeMs: 1000, retryAfterFailureMs: 100, onStale, now: () => clock.now });
+    await secrets();
+
+    clock.now = 1000;
+    const [a, b] = await Promise.all([secrets(), secrets()]);
+    expect([a.slackBotToken, b.slackBotToken]).toEqual(['xoxb-1', 'xoxb-1']);
+    expect(onStale).toHaveBeenCalledTimes(1);
+    expect(onStale.mock.calls[0]![0]).toMatchObject({ constructor: DownstreamError, cause: outage });
+    clock.now = 1099;
+    expect((await secrets()).slackBotToken).toBe('xoxb-1');
+    expect(fetchSecretString).toHaveBeenCalledTimes(2);
+
+    clock.now = 1100;
+    expect((await secrets()).slackBotToken).toBe('xoxb-2');
+    expect(fetchSecretString).toHaveBeenCalledTimes(3);
+  });
+
+  it('fails rather than keep old values when the secret now reads wrong, so that the mistake shows', async () => {
+    const clock = { now: 0 };
+    const fetchSecretString = vi.fn().mockResolvedValueOnce(SECRET_JSON).mockResolvedValueOnce(JSON.stringify({ slackBotToken: '' }));
+    const onStale = vi.fn();
+    const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString, maxAgeMs: 1000, onStale, now: () => clock.now });
+    await secrets();
+    clock.now = 1000;
+    await expect(secrets()).rejects.toMatchObject({ constructor: ConfigError, missing: ['slackBotToken'] });
+    expect(onStale).not.toHaveBeenCalled();
+  });
+
   it('never echoes a malformed secret in its error, and wraps Secrets Manager failures with their cause', async () => {
     const leaky = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: [], fetchSecretString: () => Promise.resolve('xoxb-super-secret-not-json') });
     const error = (await leaky().catch((e: unknown) => e)) as Error;
