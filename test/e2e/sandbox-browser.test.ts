@@ -46,7 +46,7 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await page.getByTestId('customer-send').click();
   };
 
-  it('plays a whole handoff: ask for a human, card, agent reply, Resolve, the bot takes over', async () => {
+  it('plays a whole handoff: ask for a human, card, Claim, agent reply, Resolve, the bot takes over', async () => {
     expect(sandbox.output()).toContain('Sandbox: open');
     await page.goto(`${sandbox.url}/`);
     await expect(page.getByTestId('sandbox-badge').textContent()).resolves.toContain('Sandbox');
@@ -61,6 +61,11 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await expect(card().textContent()).resolves.toContain('I was charged twice, I need to talk to a human');
     await thread().locator('text=Conversation so far').waitFor();
 
+    // The agent claims the handoff: the card shows who has it, the customer is told.
+    await card().getByRole('button', { name: 'Claim' }).click();
+    await chat().locator('.bubble', { hasText: 'Alex has joined the conversation.' }).waitFor();
+    await card().locator('text=Claimed by').waitFor();
+
     // The agent replies in the thread; the customer sees it.
     await page.getByTestId('agent-input').fill('Hi Sam, Alex here. I am refunding the second charge now.');
     await page.getByTestId('agent-send').click();
@@ -70,10 +75,7 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await customerSays('Thank you so much!');
     await thread().locator('.msg', { hasText: 'Thank you so much!' }).locator('text=Sam (sandbox visitor)').waitFor();
 
-    // Claim, then Resolve: the card changes, the customer is told, the bot takes over.
-    await card().getByRole('button', { name: 'Claim' }).click();
-    await chat().locator('.bubble', { hasText: 'Alex has joined the conversation.' }).waitFor();
-    await card().locator('text=Claimed by').waitFor();
+    // Resolve: the card changes, the customer is told, the bot takes over.
     await card().getByRole('button', { name: 'Resolve' }).click();
     await chat().locator('.bubble', { hasText: 'I am back' }).waitFor();
     await card().locator('text=Resolved by').waitFor();
