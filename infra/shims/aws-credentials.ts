@@ -14,7 +14,9 @@ import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider 
  * full chain back (test/functions/deployed-bundles.test.ts would then fail
  * for want of them). Local runs and tests use the source, with the full chain.
  */
-export function defaultProvider(init?: Parameters<typeof fromEnv>[0]) {
+export function defaultProvider(init?: Parameters<typeof fromEnv>[0]): ReturnType<typeof fromEnv> {
+  const fromEnvironment = fromEnv(init);
   // Read once, not on every request: the SDK asks its provider each time it signs a call.
-  return memoizeIdentityProvider(fromEnv(init), isIdentityExpired, doesIdentityRequireRefresh);
+  // (The memoizer answers undefined only when given no provider.)
+  return memoizeIdentityProvider(fromEnvironment, isIdentityExpired, doesIdentityRequireRefresh) ?? fromEnvironment;
 }
