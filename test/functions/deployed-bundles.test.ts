@@ -36,6 +36,8 @@ const CREDENTIALS = {
 const TABLE_NAME = 'bridge-deployed';
 
 interface LambdaProcess {
+  /** Node's own modules loaded by the time the bundle was (process.moduleLoadList). */
+  readonly builtinsAtInit: readonly string[];
   invoke(event: APIGatewayProxyEventV2): Promise<HttpResponse>;
   /** Everything the function wrote to stdout and stderr: its logs and metrics. */
   output(): string;
@@ -63,8 +65,9 @@ async function startLambda(bundle: string, name: LambdaFunctionName, env: Record
         resolve(message as Record<string, unknown>);
       });
     });
-  await nextMessage();
+  const { builtins } = (await nextMessage()) as { builtins: string[] };
   return {
+    builtinsAtInit: builtins,
     invoke: async (event) => {
       const answer = nextMessage();
       child.send(event);
@@ -184,6 +187,16 @@ describe('the production bundles, deployed', () => {
       for (const provider of ['credential-provider-ini', 'credential-provider-sso', 'credential-provider-process', 'fromInstanceMetadata', 'fromContainerMetadata']) {
         expect(code.includes(provider), `${name} bundles ${provider}`).toBe(false);
       }
+    }
+  });
+
+  it("load no fetch implementation at init: node:http is not imported statically, whose ESM facade would load undici on Node.js 22", async () => {
+    for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
+      const code = readFileSync(bundles[name], 'utf8');
+      expect(/\bfrom\s*"(node:)?http"/.test(code), `${name} imports node:http statically`).toBe(false);
+      // Proved on the node running the bundles (Node.js 22 with LAMBDA_NODE; Node.js 20 never loads it at init).
+      const lambda = await start(name);
+      expect(lambda.builtinsAtInit.filter((module) => /undici|http2|worker_threads/.test(module))).toEqual([]);
     }
   });
 
