@@ -102,9 +102,8 @@ export type SecretStringReader = (secretId: string) => Promise<string | undefine
  * keeps the values read before.
  */
 export function createSecretsProvider(options: SecretsProviderOptions): SecretsProvider {
-  const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, now = Date.now } = options;
+  const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, retryAfterFailureMs = 30_000, onStale, now = Date.now } = options;
   const fetchSecretString = options.fetchSecretString ?? secretsManagerReader();
-  const { retryAfterFailureMs = 30_000, onStale } = options;
   let cached: { value: BridgeSecrets; refreshAt: number } | undefined;
   let inflight: Promise<BridgeSecrets> | undefined;
 

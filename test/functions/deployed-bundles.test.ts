@@ -13,8 +13,9 @@ import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
-import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
 import { lambdaNodeBinary } from '../support/lambda-node';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager-stand-in';
 import { SIGNING_SECRET, signedSlackRequest } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
@@ -83,22 +84,6 @@ async function startLambda(bundle: string, name: LambdaFunctionName, env: Record
   };
 }
 
-/** Secrets Manager's GetSecretValue (JSON 1.1 protocol), for the one secret the stack creates. */
-async function startSecretsManagerStandIn(secretString: string): Promise<StandIn & { requests: RecordedRequest[] }> {
-  const requests: RecordedRequest[] = [];
-  const server = await startHttpStandIn((request, res) => {
-    requests.push(request);
-    const { SecretId } = JSON.parse(request.rawBody) as { SecretId?: string };
-    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || SecretId !== SECRET_ARN) {
-      res.setHeader('content-type', 'application/x-amz-json-1.1');
-      return sendJson(res, 400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' });
-    }
-    res.setHeader('content-type', 'application/x-amz-json-1.1');
-    sendJson(res, 200, { ARN: SECRET_ARN, Name: 'bridge-secret', VersionId: 'v1', SecretString: secretString, VersionStages: ['AWSCURRENT'], CreatedDate: 1_764_000_000 });
-  });
-  return { ...server, requests };
-}
-
 /** Passes DynamoDB calls through to dynalite, recording how each was signed. */
 async function startRecordingProxy(target: string): Promise<StandIn & { requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
@@ -128,7 +113,7 @@ describe('the production bundles, deployed', () => {
   let bundles: Record<LambdaFunctionName, string>;
   let dynalite: EmbeddedDynamo;
   let dynamoProxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-  let secretsManager: Awaited<ReturnType<typeof startSecretsManagerStandIn>>;
+  let secretsManager: SecretsManagerStandIn;
   let slack: SlackStandIn;
   let botpress: BotpressStandIn;
   let lambdaEnv: Record<string, string>;
@@ -140,15 +125,15 @@ describe('the production bundles, deployed', () => {
     [dynalite, slack, botpress] = await Promise.all([startEmbeddedDynamo(), startSlackStandIn(), startBotpressStandIn()]);
     await ensureTable(dynalite.endpoint, TABLE_NAME);
     dynamoProxy = await startRecordingProxy(dynalite.endpoint);
-    secretsManager = await startSecretsManagerStandIn(
-      JSON.stringify({
+    secretsManager = await startSecretsManagerStandIn({
+      [SECRET_ARN]: JSON.stringify({
         slackSigningSecret: SIGNING_SECRET,
         slackBotToken: BOT_TOKEN,
         botpressWebhookUrl: `${botpress.url}/webhook/abc`,
         botpressWebhookSecret: BOTPRESS_SECRET,
         bridgeApiToken: BRIDGE_TOKEN,
       }),
-    );
+    });
     lambdaEnv = {
       // What the stack sets (infra/stack.ts)…
       TABLE_NAME,

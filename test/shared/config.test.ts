@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSecretsProvider, readSettings, secretsManagerReader } from '../../shared/config';
 import { ConfigError, DownstreamError } from '../../shared/errors';
-import { sendJson, startHttpStandIn, type RecordedRequest } from '../support/http-stand-in';
+import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { startSecretsManagerStandIn } from '../support/secrets-manager-stand-in';
 
 const SECRET_JSON = JSON.stringify({
   slackSigningSecret: 'sign',
@@ -108,26 +109,17 @@ describe('secretsManagerReader', () => {
   const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bridge-AbCdEf';
   afterEach(() => vi.unstubAllEnvs());
 
-  /** A Secrets Manager stand-in on loopback, reached the way a deployment reaches the real one: through the SDK's endpoint settings. */
-  async function secretsManagerAt(respond: Parameters<typeof startHttpStandIn>[0]) {
-    const requests: RecordedRequest[] = [];
-    const server = await startHttpStandIn((request, res) => {
-      requests.push(request);
-      return respond(request, res);
-    });
+  /** Points the SDK at a server on loopback, as a deployment's settings point it at Secrets Manager. */
+  function reachSecretsManagerAt(server: StandIn): void {
     vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', server.url);
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDCONFIGTEST');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'config-test-secret-key');
-    return { requests, close: () => server.close() };
   }
 
   it('reads the secret string with GetSecretValue, over one client and connection for every read', async () => {
-    const stand = await secretsManagerAt((request, res) => {
-      res.setHeader('content-type', 'application/x-amz-json-1.1');
-      const { SecretId } = JSON.parse(request.rawBody) as { SecretId: string };
-      sendJson(res, 200, { ARN: SecretId, Name: 'bridge', SecretString: SECRET_JSON, VersionId: 'v1' });
-    });
+    const stand = await startSecretsManagerStandIn({ [SECRET_ARN]: SECRET_JSON });
+    reachSecretsManagerAt(stand);
     try {
       const read = secretsManagerReader();
       expect(await read(SECRET_ARN)).toBe(SECRET_JSON);
@@ -143,12 +135,14 @@ describe('secretsManagerReader', () => {
   });
 
   it('gives up on a Secrets Manager that does not answer, after a bounded wait per attempt', async () => {
-    const stand = await secretsManagerAt(() => undefined);
+    const requests: RecordedRequest[] = [];
+    const stand = await startHttpStandIn((request) => void requests.push(request));
+    reachSecretsManagerAt(stand);
     try {
       const error = (await secretsManagerReader({ requestTimeoutMs: 100 })(SECRET_ARN).catch((e: unknown) => e)) as Error;
       expect(error.name).toBe('TimeoutError');
       // The SDK's standard retries: three attempts, each cut off.
-      expect(stand.requests).toHaveLength(3);
+      expect(requests).toHaveLength(3);
     } finally {
       await stand.close();
     }
