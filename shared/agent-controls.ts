@@ -22,9 +22,9 @@ export const BOT_UNREACHABLE_NOTICE = 'The bot could not be reached, so nothing 
  *
  * The state change is a conditional write, so of any number of presses (one
  * agent twice, two agents at once) exactly one changes the state, and only
- * that one tells Botpress. If Botpress cannot be told, the change is undone
- * and the agent is asked to press again: the card never claims something the
- * bot does not know.
+ * that one tells Botpress. If Botpress cannot be told, the change is undone,
+ * the card is shown as it was again and the agent is asked to press again:
+ * the card does not go on claiming something the bot does not know.
  */
 export async function handleAgentAction(action: AgentAction, deps: AgentControlDependencies): Promise<AgentActionOutcome> {
   const { conversationId, threadTs, agentUserId } = action;
@@ -39,18 +39,30 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
     return 'unchanged';
   }
 
+  // The card shows the change while Botpress hears of it, not after: one after the other, the name, Botpress
+  // and Slack could take 3.5 s of the 3 Slack gives the press. Should Botpress not hear of it, both are undone.
+  const cardShown = noteInThread(changed, undefined, deps);
   try {
     await deps.sendToBotpress(botpressEventFor(action, changed, await agentName));
   } catch (error) {
     deps.logger.error('could not tell Botpress about an agent action; undoing it', { conversationId, kind: action.kind, error: error as Error });
-    await (action.kind === 'claim'
-      ? deps.store.unassignAgent(conversationId, threadTs, agentUserId)
-      : deps.store.reopen(conversationId, threadTs, agentUserId));
-    await tellAgent(action, BOT_UNREACHABLE_NOTICE, deps);
+    const [undone] = await Promise.allSettled([
+      action.kind === 'claim' ? deps.store.unassignAgent(conversationId, threadTs, agentUserId) : deps.store.reopen(conversationId, threadTs, agentUserId),
+      // The card is shown as it was only once the first update has landed: two in flight could land in either order.
+      cardShown,
+    ]);
+    if (undone.status === 'rejected') throw undone.reason as Error;
+    await Promise.all([undone.value ? noteInThread(undone.value, undefined, deps) : undefined, tellAgent(action, BOT_UNREACHABLE_NOTICE, deps)]);
     return 'bot_unreachable';
   }
 
-  await noteInThread(changed, action.kind === 'resolve' ? `:white_check_mark: <@${agentUserId}> resolved this handoff; the bot has taken the conversation back.` : undefined, deps);
+  await Promise.all([
+    cardShown,
+    // Said in the thread only now that it is true.
+    action.kind === 'resolve'
+      ? noteInThread(changed, `:white_check_mark: <@${agentUserId}> resolved this handoff; the bot has taken the conversation back.`, deps, { card: false })
+      : undefined,
+  ]);
   deps.logger.info('agent action applied', { conversationId, kind: action.kind });
   return action.kind === 'claim' ? 'claimed' : 'resolved';
 }

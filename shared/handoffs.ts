@@ -173,11 +173,17 @@ export async function endHandoff(request: EndRequest, deps: HandoffDependencies)
 }
 
 /**
- * Notes a state change in the thread and re-renders the card. The state change
- * is already stored, so a Slack failure is logged rather than thrown: a retry
- * would find the handoff closed and could not post the note anyway.
+ * Notes a state change in the thread and re-renders the card (unless the card
+ * already shows it: `card: false`). The state change is already stored, so a
+ * Slack failure is logged rather than thrown: a retry would find the handoff
+ * closed and could not post the note anyway.
  */
-export async function noteInThread(handoff: Handoff, note: string | undefined, deps: Pick<HandoffDependencies, 'slack' | 'logger'>): Promise<void> {
+export async function noteInThread(
+  handoff: Handoff,
+  note: string | undefined,
+  deps: Pick<HandoffDependencies, 'slack' | 'logger'>,
+  { card: rerenderCard = true }: { readonly card?: boolean } = {},
+): Promise<void> {
   const card = handoffCard(handoff);
   const context = { conversationId: handoff.conversationId };
   let slack: SlackClient;
@@ -189,7 +195,7 @@ export async function noteInThread(handoff: Handoff, note: string | undefined, d
     return;
   }
   await settleLoggingFailures(deps.logger, 'could not update the handoff card', context, [
-    callSlack('chat.update', () => slack.chat.update({ channel: handoff.channelId, ts: handoff.threadTs, text: card.text, blocks: card.blocks })),
+    rerenderCard ? callSlack('chat.update', () => slack.chat.update({ channel: handoff.channelId, ts: handoff.threadTs, text: card.text, blocks: card.blocks })) : undefined,
     note ? callSlack('chat.postMessage', () => slack.chat.postMessage({ channel: handoff.channelId, thread_ts: handoff.threadTs, text: note })) : undefined,
   ]);
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_UNREACHABLE_NOTICE } from '../../shared/agent-controls';
 import { NOT_CONNECTED_NOTICE } from '../../shared/agent-replies';
 import type { HttpResponse } from '../../shared/http';
+import { BOTPRESS_TIMEOUT_MS } from '../../shared/runtime';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
 import { AGENT, APP_ID, BRIDGE_BOT_ID, BRIDGE_BOT_USER, eventCallback, nextTs, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
@@ -25,6 +26,7 @@ beforeAll(async () => {
 afterAll(() => bridge.close());
 beforeEach(() => {
   bridge.botpress.status = 200;
+  bridge.botpress.beforeAnswer = undefined;
   bridge.botpress.delivered.length = 0;
   bridge.botpress.received.length = 0;
   bridge.slack.calls.length = 0;
@@ -49,6 +51,11 @@ const press = (actionId: string, conversationId: string, threadTs: string, user 
 
 const cardUpdates = () => bridge.slack.callsTo('chat.update').map((call) => JSON.stringify(call.args.blocks));
 
+/** Resolves once `condition` holds (checked every few milliseconds), or after longer than the bridge waits for Botpress. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; waited <= BOTPRESS_TIMEOUT_MS && !condition(); waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('Claim', () => {
   it('shows who claimed the card and tells Botpress, once', async () => {
     const { conversationId, threadTs } = await openHandoff();
@@ -69,6 +76,17 @@ describe('Claim', () => {
     expect(bridge.slack.callsTo('chat.update')).toHaveLength(1);
   });
 
+  it('shows the claim on the card while Botpress is told, not after it answered', async () => {
+    const { conversationId, threadTs } = await openHandoff();
+    // Botpress answers only once the card shows the claim; done one after the other, the card would wait for Botpress
+    // and Botpress for the card until the webhook timed out, and the claim would be undone.
+    bridge.botpress.beforeAnswer = () => until(() => bridge.slack.callsTo('chat.update').length > 0);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ type: 'agent_assigned', conversationId }]);
+    expect((await bridge.store.findByConversation(conversationId))?.claimedBy).toBe(AGENT);
+    expect(cardUpdates()).toHaveLength(1);
+  });
+
   it('changes state once when two agents press at the same moment', async () => {
     const { conversationId, threadTs } = await openHandoff();
     const responses = await Promise.all([AGENT, SECOND_AGENT, AGENT, SECOND_AGENT].map((user) => press(CLAIM_ACTION_ID, conversationId, threadTs, user)));
@@ -83,7 +101,12 @@ describe('Claim', () => {
     bridge.botpress.status = 503;
     expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
     expect((await bridge.store.findByConversation(conversationId))?.claimedBy).toBeUndefined();
-    expect(bridge.slack.callsTo('chat.update')).toHaveLength(0);
+    // The card showed the claim while Botpress was being told, and shows the handoff unclaimed again.
+    const [claimed, restored] = cardUpdates();
+    expect(claimed).toContain(`Claimed by <@${AGENT}>`);
+    expect(restored).toContain(CLAIM_ACTION_ID);
+    expect(restored).not.toContain('Claimed by');
+    expect(cardUpdates()).toHaveLength(2);
     expect(bridge.slack.callsTo('chat.postEphemeral')).toEqual([
       expect.objectContaining({ args: { channel: SUPPORT_CHANNEL_ID, user: AGENT, thread_ts: threadTs, text: BOT_UNREACHABLE_NOTICE } }),
     ]);
@@ -124,6 +147,12 @@ describe('Resolve', () => {
     await press(RESOLVE_ACTION_ID, conversationId, threadTs);
     expect(await botpress('/botpress/message', { conversationId, text: 'still there?' })).toEqual({ handoffActive: true });
     expect(bridge.slack.callsTo('chat.postEphemeral')[0]?.args.text).toBe(BOT_UNREACHABLE_NOTICE);
+    // The card showed it resolved while Botpress was being told, and shows it open again; the thread was told nothing.
+    const [resolved, reopened] = cardUpdates();
+    expect(resolved).toContain(`Resolved by <@${AGENT}>`);
+    expect(reopened).toContain(RESOLVE_ACTION_ID);
+    expect(cardUpdates()).toHaveLength(2);
+    expect(bridge.slack.callsTo('chat.postMessage').filter((call) => String(call.args.text).includes('resolved this handoff'))).toEqual([]);
 
     bridge.botpress.status = 200;
     await press(RESOLVE_ACTION_ID, conversationId, threadTs);

@@ -9,6 +9,8 @@ export interface BotpressStandIn extends StandIn {
   status: number;
   /** Delay before answering, to play a slow webhook. */
   delayMs: number;
+  /** Awaited before answering each request: a test holds the answer until something else has happened. */
+  beforeAnswer: (() => Promise<void>) | undefined;
   deliveredBodies(): unknown[];
 }
 
@@ -16,10 +18,11 @@ export interface BotpressStandIn extends StandIn {
 export async function startBotpressStandIn(): Promise<BotpressStandIn> {
   const delivered: RecordedRequest[] = [];
   const received: RecordedRequest[] = [];
-  const state = { status: 200, delayMs: 0 };
+  const state: { status: number; delayMs: number; beforeAnswer: (() => Promise<void>) | undefined } = { status: 200, delayMs: 0, beforeAnswer: undefined };
   const server = await startHttpStandIn(async (request, res) => {
     received.push(request);
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+    await state.beforeAnswer?.();
     if (state.status >= 200 && state.status < 300) delivered.push(request);
     sendJson(res, state.status, state.status < 300 ? { ok: true } : { error: 'unavailable' });
   });
@@ -38,6 +41,12 @@ export async function startBotpressStandIn(): Promise<BotpressStandIn> {
     },
     set delayMs(value: number) {
       state.delayMs = value;
+    },
+    get beforeAnswer() {
+      return state.beforeAnswer;
+    },
+    set beforeAnswer(value: (() => Promise<void>) | undefined) {
+      state.beforeAnswer = value;
     },
     deliveredBodies: () => delivered.map((request) => JSON.parse(request.rawBody) as unknown),
   };
