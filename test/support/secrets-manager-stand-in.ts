@@ -15,7 +15,7 @@ export async function startSecretsManagerStandIn(secrets: Readonly<Record<string
     requests.push(request);
     res.setHeader('content-type', 'application/x-amz-json-1.1');
     const { SecretId } = JSON.parse(request.rawBody) as { SecretId?: string };
-    const secretString = SecretId === undefined ? undefined : secrets[SecretId];
+    const secretString = SecretId !== undefined && Object.hasOwn(secrets, SecretId) ? secrets[SecretId] : undefined;
     if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || secretString === undefined) {
       return sendJson(res, 400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' });
     }
