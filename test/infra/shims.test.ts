@@ -3,6 +3,7 @@ import { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultProvider } from '../../infra/shims/aws-credentials';
 import { ReadableStream } from '../../infra/shims/stream-web';
+import { sendJson, startHttpStandIn, type RecordedRequest } from '../support/http-stand-in';
 
 describe('the node:stream/web shim', () => {
   it('answers instanceof exactly as the real ReadableStream does, for what middy tests with it', () => {
@@ -26,6 +27,28 @@ describe('the AWS credentials shim', () => {
     // Lambda's credentials last as long as the execution environment: no reason to read them per request.
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'ASIASHIMTEST2');
     await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIASHIMTEST1' });
+  });
+
+  it('takes them from the container endpoint when the environment has none, as some Lambda features deliver them', async () => {
+    const requests: RecordedRequest[] = [];
+    const endpoint = await startHttpStandIn((request, res) => {
+      requests.push(request);
+      const expiration = new Date(Date.now() + 3_600_000).toISOString();
+      sendJson(res, 200, { AccessKeyId: 'ASIACONTAINER1', SecretAccessKey: 'container-secret', Token: 'container-session', Expiration: expiration });
+    });
+    try {
+      vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+      vi.stubEnv('AWS_CONTAINER_CREDENTIALS_FULL_URI', `${endpoint.url}/credentials`);
+      vi.stubEnv('AWS_CONTAINER_AUTHORIZATION_TOKEN', 'container-auth-token');
+      const provider = defaultProvider();
+      await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIACONTAINER1', secretAccessKey: 'container-secret', sessionToken: 'container-session' });
+      await provider();
+      // Asked once: they last an hour, and are fetched again only near the end of it.
+      expect(requests.map((request) => [request.path, request.headers.authorization])).toEqual([['/credentials', 'container-auth-token']]);
+    } finally {
+      await endpoint.close();
+    }
   });
 
   it('fails, naming the environment, when there are none', async () => {
