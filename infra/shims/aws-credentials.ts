@@ -13,7 +13,7 @@ type CredentialProvider = ReturnType<typeof fromEnv>;
  * function its role's credentials in environment variables, the chain's
  * first link, so the rest is never reached there; the container endpoint
  * (AWS_CONTAINER_CREDENTIALS_FULL_URI), by which some Lambda features deliver
- * them instead, is kept as the second link for 4 KiB. Local runs and tests use
+ * them instead, is kept as the second link for 7 KiB. Local runs and tests use
  * the source, with the full chain.
  */
 export function defaultProvider(init?: Parameters<typeof fromEnv>[0]): CredentialProvider {
