@@ -1,3 +1,4 @@
+import { boundedAttempts } from './aws-attempts';
 import { ConfigError, DownstreamError } from './errors';
 
 /** Non-secret settings, read once per container from environment variables. */
@@ -177,22 +178,14 @@ function validateSecrets(source: Record<string, unknown>, required: readonly Sec
 }
 
 /**
- * Secrets Manager answers in milliseconds. Without a timeout, a read that hung
- * would hold a cold container's first request until the Lambda timeout, with
- * nothing logged; with one, the SDK retries and a lasting failure becomes a
- * DownstreamError: logged, and a 503 the sender retries.
- */
-const SECRETS_TIMEOUT_MS = 1_000;
-
-/**
  * GetSecretValue through one client per container, made on first use (local
- * runs never need it). Each attempt is bounded; the SDK makes up to 3.
+ * runs never need it). Each attempt is bounded (./aws-attempts); the SDK makes
+ * up to 3, so a read that hangs is a logged 503, not a Lambda timeout.
  */
 export function secretsManagerReader(options: { readonly requestTimeoutMs?: number } = {}): SecretStringReader {
-  const requestTimeout = options.requestTimeoutMs ?? SECRETS_TIMEOUT_MS;
   const load = async () => {
     const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    return { client: new SecretsManagerClient({ requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true } }), GetSecretValueCommand };
+    return { client: new SecretsManagerClient({ requestHandler: boundedAttempts(options.requestTimeoutMs) }), GetSecretValueCommand };
   };
   let loaded: ReturnType<typeof load> | undefined;
   return async (secretId) => {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { boundedAttempts } from './aws-attempts';
 import { callDownstream } from './errors';
 
 export interface DocumentClientOptions {
@@ -9,19 +10,9 @@ export interface DocumentClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/**
- * DynamoDB answers in milliseconds. Without a timeout, a call that hangs (a
- * connection lost mid-request) would hold the invocation until the Lambda
- * timeout, and the sender would get a bare 5xx with nothing logged but that;
- * with one, the SDK retries the call and a lasting failure becomes a
- * DownstreamError: logged, counted, and a 503 the sender retries.
- */
-const REQUEST_TIMEOUT_MS = 1_000;
-
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const client = new DynamoDBClient({
-    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true },
+    requestHandler: boundedAttempts(options.requestTimeoutMs),
     ...(options.endpoint
       ? {
           endpoint: options.endpoint,

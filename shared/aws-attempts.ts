@@ -1,0 +1,14 @@
+/**
+ * DynamoDB and Secrets Manager answer in milliseconds. Without a timeout, a
+ * call that hangs (a connection lost mid-request) would hold the invocation
+ * until the Lambda timeout, and the sender would get a bare 5xx with nothing
+ * logged but that; with one per attempt, the SDK retries the call and a
+ * lasting failure becomes a DownstreamError: logged, counted, and a 503 the
+ * sender retries.
+ */
+export const AWS_ATTEMPT_TIMEOUT_MS = 1_000;
+
+/** An AWS SDK client's `requestHandler` option that gives up on each attempt, connecting or awaiting the answer, after timeoutMs. */
+export function boundedAttempts(timeoutMs = AWS_ATTEMPT_TIMEOUT_MS) {
+  return { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
+}
