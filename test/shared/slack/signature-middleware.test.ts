@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { httpErrorResponder } from '../../../shared/error-responder';
 import type { HttpResponse } from '../../../shared/http';
 import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../../shared/slack/signature-middleware';
-import { SIGNING_SECRET, signedSlackRequest } from '../../support/slack-requests';
+import { SIGNING_SECRET, signedSlackRequest, type SlackRequestOptions } from '../../support/slack-requests';
 
 function buildHandler() {
   const logger = { warn: vi.fn(), error: vi.fn() };
@@ -39,15 +39,18 @@ describe('slackSignatureVerifier middleware', () => {
     expect(seen).toEqual([body]);
   });
 
-  it.each([
-    ['a wrong signature', { secret: 'another-secret' }, 'slack signature: signature_mismatch'],
-    ['a stale timestamp', { timestamp: Math.floor(Date.now() / 1000) - 301 }, 'slack signature: stale_timestamp'],
-    ['a timestamp from the future', { timestamp: Math.floor(Date.now() / 1000) + 301 }, 'slack signature: stale_timestamp'],
-    ['no signature header', { headers: { 'x-slack-signature': undefined } }, 'slack signature: missing_signature'],
-    ['no timestamp header', { headers: { 'x-slack-request-timestamp': undefined } }, 'slack signature: missing_timestamp'],
+  // Options made when the case runs, not when the table is built: a timestamp 301 s ahead, taken at load,
+  // is within the 300 s window again once the suite has spent a second or two getting to the case.
+  const secondsFromNow = (offset: number) => Math.floor(Date.now() / 1000) + offset;
+  it.each<[string, () => SlackRequestOptions, string]>([
+    ['a wrong signature', () => ({ secret: 'another-secret' }), 'slack signature: signature_mismatch'],
+    ['a stale timestamp', () => ({ timestamp: secondsFromNow(-301) }), 'slack signature: stale_timestamp'],
+    ['a timestamp from the future', () => ({ timestamp: secondsFromNow(301) }), 'slack signature: stale_timestamp'],
+    ['no signature header', () => ({ headers: { 'x-slack-signature': undefined } }), 'slack signature: missing_signature'],
+    ['no timestamp header', () => ({ headers: { 'x-slack-request-timestamp': undefined } }), 'slack signature: missing_timestamp'],
   ])('answers 401 with an opaque body for %s, logging the reason', async (_case, options, reason) => {
     const { handler, logger, seen } = buildHandler();
-    const response = await invoke(handler, signedSlackRequest(jsonBody, options));
+    const response = await invoke(handler, signedSlackRequest(jsonBody, options()));
     expect(response).toMatchObject({ statusCode: 401, body: JSON.stringify({ error: 'unauthorized' }) });
     expect(response.body).not.toContain('signature');
     expect(logger.warn).toHaveBeenCalledWith('request rejected', { reason });
