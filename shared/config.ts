@@ -75,7 +75,19 @@ export const SECRET_ENV_NAMES: Readonly<Record<SecretName, string>> = {
   bridgeApiToken: 'BRIDGE_API_TOKEN',
 };
 
-export type SecretsProvider = () => Promise<BridgeSecrets>;
+/**
+ * The bridge's secrets: the cached values themselves while they are fresh,
+ * else a promise of the read. A value already in memory is not wrapped in a
+ * promise, so that a request needing nothing else asynchronous (a Slack bot
+ * echo, most events by far) does not wait a turn of the event loop for it.
+ */
+export type SecretsProvider = () => BridgeSecrets | Promise<BridgeSecrets>;
+
+/** One secret, as synchronously as the provider has it. */
+export function secretFrom(secrets: SecretsProvider, name: SecretName): string | Promise<string> {
+  const current = secrets();
+  return current instanceof Promise ? current.then((values) => values[name]) : current[name];
+}
 
 export interface SecretsProviderOptions {
   readonly settings: Pick<Settings, 'secretId'>;
@@ -115,7 +127,7 @@ export function createSecretsProvider(options: SecretsProviderOptions): SecretsP
     return validateSecrets(source, required, settings.secretId ? `secret ${settings.secretId}` : 'environment');
   };
 
-  return async () => {
+  return () => {
     if (cached && now() < cached.refreshAt) return cached.value;
     // One read at a time: concurrent cold requests share it instead of stampeding Secrets Manager.
     inflight ??= load()

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bearerTokenAuth, type AuthenticatedEvent } from '../../shared/bearer-auth';
 import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, parseJsonBody } from '../../shared/botpress-requests';
-import { readSettings } from '../../shared/config';
+import { readSettings, secretFrom } from '../../shared/config';
 import { httpErrorResponder } from '../../shared/error-responder';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
@@ -42,5 +42,5 @@ async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS)
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
-  .use(bearerTokenAuth({ token: async () => (await runtime.secrets()).bridgeApiToken }))
+  .use(bearerTokenAuth({ token: () => secretFrom(runtime.secrets, 'bridgeApiToken') }))
   .handler((event) => route(event as AuthenticatedEvent));

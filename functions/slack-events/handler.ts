@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/agent-controls';
 import { agentReplyIn, relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
-import { readSettings } from '../../shared/config';
+import { readSettings, secretFrom } from '../../shared/config';
 import { DownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
 import { getHeader, jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/http';
@@ -84,5 +84,5 @@ function responseFor(result: RelayOutcome): HttpResponse {
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS)
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
-  .use(slackSignatureVerifier({ signingSecret: async () => (await runtime.secrets()).slackSigningSecret }))
+  .use(slackSignatureVerifier({ signingSecret: () => secretFrom(runtime.secrets, 'slackSigningSecret') }))
   .handler((event) => route(event as VerifiedSlackEvent));

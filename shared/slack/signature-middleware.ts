@@ -9,7 +9,7 @@ import { SLACK_SIGNATURE_TOLERANCE_SECONDS, verifySlackSignature } from './signa
 export type VerifiedSlackEvent = APIGatewayProxyEventV2 & { readonly rawBody: string };
 
 export interface SlackSignatureVerifierOptions {
-  /** Resolved per request so that a cached, rotating secret provider can back it. */
+  /** Resolved per request so that a cached, rotating secret provider can back it; a string is used without a promise turn. */
   readonly signingSecret: () => string | Promise<string>;
   readonly nowSeconds?: () => number;
   readonly toleranceSeconds?: number;
@@ -36,21 +36,27 @@ export function slackSignatureVerifier(
     if (key?.secret !== secret) key = { secret, object: createSecretKey(Buffer.from(secret, 'utf8')) };
     return key.object;
   };
+  const verify = (event: APIGatewayProxyEventV2, secret: string): undefined => {
+    const { body, isBase64Encoded } = event;
+    // A text body is hashed as it is (HMAC encodes it as UTF-8, the bytes Slack sent): no Buffer copy to make.
+    const rawBody = isBase64Encoded ? rawBodyBytes(event) : (body ?? '');
+    const result = verifySlackSignature({
+      signingSecret: keyFor(secret),
+      timestamp: getHeader(event, 'x-slack-request-timestamp'),
+      signature: getHeader(event, 'x-slack-signature'),
+      rawBody,
+      nowSeconds: nowSeconds(),
+      toleranceSeconds,
+    });
+    if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
+    (event as { rawBody?: string }).rawBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
+    return undefined;
+  };
   return {
-    before: async (request) => {
-      const { body, isBase64Encoded } = request.event;
-      // A text body is hashed as it is (HMAC encodes it as UTF-8, the bytes Slack sent): no Buffer copy to make.
-      const rawBody = isBase64Encoded ? rawBodyBytes(request.event) : (body ?? '');
-      const result = verifySlackSignature({
-        signingSecret: keyFor(await signingSecret()),
-        timestamp: getHeader(request.event, 'x-slack-request-timestamp'),
-        signature: getHeader(request.event, 'x-slack-signature'),
-        rawBody,
-        nowSeconds: nowSeconds(),
-        toleranceSeconds,
-      });
-      if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
-      (request.event as { rawBody?: string }).rawBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
+    // Not async: with the secret in memory, the check makes no promise (a Slack bot echo involves none at all).
+    before: (request) => {
+      const secret = signingSecret();
+      return typeof secret === 'string' ? verify(request.event, secret) : secret.then((value) => verify(request.event, value));
     },
   };
 }

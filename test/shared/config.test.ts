@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSecretsProvider, readSettings, secretsManagerReader } from '../../shared/config';
+import { createSecretsProvider, readSettings, secretFrom, secretsManagerReader } from '../../shared/config';
 import { ConfigError, DownstreamError } from '../../shared/errors';
 import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
 import { startSecretsManagerStandIn } from '../support/secrets-manager-stand-in';
@@ -52,6 +52,21 @@ describe('createSecretsProvider', () => {
     expect(fetchSecretString).toHaveBeenCalledTimes(2);
   });
 
+  it('answers from memory without a promise while the values are fresh, and secretFrom keeps it so', async () => {
+    const clock = { now: 0 };
+    const fetchSecretString = vi.fn(() => Promise.resolve(SECRET_JSON));
+    const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString, maxAgeMs: 1000, now: () => clock.now });
+    const first = secretFrom(secrets, 'slackBotToken');
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('xoxb-1');
+    expect(secretFrom(secrets, 'slackBotToken')).toBe('xoxb-1');
+    clock.now = 1001;
+    const reread = secretFrom(secrets, 'slackBotToken');
+    expect(reread).toBeInstanceOf(Promise);
+    expect(await reread).toBe('xoxb-1');
+    expect(fetchSecretString).toHaveBeenCalledTimes(2);
+  });
+
   it('does not cache a failure, so that setting the secret heals the function', async () => {
     const fetchSecretString = vi.fn().mockResolvedValueOnce(JSON.stringify({ slackBotToken: '' })).mockResolvedValueOnce(SECRET_JSON);
     const secrets = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: ['slackBotToken'], fetchSecretString });
@@ -95,7 +110,7 @@ describe('createSecretsProvider', () => {
 
   it('never echoes a malformed secret in its error, and wraps Secrets Manager failures with their cause', async () => {
     const leaky = createSecretsProvider({ settings: { secretId: 'arn:secret' }, required: [], fetchSecretString: () => Promise.resolve('xoxb-super-secret-not-json') });
-    const error = (await leaky().catch((e: unknown) => e)) as Error;
+    const error = (await Promise.resolve().then(leaky).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).not.toContain('xoxb');
 

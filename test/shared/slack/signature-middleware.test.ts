@@ -6,12 +6,12 @@ import type { HttpResponse } from '../../../shared/http';
 import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../../shared/slack/signature-middleware';
 import { SIGNING_SECRET, signedSlackRequest, type SlackRequestOptions } from '../../support/slack-requests';
 
-function buildHandler() {
+function buildHandler(signingSecret: () => string | Promise<string> = () => Promise.resolve(SIGNING_SECRET)) {
   const logger = { warn: vi.fn(), error: vi.fn() };
   const seen: string[] = [];
   const handler = middy<APIGatewayProxyEventV2, HttpResponse>()
     .use(httpErrorResponder({ logger }))
-    .use(slackSignatureVerifier({ signingSecret: () => Promise.resolve(SIGNING_SECRET) }))
+    .use(slackSignatureVerifier({ signingSecret }))
     .handler((event) => {
       seen.push((event as VerifiedSlackEvent).rawBody);
       return Promise.resolve<HttpResponse>({ statusCode: 200, body: 'ok' });
@@ -69,5 +69,15 @@ describe('slackSignatureVerifier middleware', () => {
     const event = signedSlackRequest(jsonBody, { base64: true });
     const response = await invoke(handler, { ...event, isBase64Encoded: false });
     expect(response.statusCode).toBe(401);
+  });
+
+  it('takes a secret the provider already holds without a promise, with the same answers', async () => {
+    const { handler, logger, seen } = buildHandler(() => SIGNING_SECRET);
+    expect((await invoke(handler, signedSlackRequest(jsonBody))).statusCode).toBe(200);
+    expect(seen).toEqual([jsonBody]);
+    // Thrown synchronously inside middy's before-loop, it must still come out as the opaque 401.
+    const response = await invoke(handler, signedSlackRequest(jsonBody, { secret: 'another-secret' }));
+    expect(response).toMatchObject({ statusCode: 401, body: JSON.stringify({ error: 'unauthorized' }) });
+    expect(logger.warn).toHaveBeenCalledWith('request rejected', { reason: 'slack signature: signature_mismatch' });
   });
 });
