@@ -79,7 +79,7 @@ export const SECRET_ENV_NAMES: Readonly<Record<SecretName, string>> = {
  * The bridge's secrets: the cached values themselves while they are fresh,
  * else a promise of the read. A value already in memory is not wrapped in a
  * promise, so that a request needing nothing else asynchronous (a Slack bot
- * echo, most events by far) does not wait a turn of the event loop for it.
+ * echo, most events by far) does not queue promise jobs to read it.
  */
 export type SecretsProvider = () => BridgeSecrets | Promise<BridgeSecrets>;
 
