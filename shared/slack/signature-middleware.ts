@@ -36,7 +36,7 @@ export function slackSignatureVerifier(
     if (key?.secret !== secret) key = { secret, object: createSecretKey(Buffer.from(secret, 'utf8')) };
     return key.object;
   };
-  const verify = (event: APIGatewayProxyEventV2, secret: string): undefined => {
+  const verify = (event: APIGatewayProxyEventV2, secret: string): void => {
     const { body, isBase64Encoded } = event;
     // A text body is hashed as it is (HMAC encodes it as UTF-8, the bytes Slack sent): no Buffer copy to make.
     const rawBody = isBase64Encoded ? rawBodyBytes(event) : (body ?? '');
@@ -50,7 +50,6 @@ export function slackSignatureVerifier(
     });
     if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
     (event as { rawBody?: string }).rawBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
-    return undefined;
   };
   return {
     // Not async: with the secret in memory, the check makes no promise (a Slack bot echo involves none at all).
