@@ -18,6 +18,19 @@ export default tseslint.config(
     },
   },
   {
+    files: ['shared/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^@aws-sdk\\//]',
+          message:
+            'Import the AWS SDK statically: an import() makes esbuild wrap the package, and every SDK module it shares with the other clients, in lazy initialisers that V8 compiles twice at each cold start (README, Performance).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,3 +1,4 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { boundedAttempts } from './aws-attempts';
 import { ConfigError, DownstreamError } from './errors';
 
@@ -193,15 +194,16 @@ function validateSecrets(source: Record<string, unknown>, required: readonly Sec
  * GetSecretValue through one client per container, made on first use (local
  * runs never need it). Each attempt is bounded (./aws-attempts); the SDK makes
  * up to 3, so a read that hangs is a logged 503, not a Lambda timeout.
+ *
+ * The client is imported statically although local runs never use it: every
+ * container in AWS reads the secret on its first request, and an `import()`
+ * made esbuild wrap it, with every SDK module it shares with the DynamoDB
+ * client, in lazy initialisers that V8 compiles twice at each cold start.
  */
 export function secretsManagerReader(options: { readonly requestTimeoutMs?: number } = {}): SecretStringReader {
-  const load = async () => {
-    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    return { client: new SecretsManagerClient({ requestHandler: boundedAttempts(options.requestTimeoutMs) }), GetSecretValueCommand };
-  };
-  let loaded: ReturnType<typeof load> | undefined;
+  let client: SecretsManagerClient | undefined;
   return async (secretId) => {
-    const { client, GetSecretValueCommand } = await (loaded ??= load());
+    client ??= new SecretsManagerClient({ requestHandler: boundedAttempts(options.requestTimeoutMs) });
     return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   };
 }
