@@ -52,5 +52,6 @@ export const BUNDLING = {
   alias: {
     'node:stream/web': path.join(PROJECT_ROOT, 'infra/shims/stream-web.ts'),
     '@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'infra/shims/aws-credentials.ts'),
+    '@smithy/core/event-streams': path.join(PROJECT_ROOT, 'infra/shims/smithy-event-streams.ts'),
   },
 } as const;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultProvider } from '../../infra/shims/aws-credentials';
+import { EventStreamSerde, eventStreamSerdeProvider } from '../../infra/shims/smithy-event-streams';
 import { ReadableStream } from '../../infra/shims/stream-web';
 import { sendJson, startHttpStandIn, type RecordedRequest } from '../support/http-stand-in';
 
@@ -12,6 +13,14 @@ describe('the node:stream/web shim', () => {
     for (const other of [Readable.from(['x']), 'a body', { statusCode: 200 }, null, undefined]) {
       expect(other instanceof ReadableStream).toBe(false);
     }
+  });
+});
+
+describe('the @smithy/core/event-streams shim', () => {
+  it('fails loudly, saying how to get the real module back, should an operation ever stream events', () => {
+    const notBundled = { name: 'EventStreamsNotBundled', message: expect.stringContaining('remove its alias in infra/bundling.ts') as unknown };
+    expect(() => new EventStreamSerde()).toThrow(expect.objectContaining(notBundled));
+    expect(() => eventStreamSerdeProvider()).toThrow(expect.objectContaining(notBundled));
   });
 });
 

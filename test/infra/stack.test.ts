@@ -111,6 +111,9 @@ describe('BridgeStack', () => {
       // …and the SDK's credential chain as the environment link alone (infra/shims/aws-credentials.ts).
       expect(main.includes('credential-provider-ini')).toBe(false);
       expect(main.includes('@aws-sdk/credential-provider-env')).toBe(true);
+      // …and the SDK's event-stream code, which no operation of these clients uses, as a stub (infra/shims/smithy-event-streams.ts).
+      expect(main.includes(':event-type')).toBe(false);
+      expect(main.includes('event-streams is not bundled')).toBe(true);
     }
   });
 
