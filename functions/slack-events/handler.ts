@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/agent-controls';
-import { agentReplyIn, relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
+import { relayAgentReply, type RelayOutcome } from '../../shared/agent-replies';
 import { readSettings, secretFrom } from '../../shared/config';
 import { DownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
@@ -12,28 +12,13 @@ import { countMetric, publishMetrics } from '../../shared/metrics';
 import { MIDDY_OPTIONS } from '../../shared/middy-options';
 import type { AgentReply } from '../../shared/normalize';
 import { createRuntime } from '../../shared/runtime';
-import { parseSlackEventsBody } from '../../shared/slack/events';
+import { slackEventsTriage, type AgentReplyRequest } from '../../shared/slack/events-triage';
 import { parseInteraction } from '../../shared/slack/interactions';
 import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../shared/slack/signature-middleware';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const runtime = createRuntime(readSettings(), ['slackSigningSecret', 'slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret']);
 const dependencies = { ...runtime, logger };
-
-async function handleSlackEvents(event: VerifiedSlackEvent): Promise<HttpResponse> {
-  const body = parseSlackEventsBody(event.rawBody);
-  switch (body.type) {
-    case 'url_verification':
-      return textResponse(200, body.challenge);
-    case 'other':
-      logger.info('slack envelope ignored', { envelopeType: body.envelopeType });
-      return textResponse(200, '');
-    case 'event_callback': {
-      const reply = agentReplyIn(body, logger);
-      return reply ? deliverAgentReply(reply, event) : textResponse(200, '');
-    }
-  }
-}
 
 async function deliverAgentReply(reply: AgentReply, event: VerifiedSlackEvent): Promise<HttpResponse> {
   const retryNum = Number(getHeader(event, 'x-slack-retry-num') ?? 0) || 0;
@@ -66,8 +51,12 @@ async function handleSlackInteraction(event: VerifiedSlackEvent): Promise<HttpRe
 // Not async itself: returning another async function's promise from an async function costs extra microtask turns.
 function route(event: VerifiedSlackEvent): Promise<HttpResponse> {
   switch (routeOf(event)) {
-    case 'POST /slack/events':
-      return handleSlackEvents(event);
+    case 'POST /slack/events': {
+      const { agentReply } = event as Partial<AgentReplyRequest>;
+      // slackEventsTriage has answered every other request on this route.
+      if (!agentReply) throw new Error('an Events API request reached the handler without slackEventsTriage');
+      return deliverAgentReply(agentReply, event);
+    }
     case 'POST /slack/interactions':
       return handleSlackInteraction(event);
     default:
@@ -85,4 +74,5 @@ export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
   .use(slackSignatureVerifier({ signingSecret: () => secretFrom(runtime.secrets, 'slackSigningSecret') }))
+  .use(slackEventsTriage({ logger }))
   .handler((event) => route(event as VerifiedSlackEvent));
