@@ -317,7 +317,12 @@ await Promise.all(
 );
 const e2eSeconds = (performance.now() - e2eStarted) / 1000;
 await bridge.stop();
-const latencies = [...sent].filter(([text]) => timed.has(text)).flatMap(([text, at]) => (arrivals.get(text) ?? []).slice(0, 1).map((arrived) => arrived - at));
+// Kept raw, in the order sent, so that a tail can be told apart: one stall hits replies sent together, a slow path hits them spread out.
+const samples = [...sent]
+  .filter(([text]) => timed.has(text) && arrivals.has(text))
+  .map(([text, at]) => ({ sentAtMs: Math.round(at - e2eStarted), latencyMs: Number((arrivals.get(text)![0]! - at).toFixed(2)) }))
+  .sort((a, b) => a.sentAtMs - b.sentAtMs);
+const latencies = samples.map((sample) => sample.latencyMs);
 const e2e = {
   conversations: plan.e2eConversations,
   sent: sent.size,
@@ -372,7 +377,7 @@ const table = [
 
 writeFileSync(
   resultsFile,
-  JSON.stringify({ machine, quick, plan, sizes, coldInitMs: coldInit, coldSamplesMs: coldSamples, firstEventMs, firstEventSamplesMs: firstSamples, perEvent: perEventStats, e2e: { ...e2e, lost }, checks }, null, 2),
+  JSON.stringify({ machine, quick, plan, sizes, coldInitMs: coldInit, coldSamplesMs: coldSamples, firstEventMs, firstEventSamplesMs: firstSamples, perEvent: perEventStats, e2e: { ...e2e, lost, samples }, checks }, null, 2),
 );
 process.stdout.write(`${table}\n`);
 log(`raw figures: ${path.relative(PROJECT_ROOT, resultsFile)}`);

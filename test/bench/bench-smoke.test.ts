@@ -24,7 +24,17 @@ describe('npm run bench -- --quick', () => {
       coldInitMs: Record<string, number>;
       firstEventMs: Record<string, number>;
       perEvent: Record<string, Record<string, { medianUs: number; p99Us: number; n: number; failures: number }>>;
-      e2e: { sent: number; delivered: number; lost: number; doubled: number; medianMs: number; p99Ms: number; repliesPerSecond: number };
+      e2e: {
+        sent: number;
+        delivered: number;
+        lost: number;
+        doubled: number;
+        timed: number;
+        medianMs: number;
+        p99Ms: number;
+        repliesPerSecond: number;
+        samples: { sentAtMs: number; latencyMs: number }[];
+      };
       checks: { figure: string; value: number; pass: boolean }[];
     };
     expect(results.machine).toContain(`Node v${LAMBDA_NODE_MAJOR}.`);
@@ -45,6 +55,12 @@ describe('npm run bench -- --quick', () => {
     }
     expect(results.e2e).toMatchObject({ sent: 48, delivered: 48, lost: 0, doubled: 0 });
     expect(results.e2e.p99Ms).toBeGreaterThanOrEqual(results.e2e.medianMs);
+    // Every timed reply's raw latency, in the order sent, from which the median and p99 were taken.
+    const { samples } = results.e2e;
+    expect(samples).toHaveLength(results.e2e.timed);
+    expect(samples.map((sample) => sample.sentAtMs)).toEqual(samples.map((sample) => sample.sentAtMs).sort((a, b) => a - b));
+    expect(Math.max(...samples.map((sample) => sample.latencyMs))).toBeGreaterThanOrEqual(results.e2e.p99Ms);
+    expect(samples.filter((sample) => sample.latencyMs <= results.e2e.medianMs).length).toBeGreaterThanOrEqual(samples.length / 2);
     expect(results.checks).toHaveLength(7);
     for (const check of results.checks) expect(Number.isFinite(check.value)).toBe(true);
     // The markdown table, with every row.
