@@ -8,6 +8,8 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_REGION: 'us-east-1',
+      // Said once in README (supported versions): on Node.js 20 every process the tests start would print it.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -109,7 +109,7 @@ function lambdaEnv(functionName: keyof typeof FUNCTION_SIZING): NodeJS.ProcessEn
     PATH: process.env.PATH,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${LAMBDA_NODE_MAJOR}.x`,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_SIZING[functionName].memoryMb),

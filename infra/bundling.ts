@@ -34,12 +34,12 @@ export const LAZY_MODULES = ['@slack/web-api'] as const;
 /**
  * The one set of bundling choices, shared by `npm run build` and the CDK
  * stack so that what is measured is what is deployed:
- * ESM for Node.js 22, minified, every dependency bundled (tree-shaken, and
+ * ESM for Node.js 24 (Lambda's nodejs24.x), minified, every dependency bundled (tree-shaken, and
  * no dependence on the SDK version the runtime happens to ship), and a
  * `require` shim for the CommonJS packages inside an ESM bundle.
  */
 export const BUNDLING = {
-  target: 'node22',
+  target: 'node24',
   format: 'esm',
   platform: 'node',
   minify: true,

@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
 
-// Not `import { request } from 'node:http'`: on Node.js 22 an ESM import of a built-in module builds its ESM
+// Not `import { request } from 'node:http'`: on Node.js 22 and later an ESM import of a built-in module builds its ESM
 // facade, which reads every export, and node:http's include the lazy getters of WebSocket & co., which load
 // undici: ~35 ms of every cold start, for classes the bridge never uses. getBuiltinModule reads nothing.
 const { request: httpRequest } = process.getBuiltinModule('node:http');

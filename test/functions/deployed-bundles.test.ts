@@ -14,7 +14,7 @@ import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
-import { lambdaNodeBinary } from '../support/lambda-node';
+import { LAMBDA_NODE_MAJOR, lambdaNodeBinary } from '../support/lambda-node';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager-stand-in';
 import { SIGNING_SECRET, signedSlackRequest } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -145,7 +145,7 @@ describe('the production bundles, deployed', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       // …what Lambda sets…
       AWS_REGION: REGION,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${LAMBDA_NODE_MAJOR}.x`,
       ...CREDENTIALS,
       // No shared config or credentials files to fall back on.
       HOME: mkdtempSync(path.join(tmpdir(), 'no-aws-config-')),
@@ -179,7 +179,7 @@ describe('the production bundles, deployed', () => {
     }
   });
 
-  it("load no fetch implementation at init: node:http is not imported statically, whose ESM facade would load undici on Node.js 22", async () => {
+  it("load no fetch implementation at init: node:http is not imported statically, whose ESM facade would load undici on Node.js 22 and later", async () => {
     for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
       const code = readFileSync(bundles[name], 'utf8');
       expect(/\bfrom\s*"(node:)?http"/.test(code), `${name} imports node:http statically`).toBe(false);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_ENV_NAMES } from '../../shared/config';
 import { buildApp } from '../../infra/app';
 import { ROUTES } from '../../infra/routes';
+import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 
 // Canaries: if any local secret leaked into the template, these would show up in it.
 const CANARIES = {
@@ -68,12 +69,12 @@ describe('BridgeStack', () => {
     expect(templateJson).not.toMatch(/xox[abp]-/);
   });
 
-  it('runs both functions on Node.js 22 arm64 with JSON logs, and passes the secret by ARN, never by value', () => {
+  it('runs both functions on Node.js 24 arm64 with JSON logs, and passes the secret by ARN, never by value', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions)).toHaveLength(2);
     for (const fn of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
         Architectures: ['arm64'],
         Handler: 'index.handler',
         LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' },
