@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { buildFunctions, bundleEntry } from '../infra/build';
 import { FUNCTION_SIZING, PROJECT_ROOT } from '../infra/bundling';
 import { postJson } from '../shared/node-http';
+import { secretsEnvironment, settingsEnvironment } from '../shared/settings';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';
@@ -84,17 +85,15 @@ const webhook = await startHttpStandIn((request, response) => {
 const webhookUrl = `${webhook.url}/webhook`;
 
 const functionEnv: Record<string, string> = {
-  TABLE_NAME: dynamo.tableName,
-  DYNAMODB_ENDPOINT: dynamo.endpoint,
+  ...settingsEnvironment({ tableName: dynamo.tableName, dynamodbEndpoint: dynamo.endpoint, supportChannelId: CHANNEL, slackApiUrl: slack.apiUrl, logLevel: 'INFO' }),
+  ...secretsEnvironment({
+    slackSigningSecret: SIGNING_SECRET,
+    slackBotToken: 'xoxb-bench',
+    botpressWebhookUrl: webhookUrl,
+    botpressWebhookSecret: 'bench-webhook-secret',
+    bridgeApiToken: BRIDGE_TOKEN,
+  }),
   AWS_REGION: 'us-east-1',
-  SLACK_SIGNING_SECRET: SIGNING_SECRET,
-  SLACK_BOT_TOKEN: 'xoxb-bench',
-  SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
-  SLACK_API_URL: slack.apiUrl,
-  BOTPRESS_WEBHOOK_URL: webhookUrl,
-  BOTPRESS_WEBHOOK_SECRET: 'bench-webhook-secret',
-  BRIDGE_API_TOKEN: BRIDGE_TOKEN,
-  POWERTOOLS_LOG_LEVEL: 'INFO',
   NODE_NO_WARNINGS: '1',
 };
 
@@ -282,7 +281,10 @@ if (webhookPosts - postsBefore !== expectedPosts) throw new Error(`expected ${ex
 
 // 6. Local end-to-end: `npm start`'s bridge under 16 concurrent conversations.
 log(`local end-to-end: ${plan.e2eConversations} concurrent conversations × ${plan.e2eReplies} replies (the first ${plan.e2eWarmupReplies} untimed), one every ~${plan.e2eIntervalMs} ms each…`);
-const bridge = await spawnLocalBridge({ ...functionEnv, DYNAMODB_ENDPOINT: '', BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-data-')), DOTENV_CONFIG_PATH: path.join(buildDir, 'none') });
+const bridge = await spawnLocalBridge({
+  ...functionEnv,
+  ...settingsEnvironment({ dynamodbEndpoint: '', dataDir: mkdtempSync(path.join(tmpdir(), 'bench-data-')), envFile: path.join(buildDir, 'none') }),
+});
 const threads: string[] = [];
 for (let i = 0; i < plan.e2eConversations; i += 1) {
   const response = await fetch(`${bridge.url}/botpress/handoff`, {

@@ -1,6 +1,6 @@
 import { App, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_MAPPING_TTL_HOURS } from '../shared/config';
+import { SETTINGS } from '../shared/settings';
 import { BridgeStack, type BridgeStackProps } from './stack';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -20,9 +20,9 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
       `Set the Slack support channel id (C… or G…, at the bottom of the channel's "About" tab): npx cdk deploy -c supportChannelId=C0123456789${supportChannelId ? ` (got "${supportChannelId}")` : ''}`,
     );
   }
-  const mappingTtlHours = Number(readContext(app, 'mappingTtlHours') ?? DEFAULT_MAPPING_TTL_HOURS);
+  const mappingTtlHours = Number(readContext(app, 'mappingTtlHours') ?? SETTINGS.mappingTtlHours.default);
   if (!Number.isFinite(mappingTtlHours) || mappingTtlHours <= 0) throw new Error('mappingTtlHours must be a positive number of hours');
-  const logLevel = (readContext(app, 'logLevel') ?? 'INFO').toUpperCase();
+  const logLevel = (readContext(app, 'logLevel') ?? SETTINGS.logLevel.default).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   return { supportChannelId, alarmEmail: readContext(app, 'alarmEmail'), mappingTtlHours, logLevel: logLevel as BridgeStackProps['logLevel'] };
 }

@@ -10,7 +10,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../shared/metric-names';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metric-names';
+import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/settings';
 import { BUNDLING, FUNCTION_SIZING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { ROUTES } from './routes';
@@ -25,12 +26,7 @@ export interface BridgeStackProps extends StackProps {
 }
 
 /** The secret's keys; CDK generates the bridge API token, the user sets the rest after deploy. */
-export const SECRET_TEMPLATE = {
-  slackSigningSecret: '',
-  slackBotToken: '',
-  botpressWebhookUrl: '',
-  botpressWebhookSecret: '',
-} as const;
+export const SECRET_TEMPLATE = Object.fromEntries(SECRET_NAMES.filter((name) => name !== GENERATED_SECRET).map((name) => [name, '']));
 
 export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
@@ -49,7 +45,7 @@ export class BridgeStack extends Stack {
       description: 'botpress-slack-hitl: Slack signing secret and bot token, Botpress webhook URL and secret, bridge API token',
       generateSecretString: {
         secretStringTemplate: JSON.stringify(SECRET_TEMPLATE),
-        generateStringKey: 'bridgeApiToken',
+        generateStringKey: GENERATED_SECRET,
         passwordLength: 48,
         excludePunctuation: true,
       },
@@ -61,15 +57,19 @@ export class BridgeStack extends Stack {
 
     const functions = {} as Record<LambdaFunctionName, NodejsFunction>;
     for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
-      functions[name] = this.bridgeFunction(name, ApplicationLogLevel[props.logLevel], {
-        TABLE_NAME: table.tableName,
-        BRIDGE_SECRET_ARN: secret.secretArn,
-        SLACK_SUPPORT_CHANNEL_ID: props.supportChannelId,
-        MAPPING_TTL_HOURS: String(props.mappingTtlHours),
-        POWERTOOLS_SERVICE_NAME: 'botpress-slack-hitl',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-      });
+      functions[name] = this.bridgeFunction(
+        name,
+        ApplicationLogLevel[props.logLevel],
+        settingsEnvironment({
+          tableName: table.tableName,
+          secretId: secret.secretArn,
+          supportChannelId: props.supportChannelId,
+          mappingTtlHours: String(props.mappingTtlHours),
+          serviceName: METRICS_SERVICE,
+          metricsNamespace: METRICS_NAMESPACE,
+          logLevel: props.logLevel,
+        }),
+      );
       // Least privilege: the four item operations the code uses, on this table only; read on this secret only.
       functions[name].addToRolePolicy(
         new PolicyStatement({

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../shared/http';
 import { ROUTES } from '../infra/routes';
+import { settingsEnvironment } from '../shared/settings';
 import { readBody, toApiGatewayEvent, writeResponse } from './api-gateway-adapter';
 import type { LocalBridgeConfig } from './config';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
@@ -27,7 +28,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   let embedded: EmbeddedDynamo | undefined;
   const endpoint = config.dynamodbEndpoint ?? (embedded = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
   await ensureTable(endpoint, config.tableName);
-  Object.assign(process.env, config.functionEnv, { DYNAMODB_ENDPOINT: endpoint });
+  Object.assign(process.env, config.functionEnv, settingsEnvironment({ dynamodbEndpoint: endpoint }));
 
   const [slack, botpress] = await Promise.all([
     import('../functions/slack-events/handler') as Promise<{ handler: Handler }>,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../shared/errors';
+import { LOCALLY_REQUIRED, SECRETS, SETTINGS, SETTING_KEYS } from '../shared/settings';
 
 /** Where `npm start` listens and keeps its data: needed by the local bridge and the sandbox alike. */
 export interface LocalServerConfig {
@@ -11,53 +12,52 @@ export interface LocalServerConfig {
   readonly tableName: string;
 }
 
-/** Settings of the local bridge, from the environment or `.env` (names as in `.env.example`). */
+/** Settings of the local bridge, from the environment or `.env` (declared in shared/settings.ts). */
 export interface LocalBridgeConfig extends LocalServerConfig {
   /** The environment the function handlers read, exactly as in Lambda but with secrets inline. */
   readonly functionEnv: Readonly<Record<string, string>>;
 }
 
-export const REQUIRED_SETTINGS = [
-  'SLACK_SIGNING_SECRET',
-  'SLACK_BOT_TOKEN',
-  'SLACK_SUPPORT_CHANNEL_ID',
-  'BOTPRESS_WEBHOOK_URL',
-  'BOTPRESS_WEBHOOK_SECRET',
-  'BRIDGE_API_TOKEN',
-] as const;
-
-const OPTIONAL_PASSED_THROUGH = ['SLACK_API_URL', 'MAPPING_TTL_HOURS', 'POWERTOOLS_LOG_LEVEL'] as const;
+/** What the functions read under `npm start`: every secret, and every setting they read but the AWS-only ones. */
+const PASSED_TO_FUNCTIONS = [
+  ...Object.values(SECRETS).map((secret) => secret.env),
+  ...SETTING_KEYS.filter((key) => SETTINGS[key].where === 'functions').map((key) => SETTINGS[key].env),
+];
 
 type Env = Readonly<Record<string, string | undefined>>;
 const value = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
 
 /** True when none of the Slack and Botpress settings is set: `npm start` then runs the sandbox. */
 export function wantsSandbox(env: Env): boolean {
-  return REQUIRED_SETTINGS.every((name) => !value(env, name));
+  return LOCALLY_REQUIRED.every((name) => !value(env, name));
 }
 
 export function readServerConfig(env: Env, cwd = process.cwd()): LocalServerConfig {
-  const port = Number(value(env, 'PORT') ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`, ['PORT']);
+  const port = Number(value(env, SETTINGS.port.env) ?? SETTINGS.port.default);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${SETTINGS.port.env} must be a port number, got "${env[SETTINGS.port.env]}"`, [SETTINGS.port.env]);
+  }
   return {
-    host: value(env, 'HOST') ?? '127.0.0.1',
+    host: value(env, SETTINGS.host.env) ?? SETTINGS.host.default,
     port,
-    dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
-    dataDir: path.resolve(cwd, value(env, 'BRIDGE_DATA_DIR') ?? '.data'),
-    tableName: value(env, 'TABLE_NAME') ?? 'botpress-slack-hitl-local',
+    dynamodbEndpoint: value(env, SETTINGS.dynamodbEndpoint.env),
+    dataDir: path.resolve(cwd, value(env, SETTINGS.dataDir.env) ?? SETTINGS.dataDir.default),
+    tableName: value(env, SETTINGS.tableName.env) ?? SETTINGS.tableName.localDefault,
   };
 }
 
 /** Fails at once, listing every missing setting, rather than on the first request that needs one. */
 export function readLocalConfig(env: Env, cwd = process.cwd()): LocalBridgeConfig {
-  const missing = REQUIRED_SETTINGS.filter((name) => !value(env, name));
+  const missing = LOCALLY_REQUIRED.filter((name) => !value(env, name));
   if (missing.length > 0) throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
   const server = readServerConfig(env, cwd);
-  // Embedded-metric lines are for CloudWatch; locally they would only bury the logs.
-  const functionEnv: Record<string, string> = { TABLE_NAME: server.tableName, POWERTOOLS_METRICS_DISABLED: value(env, 'POWERTOOLS_METRICS_DISABLED') ?? 'true' };
-  for (const name of [...REQUIRED_SETTINGS, ...OPTIONAL_PASSED_THROUGH]) {
+  const functionEnv: Record<string, string> = {
+    // Embedded-metric lines are for CloudWatch; locally they would only bury the logs.
+    [SETTINGS.metricsDisabled.env]: 'true',
+  };
+  for (const name of PASSED_TO_FUNCTIONS) {
     const setting = value(env, name);
     if (setting) functionEnv[name] = setting;
   }
-  return { ...server, functionEnv };
+  return { ...server, functionEnv: { ...functionEnv, [SETTINGS.tableName.env]: server.tableName } };
 }

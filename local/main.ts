@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../shared/errors';
+import { SETTINGS } from '../shared/settings';
 import { startLocalBridge } from './bridge';
 import { readLocalConfig, readServerConfig, wantsSandbox, type LocalBridgeConfig, type LocalServerConfig } from './config';
 import { startSandbox } from './sandbox/sandbox';
 
 /** `npm start`: the local bridge. Settings from the environment, or from `.env` (DOTENV_CONFIG_PATH names another file). */
-const envFile = process.env.DOTENV_CONFIG_PATH ?? '.env';
+const envFile = process.env[SETTINGS.envFile.env] ?? SETTINGS.envFile.default;
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 // No Slack or Botpress setting at all: the sandbox (it makes its own secrets). Some but not all: a mistake, reported below.

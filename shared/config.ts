@@ -1,11 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { boundedAttempts } from './aws-attempts';
 import { ConfigError, DownstreamError } from './errors';
+import { SECRET_NAMES, SECRETS, SETTINGS, type SecretName, type SettingKey } from './settings';
 
-/** Non-secret settings, read once per container from environment variables. */
+/** Non-secret settings, read once per container from environment variables (names in ./settings). */
 export interface Settings {
   readonly tableName: string;
-  /** Slack channel that receives handoff cards (only the Botpress-callbacks function needs it). */
+  /** Slack channel that receives handoff cards (only the functions that post cards need it). */
   readonly supportChannelId: string | undefined;
   /** How long a thread mapping lives after its last activity. */
   readonly mappingTtlSeconds: number;
@@ -17,7 +18,9 @@ export interface Settings {
   readonly secretId: string | undefined;
 }
 
-export const DEFAULT_MAPPING_TTL_HOURS = 7 * 24;
+/** The settings that only some functions need; a function that asks for one gets it typed as present. */
+type OptionalSetting = 'supportChannelId';
+export type SettingsWith<K extends OptionalSetting> = Settings & { readonly [P in K]: NonNullable<Settings[P]> };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -26,55 +29,34 @@ type Env = Readonly<Record<string, string | undefined>>;
  * at once, so that a misconfigured deployment fails at init rather than on the
  * first customer message.
  */
-export function readSettings(env: Env = process.env, required: readonly 'SLACK_SUPPORT_CHANNEL_ID'[] = []): Settings {
-  const missing: string[] = [];
-  const present = (name: string): string | undefined => {
-    const value = env[name]?.trim();
+export function readSettings<K extends OptionalSetting = never>(env: Env = process.env, required: readonly K[] = []): SettingsWith<K> {
+  const present = (key: SettingKey): string | undefined => {
+    const value = env[SETTINGS[key].env]?.trim();
     return value === '' ? undefined : value;
   };
-  const tableName = present('TABLE_NAME');
-  if (!tableName) missing.push('TABLE_NAME');
-  const supportChannelId = present('SLACK_SUPPORT_CHANNEL_ID');
-  if (required.includes('SLACK_SUPPORT_CHANNEL_ID') && !supportChannelId) missing.push('SLACK_SUPPORT_CHANNEL_ID');
-  if (missing.length > 0) {
-    throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
-  }
+  const missing = (['tableName', ...required] as const).filter((key) => present(key) === undefined).map((key) => SETTINGS[key].env);
+  if (missing.length > 0) throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
 
-  const ttlHours = present('MAPPING_TTL_HOURS');
-  const hours = ttlHours === undefined ? DEFAULT_MAPPING_TTL_HOURS : Number(ttlHours);
+  const ttlHours = present('mappingTtlHours');
+  const hours = Number(ttlHours ?? SETTINGS.mappingTtlHours.default);
   if (!Number.isFinite(hours) || hours <= 0) {
-    throw new ConfigError(`MAPPING_TTL_HOURS must be a positive number of hours, got "${ttlHours}"`, ['MAPPING_TTL_HOURS']);
+    throw new ConfigError(`${SETTINGS.mappingTtlHours.env} must be a positive number of hours, got "${ttlHours}"`, [SETTINGS.mappingTtlHours.env]);
   }
 
   return {
-    tableName: tableName!,
-    supportChannelId,
+    tableName: present('tableName'),
+    supportChannelId: present('supportChannelId'),
     mappingTtlSeconds: Math.round(hours * 3600),
-    slackApiUrl: present('SLACK_API_URL'),
-    dynamodbEndpoint: present('DYNAMODB_ENDPOINT'),
-    secretId: present('BRIDGE_SECRET_ARN'),
-  };
+    slackApiUrl: present('slackApiUrl'),
+    dynamodbEndpoint: present('dynamodbEndpoint'),
+    secretId: present('secretId'),
+  } as SettingsWith<K>;
 }
 
 /** The values kept in the one JSON secret. Keys are the JSON property names. */
-export interface BridgeSecrets {
-  readonly slackSigningSecret: string;
-  readonly slackBotToken: string;
-  readonly botpressWebhookUrl: string;
-  readonly botpressWebhookSecret: string;
-  readonly bridgeApiToken: string;
-}
+export type BridgeSecrets = { readonly [K in SecretName]: string };
 
-export type SecretName = keyof BridgeSecrets;
-
-/** Environment variable that stands in for each secret value when running locally. */
-export const SECRET_ENV_NAMES: Readonly<Record<SecretName, string>> = {
-  slackSigningSecret: 'SLACK_SIGNING_SECRET',
-  slackBotToken: 'SLACK_BOT_TOKEN',
-  botpressWebhookUrl: 'BOTPRESS_WEBHOOK_URL',
-  botpressWebhookSecret: 'BOTPRESS_WEBHOOK_SECRET',
-  bridgeApiToken: 'BRIDGE_API_TOKEN',
-};
+export type { SecretName };
 
 /**
  * The bridge's secrets: the cached values themselves while they are fresh,
@@ -124,7 +106,7 @@ export function createSecretsProvider(options: SecretsProviderOptions): SecretsP
   const load = async (): Promise<BridgeSecrets> => {
     const source = settings.secretId
       ? await readSecretJson(settings.secretId, fetchSecretString)
-      : Object.fromEntries(Object.entries(SECRET_ENV_NAMES).map(([key, envName]) => [key, env[envName]]));
+      : Object.fromEntries(SECRET_NAMES.map((name) => [name, env[SECRETS[name].env]]));
     return validateSecrets(source, required, settings.secretId ? `secret ${settings.secretId}` : 'environment');
   };
 
@@ -177,17 +159,11 @@ async function readSecretJson(
 function validateSecrets(source: Record<string, unknown>, required: readonly SecretName[], where: string): BridgeSecrets {
   const missing = required.filter((name) => typeof source[name] !== 'string' || source[name].trim() === '');
   if (missing.length > 0) {
-    const names = where === 'environment' ? missing.map((name) => SECRET_ENV_NAMES[name]) : missing;
+    const names = where === 'environment' ? missing.map((name) => SECRETS[name].env) : missing;
     throw new ConfigError(`missing required setting(s) in ${where}: ${names.join(', ')}`, names);
   }
   const value = (name: SecretName): string => (typeof source[name] === 'string' ? source[name].trim() : '');
-  return {
-    slackSigningSecret: value('slackSigningSecret'),
-    slackBotToken: value('slackBotToken'),
-    botpressWebhookUrl: value('botpressWebhookUrl'),
-    botpressWebhookSecret: value('botpressWebhookSecret'),
-    bridgeApiToken: value('bridgeApiToken'),
-  };
+  return Object.fromEntries(SECRET_NAMES.map((name) => [name, value(name)])) as BridgeSecrets;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { METRICS_SERVICE } from './metric-names';
 
 /**
  * The bridge's one logger: structured JSON, level from POWERTOOLS_LOG_LEVEL.
  * Message text from customers and agents is never passed to it; log ids,
  * lengths and outcomes instead.
  */
-export const logger = new Logger({ serviceName: 'botpress-slack-hitl' });
+export const logger = new Logger({ serviceName: METRICS_SERVICE });
 
 /**
  * Awaits work that must not fail its caller (bookkeeping after a delivery,

@@ -1,20 +1,21 @@
 import { App, AwsLambdaReceiver } from '@slack/bolt';
 import { createRelayJob } from './relay-job';
+import { SECRETS, SETTINGS } from '../../shared/settings';
 
 /**
  * The Bolt way: @slack/bolt's App with its AwsLambdaReceiver doing the Slack
  * path's job (Bolt verifies the request and drops the app's own messages; the
  * listener drops other bots, then relays). A benchmark reference only.
  */
-const receiver = new AwsLambdaReceiver({ signingSecret: process.env.SLACK_SIGNING_SECRET! });
+const receiver = new AwsLambdaReceiver({ signingSecret: process.env[SECRETS.slackSigningSecret.env]! });
 const app = new App({
-  token: process.env.SLACK_BOT_TOKEN!,
+  token: process.env[SECRETS.slackBotToken.env]!,
   receiver,
   // Known ids instead of an auth.test call at start-up, so that init does no I/O.
   botId: 'B0BRIDGE01',
   botUserId: 'U0BRIDGEBOT',
   tokenVerificationEnabled: false,
-  clientOptions: { slackApiUrl: process.env.SLACK_API_URL },
+  clientOptions: { slackApiUrl: process.env[SETTINGS.slackApiUrl.env] },
 });
 const relay = createRelayJob('dedupe#bolt');
 

@@ -1,12 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createRelayJob } from './relay-job';
+import { SECRETS } from '../../shared/settings';
 
 /**
  * The floor: the Slack path with nothing but node:crypto, fetch and
  * @aws-sdk/lib-dynamodb. No middleware, no logger, no metrics: the
  * near-minimal cost of the same job. A benchmark reference only.
  */
-const signingSecret = process.env.SLACK_SIGNING_SECRET!;
+const signingSecret = process.env[SECRETS.slackSigningSecret.env]!;
 const relay = createRelayJob('dedupe#floor');
 
 interface Event {

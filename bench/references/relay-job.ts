@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SECRETS, SETTINGS } from '../../shared/settings';
 
 /*
  * The Slack path's job, written plainly with nothing but @aws-sdk/lib-dynamodb
@@ -20,13 +21,13 @@ export interface ThreadReply {
 }
 
 export function createRelayJob(prefix: string) {
-  const table = process.env.TABLE_NAME!;
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const table = process.env[SETTINGS.tableName.env]!;
+  const endpoint = process.env[SETTINGS.dynamodbEndpoint.env];
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient(endpoint ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   );
-  const webhookUrl = process.env.BOTPRESS_WEBHOOK_URL!;
-  const webhookSecret = process.env.BOTPRESS_WEBHOOK_SECRET!;
+  const webhookUrl = process.env[SECRETS.botpressWebhookUrl.env]!;
+  const webhookSecret = process.env[SECRETS.botpressWebhookSecret.env]!;
 
   const claim = async (pk: string, token: string, now: number): Promise<boolean> => {
     try {

@@ -13,9 +13,9 @@ import { MIDDY_OPTIONS } from '../../shared/middy-options';
 import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
-const settings = readSettings(process.env, ['SLACK_SUPPORT_CHANNEL_ID']);
+const settings = readSettings(process.env, ['supportChannelId']);
 const runtime = createRuntime(settings, ['bridgeApiToken', 'slackBotToken']);
-const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId!, logger };
+const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId, logger };
 
 async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
   switch (routeOf(event)) {

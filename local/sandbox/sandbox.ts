@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { readBody } from '../api-gateway-adapter';
 import { startLocalBridge, type LocalBridge } from '../bridge';
+import { secretsEnvironment, settingsEnvironment, SETTINGS } from '../../shared/settings';
 import type { LocalServerConfig } from '../config';
 import { SimulatedBotpress } from '../simulated-botpress';
 import { SandboxBot } from './bot';
 import { SlackWorkspace } from './slack-workspace';
 
 export const SANDBOX_CHANNEL_ID = 'C0SANDBOX01';
-
+const SANDBOX_TABLE = 'botpress-slack-hitl-sandbox';
 
 /**
  * `npm start` with no Slack or Botpress settings: the local bridge, unchanged,
@@ -61,18 +62,22 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
       port: options.port,
       dynamodbEndpoint: options.dynamodbEndpoint,
       dataDir: options.dataDir,
-      tableName: 'botpress-slack-hitl-sandbox',
+      tableName: SANDBOX_TABLE,
       functionEnv: {
-        TABLE_NAME: 'botpress-slack-hitl-sandbox',
-        SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_BOT_TOKEN: botToken,
-        SLACK_SUPPORT_CHANNEL_ID: SANDBOX_CHANNEL_ID,
-        SLACK_API_URL: slackApiUrl,
-        BOTPRESS_WEBHOOK_URL: webhookUrl,
-        BOTPRESS_WEBHOOK_SECRET: webhookSecret,
-        BRIDGE_API_TOKEN: bridgeToken,
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+        ...settingsEnvironment({
+          tableName: SANDBOX_TABLE,
+          supportChannelId: SANDBOX_CHANNEL_ID,
+          slackApiUrl,
+          metricsDisabled: 'true',
+          logLevel: process.env[SETTINGS.logLevel.env] ?? 'WARN',
+        }),
+        ...secretsEnvironment({
+          slackSigningSecret: signingSecret,
+          slackBotToken: botToken,
+          botpressWebhookUrl: webhookUrl,
+          botpressWebhookSecret: webhookSecret,
+          bridgeApiToken: bridgeToken,
+        }),
       },
     },
     async (request, response, url) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/bundling';
-import { REQUIRED_SETTINGS } from '../../local/config';
+import { LOCALLY_REQUIRED } from '../../shared/settings';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,7 +23,7 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
   beforeAll(async () => {
     if (!available) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}: .ci/run installs it with apt-get.`);
     // Exactly `npm start` with no Slack or Botpress settings.
-    const noSettings = Object.fromEntries(REQUIRED_SETTINGS.map((name) => [name, '']));
+    const noSettings = Object.fromEntries(LOCALLY_REQUIRED.map((name) => [name, '']));
     sandbox = await spawnLocalBridge({ ...noSettings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sandbox-')), DOTENV_CONFIG_PATH: path.join(tmpdir(), 'no-env-file') });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -8,7 +8,8 @@ import { buildFunctions } from '../../infra/build';
 import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../../infra/bundling';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
 import type { HttpResponse } from '../../shared/http';
-import { METRICS_NAMESPACE } from '../../shared/metric-names';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metric-names';
+import { settingsEnvironment } from '../../shared/settings';
 import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
@@ -136,13 +137,15 @@ describe('the production bundles, deployed', () => {
     });
     lambdaEnv = {
       // What the stack sets (infra/stack.ts)…
-      TABLE_NAME,
-      BRIDGE_SECRET_ARN: SECRET_ARN,
-      SLACK_SUPPORT_CHANNEL_ID: SUPPORT_CHANNEL_ID,
-      MAPPING_TTL_HOURS: '168',
-      POWERTOOLS_SERVICE_NAME: 'botpress-slack-hitl',
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...settingsEnvironment({
+        tableName: TABLE_NAME,
+        secretId: SECRET_ARN,
+        supportChannelId: SUPPORT_CHANNEL_ID,
+        mappingTtlHours: '168',
+        serviceName: METRICS_SERVICE,
+        metricsNamespace: METRICS_NAMESPACE,
+        logLevel: 'INFO',
+      }),
       // …what Lambda sets…
       AWS_REGION: REGION,
       AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${LAMBDA_NODE_MAJOR}.x`,
@@ -152,7 +155,7 @@ describe('the production bundles, deployed', () => {
       // …and the only differences: AWS and Slack on loopback.
       AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
-      SLACK_API_URL: slack.apiUrl,
+      ...settingsEnvironment({ slackApiUrl: slack.apiUrl }),
     };
   }, 120_000);
 

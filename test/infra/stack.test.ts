@@ -6,10 +6,10 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { SECRET_ENV_NAMES } from '../../shared/config';
+import { SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/settings';
+import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 import { buildApp } from '../../infra/app';
 import { ROUTES } from '../../infra/routes';
-import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 
 // Canaries: if any local secret leaked into the template, these would show up in it.
 const CANARIES = {
@@ -87,7 +87,10 @@ describe('BridgeStack', () => {
         MAPPING_TTL_HOURS: '48',
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
       });
-      for (const name of Object.values(SECRET_ENV_NAMES)) expect(variables).not.toHaveProperty(name);
+      for (const { env } of Object.values(SECRETS)) expect(variables).not.toHaveProperty(env);
+      // Every variable the stack sets is a declared setting the functions read in AWS.
+      const declared: string[] = SETTING_KEYS.filter((key) => SETTINGS[key].where !== 'local').map((key) => SETTINGS[key].env);
+      expect(Object.keys(variables).filter((name) => !declared.includes(name))).toEqual([]);
     }
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl slack-events', MemorySize: 1024, Timeout: 6 });
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl botpress-callbacks', MemorySize: 512, Timeout: 10 });

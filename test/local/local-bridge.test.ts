@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_SETTINGS } from '../../local/config';
+import { LOCALLY_REQUIRED } from '../../shared/settings';
 import { signSlackRequest } from '../../shared/slack/signature';
 import { conversationKey } from '../../shared/thread-store';
 import { startLocalDynamo } from '../support/dynalite';
@@ -37,10 +37,10 @@ const botpressCall = (url: string, route: string, body: unknown) =>
 describe('npm start (local/main.ts)', () => {
   it('stops at once when settings are missing, listing every missing name', async () => {
     const env: Record<string, string | undefined> = { ...process.env, ...NO_ENV_FILE, SLACK_BOT_TOKEN: 'xoxb-only-this' };
-    for (const name of REQUIRED_SETTINGS) if (name !== 'SLACK_BOT_TOKEN') delete env[name];
+    for (const name of LOCALLY_REQUIRED) if (name !== 'SLACK_BOT_TOKEN') delete env[name];
     const { code, output } = await runLocalBridgeToExit(env);
     expect(code).toBe(1);
-    expect(output).toContain('missing required setting(s): SLACK_SIGNING_SECRET, SLACK_SUPPORT_CHANNEL_ID, BOTPRESS_WEBHOOK_URL, BOTPRESS_WEBHOOK_SECRET, BRIDGE_API_TOKEN');
+    expect(output).toContain('missing required setting(s): SLACK_SIGNING_SECRET, BOTPRESS_WEBHOOK_URL, BOTPRESS_WEBHOOK_SECRET, BRIDGE_API_TOKEN, SLACK_SUPPORT_CHANNEL_ID');
     expect(output).not.toContain('listening on');
   });
 

@@ -16,7 +16,7 @@ describe('readSettings', () => {
   it('names every missing variable at once', () => {
     const error = (() => {
       try {
-        readSettings({}, ['SLACK_SUPPORT_CHANNEL_ID']);
+        readSettings({}, ['supportChannelId']);
       } catch (thrown) {
         return thrown as ConfigError;
       }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { HttpResponse } from '../../shared/http';
+import { secretsEnvironment, settingsEnvironment } from '../../shared/settings';
 import { ThreadStore } from '../../shared/thread-store';
 import { startBotpressStandIn, type BotpressStandIn } from './botpress-stand-in';
 import { startLocalDynamo, type LocalDynamo } from './dynalite';
@@ -31,16 +32,15 @@ export interface BridgeHarness {
  */
 export async function startBridgeHarness(): Promise<BridgeHarness> {
   const [dynamo, slack, botpress] = await Promise.all([startLocalDynamo(), startSlackStandIn(), startBotpressStandIn()]);
-  const env: Record<string, string> = {
-    TABLE_NAME: dynamo.tableName,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_SUPPORT_CHANNEL_ID: SUPPORT_CHANNEL_ID,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    BOTPRESS_WEBHOOK_URL: `${botpress.url}/webhook/abc`,
-    BOTPRESS_WEBHOOK_SECRET: BOTPRESS_SECRET,
-    BRIDGE_API_TOKEN: BRIDGE_TOKEN,
+  const env = {
+    ...settingsEnvironment({ tableName: dynamo.tableName, dynamodbEndpoint: dynamo.endpoint, slackApiUrl: slack.apiUrl, supportChannelId: SUPPORT_CHANNEL_ID }),
+    ...secretsEnvironment({
+      slackSigningSecret: SIGNING_SECRET,
+      slackBotToken: BOT_TOKEN,
+      botpressWebhookUrl: `${botpress.url}/webhook/abc`,
+      botpressWebhookSecret: BOTPRESS_SECRET,
+      bridgeApiToken: BRIDGE_TOKEN,
+    }),
   };
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 7 * 24 * 3600 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../infra/bundling';
+import { settingsEnvironment } from '../../shared/settings';
 
 export interface LocalBridgeProcess {
   readonly url: string;
@@ -13,7 +14,7 @@ export interface LocalBridgeProcess {
 export function spawnLocalBridge(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalBridgeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...process.env, ...settingsEnvironment({ port: '0' }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,145 @@
+/**
+ * Every setting and secret the bridge reads, declared once: its environment
+ * variable, what it means, whether it is required and its default. The
+ * functions' config reader, the CDK stack, `npm start`, the sandbox, the bench
+ * and the tests take names from here; README's settings table and
+ * `.env.example` are checked against it (test/shared/settings.test.ts).
+ * No imports: the CDK app and the local runner read this too.
+ */
+export interface SettingDeclaration {
+  /** The environment variable. */
+  readonly env: string;
+  /** One line, for README's table and `.env.example`. */
+  readonly meaning: string;
+  /** Without it the bridge does not start: a function fails its init, `npm start` stops, naming it. */
+  readonly required: boolean;
+  /** The value when unset. */
+  readonly default?: string;
+  /** A required setting's value when unset under `npm start`; in AWS the stack always sets it. */
+  readonly localDefault?: string;
+  /** Where it is read: by the functions (in AWS and under `npm start`), in AWS only, or by `npm start` only. */
+  readonly where: 'functions' | 'aws' | 'local';
+  /** Set by the stack or the local runner for a library (Powertools); not for a user to set. */
+  readonly internal?: boolean;
+}
+
+export const SETTINGS = {
+  tableName: {
+    env: 'TABLE_NAME',
+    meaning: 'The DynamoDB table (`npm start` creates it when missing)',
+    required: true,
+    localDefault: 'botpress-slack-hitl-local',
+    where: 'functions',
+  },
+  supportChannelId: {
+    env: 'SLACK_SUPPORT_CHANNEL_ID',
+    meaning: 'The channel that receives handoff cards (its id, `C…`, is at the bottom of its About tab)',
+    required: true,
+    where: 'functions',
+  },
+  mappingTtlHours: {
+    env: 'MAPPING_TTL_HOURS',
+    meaning: 'How long a thread mapping lives after its last activity, in hours',
+    required: false,
+    default: '168',
+    where: 'functions',
+  },
+  slackApiUrl: {
+    env: 'SLACK_API_URL',
+    meaning: 'Another Slack Web API base URL (a stand-in); unset: Slack’s own',
+    required: false,
+    where: 'functions',
+  },
+  dynamodbEndpoint: {
+    env: 'DYNAMODB_ENDPOINT',
+    meaning: 'Another DynamoDB-API server; unset: AWS’s, or an embedded one under `npm start`',
+    required: false,
+    where: 'functions',
+  },
+  secretId: {
+    env: 'BRIDGE_SECRET_ARN',
+    meaning: 'The Secrets Manager secret: JSON with the secrets above, by their names in it',
+    required: false,
+    where: 'aws',
+  },
+  logLevel: {
+    env: 'POWERTOOLS_LOG_LEVEL',
+    meaning: 'Log level: `DEBUG`, `INFO`, `WARN` or `ERROR` (the sandbox defaults to `WARN`)',
+    required: false,
+    default: 'INFO',
+    where: 'functions',
+  },
+  serviceName: { env: 'POWERTOOLS_SERVICE_NAME', meaning: 'The service name in logs and metrics', required: false, where: 'functions', internal: true },
+  metricsNamespace: { env: 'POWERTOOLS_METRICS_NAMESPACE', meaning: 'The CloudWatch metrics namespace', required: false, where: 'functions', internal: true },
+  metricsDisabled: {
+    env: 'POWERTOOLS_METRICS_DISABLED',
+    meaning: 'Silences embedded-metric lines outside Lambda',
+    required: false,
+    where: 'functions',
+    internal: true,
+  },
+  port: { env: 'PORT', meaning: 'The port `npm start` listens on', required: false, default: '3000', where: 'local' },
+  host: { env: 'HOST', meaning: 'The address `npm start` listens on', required: false, default: '127.0.0.1', where: 'local' },
+  dataDir: { env: 'BRIDGE_DATA_DIR', meaning: 'Where the embedded DynamoDB keeps its data', required: false, default: '.data', where: 'local' },
+  envFile: { env: 'DOTENV_CONFIG_PATH', meaning: 'Another settings file for `npm start` to read (from the environment only)', required: false, default: '.env', where: 'local' },
+} as const satisfies Record<string, SettingDeclaration>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/**
+ * The secrets, each under its key in the one Secrets Manager secret in AWS,
+ * and in an environment variable under `npm start`. All are required by the
+ * bridge; each function asks for the ones it uses.
+ */
+export interface SecretDeclaration {
+  readonly env: string;
+  readonly meaning: string;
+}
+
+export const SECRETS = {
+  slackSigningSecret: { env: 'SLACK_SIGNING_SECRET', meaning: 'The Slack app’s Signing Secret (Basic Information)' },
+  slackBotToken: { env: 'SLACK_BOT_TOKEN', meaning: 'The Slack app’s Bot User OAuth Token, `xoxb-…` (OAuth & Permissions)' },
+  botpressWebhookUrl: { env: 'BOTPRESS_WEBHOOK_URL', meaning: 'The URL of the bot’s Webhook integration' },
+  botpressWebhookSecret: { env: 'BOTPRESS_WEBHOOK_SECRET', meaning: 'The Webhook integration’s secret (sent as `x-bp-secret`)' },
+  bridgeApiToken: {
+    env: 'BRIDGE_API_TOKEN',
+    meaning: 'The token Botpress sends as `Authorization: Bearer …` (in AWS the stack generates it)',
+  },
+} as const satisfies Record<string, SecretDeclaration>;
+
+export type SecretName = keyof typeof SECRETS;
+
+/** The secret the stack generates into the secret it creates; the user sets the others after deploy. */
+export const GENERATED_SECRET: SecretName = 'bridgeApiToken';
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];
+
+/** The settings `npm start` cannot run without: every secret, and each required setting it has no default for. */
+export const LOCALLY_REQUIRED: readonly string[] = [
+  ...SECRET_NAMES.map((name) => SECRETS[name].env),
+  ...SETTING_KEYS.filter((key) => SETTINGS[key].required && !('localDefault' in SETTINGS[key])).map((key) => SETTINGS[key].env),
+];
+
+/**
+ * A function's environment from settings by key, so that no caller spells a
+ * variable's name. Undefined values are left out.
+ */
+export function settingsEnvironment(values: Partial<Record<SettingKey, string | undefined>>): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = values[key];
+    if (value !== undefined) environment[SETTINGS[key].env] = value;
+  }
+  return environment;
+}
+
+/** The environment variables that carry secrets when there is no Secrets Manager (local runs, tests). */
+export function secretsEnvironment(values: Partial<Record<SecretName, string>>): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const name of SECRET_NAMES) {
+    const value = values[name];
+    if (value !== undefined) environment[SECRETS[name].env] = value;
+  }
+  return environment;
+}
