@@ -26,7 +26,7 @@ export interface WorkerConfig {
   readonly timeoutMs: number;
 }
 
-export type Scenario = 'forwarded' | 'ignored' | 'customer';
+export type Scenario = 'reply' | 'ignored' | 'customer';
 export interface BlockRequest {
   readonly scenario: Scenario;
   readonly count: number;
@@ -73,7 +73,7 @@ function slackEvent(message: Record<string, unknown>) {
 // Message ts are unique per process and per event, so that no delivery is ever a duplicate of another.
 const messageTs = (base: number) => `${base + sequence}.${String(process.pid % 1_000_000).padStart(6, '0')}`;
 const makers: Record<Scenario, () => unknown> = {
-  forwarded: () => {
+  reply: () => {
     const ts = messageTs(1717600000);
     return slackEvent({ user: config.agent, ts, thread_ts: config.threadTs, text: `Reply number ${sequence}, see <https://help.example.com|the guide>`, event_ts: ts });
   },

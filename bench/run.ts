@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildFunctions, bundleEntry } from '../infra/build';
 import { FUNCTION_SIZING, PROJECT_ROOT } from '../infra/bundling';
+import { ensureDeliveryQueues, startEmbeddedSqs } from '../local/embedded-sqs';
+import { createSqsClient } from '../shared/delivery-queue';
 import { postJson } from '../shared/node-http';
 import { secretsEnvironment, settingsEnvironment } from '../shared/settings';
 import { signSlackRequest } from '../shared/slack/signature';
@@ -69,15 +71,17 @@ type Target = keyof typeof bundles;
 const targets = Object.keys(bundles) as Target[];
 const sizes = Object.fromEntries(targets.map((t) => [t, { raw: statSync(bundles[t]).size, gzip: gzipSync(readFileSync(bundles[t])).length }])) as Record<Target, { raw: number; gzip: number }>;
 
-// 2. Loopback stand-ins: DynamoDB (dynalite), the Slack Web API, and a Botpress webhook that counts arrivals.
+// 2. Loopback stand-ins: DynamoDB (dynalite), SQS, the Slack Web API, and a Botpress webhook that counts arrivals.
 const dynamo = await startLocalDynamo('bench');
+const sqs = await startEmbeddedSqs();
+const sqsClient = createSqsClient({ endpoint: sqs.endpoint });
+const queues = await ensureDeliveryQueues(sqsClient, 'bench');
+const queued = () => sqs.messages(queues.deliveries.url.split('/').at(-1)!).length;
 const slack = await startSlackStandIn();
 slack.users.set(AGENT, { display_name: 'Maya' });
 const arrivals = new Map<string, number[]>();
-let webhookPosts = 0;
 const webhook = await startHttpStandIn((request, response) => {
   const at = performance.now();
-  webhookPosts += 1;
   const text = (JSON.parse(request.rawBody) as { text?: string }).text ?? '';
   arrivals.set(text, [...(arrivals.get(text) ?? []), at]);
   sendJson(response, 200, { ok: true });
@@ -85,7 +89,16 @@ const webhook = await startHttpStandIn((request, response) => {
 const webhookUrl = `${webhook.url}/webhook`;
 
 const functionEnv: Record<string, string> = {
-  ...settingsEnvironment({ tableName: dynamo.tableName, dynamodbEndpoint: dynamo.endpoint, supportChannelId: CHANNEL, slackApiUrl: slack.apiUrl, logLevel: 'INFO' }),
+  ...settingsEnvironment({
+    tableName: dynamo.tableName,
+    dynamodbEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    deliveryQueueUrl: queues.deliveries.url,
+    deadLetterQueueUrl: queues.deadLetters.url,
+    supportChannelId: CHANNEL,
+    slackApiUrl: slack.apiUrl,
+    logLevel: 'INFO',
+  }),
   ...secretsEnvironment({
     slackSigningSecret: SIGNING_SECRET,
     slackBotToken: 'xoxb-bench',
@@ -207,7 +220,7 @@ const firstEventMs = Object.fromEntries(targets.map((t) => [t, pairedMedian(firs
 
 // 5. Per-event time: each target in a warm process of its own, as on Lambda; blocks alternate between them.
 log(`per-event time: ${plan.blocks} alternating blocks per target…`);
-const postsBefore = webhookPosts;
+const queuedBefore = queued();
 type Worker = { readonly child: ChildProcess; run(request: BlockRequest): Promise<BlockResult> };
 async function startWorker(target: Target): Promise<Worker> {
   const seeded = await seedThread();
@@ -263,7 +276,7 @@ async function measure(scenario: Scenario, total: number, keys: readonly (keyof 
   return { name: scenario, samples, failures, blockSize: size };
 }
 const perEventResults = [
-  await measure('forwarded', plan.forward, ['slack', 'bolt', 'floor']),
+  await measure('reply', plan.forward, ['slack', 'bolt', 'floor']),
   await measure('ignored', plan.ignore, ['slack', 'bolt', 'floor']),
   await measure('customer', plan.customer, ['botpress']),
 ];
@@ -274,16 +287,23 @@ const perEventStats = Object.fromEntries(
     Object.fromEntries(Object.entries(r.samples).map(([key, values]) => [key, { medianUs: median(values), p99Us: percentile(values, 99), n: values.length, failures: r.failures[key] }])),
   ]),
 ) as Record<string, Record<string, { medianUs: number; p99Us: number; n: number; failures: number }>>;
-// Every forwarded reply, warm-up blocks included, must have reached the webhook exactly once.
-const forwardedBlock = perEventResults[0]!.blockSize;
-const expectedPosts = 3 * forwardedBlock * (plan.blocks + 1);
-if (webhookPosts - postsBefore !== expectedPosts) throw new Error(`expected ${expectedPosts} forwarded replies at the webhook, got ${webhookPosts - postsBefore}`);
+// Every reply and customer message, warm-up blocks included, must be on the queue exactly once.
+const expectedQueued = (3 * perEventResults[0]!.blockSize + perEventResults[2]!.blockSize) * (plan.blocks + 1);
+if (queued() - queuedBefore !== expectedQueued) throw new Error(`expected ${expectedQueued} deliveries queued, got ${queued() - queuedBefore}`);
 
 // 6. Local end-to-end: `npm start`'s bridge under 16 concurrent conversations.
 log(`local end-to-end: ${plan.e2eConversations} concurrent conversations × ${plan.e2eReplies} replies (the first ${plan.e2eWarmupReplies} untimed), one every ~${plan.e2eIntervalMs} ms each…`);
+// Its own embedded DynamoDB and SQS, as `npm start` has, and the delivery function fed from its queue.
 const bridge = await spawnLocalBridge({
   ...functionEnv,
-  ...settingsEnvironment({ dynamodbEndpoint: '', dataDir: mkdtempSync(path.join(tmpdir(), 'bench-data-')), envFile: path.join(buildDir, 'none') }),
+  ...settingsEnvironment({
+    dynamodbEndpoint: '',
+    sqsEndpoint: '',
+    deliveryQueueUrl: '',
+    deadLetterQueueUrl: '',
+    dataDir: mkdtempSync(path.join(tmpdir(), 'bench-data-')),
+    envFile: path.join(buildDir, 'none'),
+  }),
 });
 const threads: string[] = [];
 for (let i = 0; i < plan.e2eConversations; i += 1) {
@@ -318,6 +338,8 @@ await Promise.all(
   }),
 );
 const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+// The last replies may still be on their way from the queue.
+for (const waitUntil = performance.now() + 10_000; performance.now() < waitUntil && [...sent.keys()].some((text) => !arrivals.has(text)); ) await sleep(20);
 await bridge.stop();
 // Kept raw, in the order sent, so that a tail can be told apart: one stall hits replies sent together, a slow path hits them spread out.
 const samples = [...sent]
@@ -338,10 +360,11 @@ const e2e = {
 };
 const lost = e2e.sent - e2e.delivered;
 
-await Promise.all([dynamo.close(), slack.close(), webhook.close()]);
+sqsClient.destroy();
+await Promise.all([dynamo.close(), slack.close(), webhook.close(), sqs.close()]);
 
 // 7. Report.
-const fwd = perEventStats.forwarded!;
+const fwd = perEventStats.reply!;
 const ign = perEventStats.ignored!;
 const cust = perEventStats.customer!.botpress!;
 const checks = [
@@ -350,7 +373,7 @@ const checks = [
   { figure: 'Slack-events bundle vs Bolt', value: sizes['slack-events'].raw / sizes.bolt.raw, target: '≤ 0.35×', pass: sizes['slack-events'].raw <= 0.35 * sizes.bolt.raw },
   { figure: 'Botpress-callbacks cold init vs floor', value: coldInit['botpress-callbacks'] / coldInit.floor, target: '≤ 1.3×', pass: coldInit['botpress-callbacks'] <= 1.3 * coldInit.floor },
   { figure: 'Ignored bot echo, median', value: ign.slack!.medianUs, unit: 'µs', target: '≤ 10 µs', pass: ign.slack!.medianUs <= 10 },
-  { figure: 'Forwarded reply median vs floor', value: fwd.slack!.medianUs / fwd.floor!.medianUs, target: '≤ 1.10×', pass: fwd.slack!.medianUs <= 1.1 * fwd.floor!.medianUs },
+  { figure: 'Agent reply taken, median vs floor', value: fwd.slack!.medianUs / fwd.floor!.medianUs, target: '≤ 1.10×', pass: fwd.slack!.medianUs <= 1.1 * fwd.floor!.medianUs },
   { figure: 'Local end-to-end p99 (16 conversations)', value: e2e.p99Ms, unit: 'ms', target: '≤ 50 ms, 0 lost, 0 doubled', pass: e2e.p99Ms <= 50 && lost === 0 && e2e.doubled === 0 },
 ];
 const f1 = (n: number) => n.toFixed(1);
@@ -359,16 +382,16 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const nodes = functionNodeVersion === process.version ? `Node ${process.version}` : `Node ${functionNodeVersion} (the local bridge on ${process.version})`;
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${nodes}, ${os.platform()} ${os.arch()}`;
 const table = [
-  `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} forwarded / ${plan.ignore} ignored / ${plan.customer} customer events per target, each target in a warm process of its own (Lambda's environment, heap limits and context), in ${plan.blocks} alternating blocks.`}`,
+  `Machine: ${machine}. ${quick ? 'Quick run (few samples).' : `Cold init: median over ${plan.coldRounds} interleaved rounds of (fresh process loading the bundle − fresh empty process, same round); first event: ${plan.firstEventRounds} rounds; per-event: ${plan.forward} replies / ${plan.ignore} ignored / ${plan.customer} customer events per target, each target in a warm process of its own (Lambda's environment, heap limits and context), in ${plan.blocks} alternating blocks.`}`,
   '',
   '| | slack-events | botpress-callbacks | Bolt reference | floor reference | slack-events vs Bolt | slack-events vs floor |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   `| Bundle, raw (gzip) | ${kib(sizes['slack-events'].raw)} (${kib(sizes['slack-events'].gzip)}) | ${kib(sizes['botpress-callbacks'].raw)} (${kib(sizes['botpress-callbacks'].gzip)}) | ${kib(sizes.bolt.raw)} (${kib(sizes.bolt.gzip)}) | ${kib(sizes.floor.raw)} (${kib(sizes.floor.gzip)}) | ${ratio(sizes['slack-events'].raw, sizes.bolt.raw)} | ${ratio(sizes['slack-events'].raw, sizes.floor.raw)} |`,
   `| Cold init (ms) | ${f1(coldInit['slack-events'])} | ${f1(coldInit['botpress-callbacks'])} | ${f1(coldInit.bolt)} | ${f1(coldInit.floor)} | ${ratio(coldInit['slack-events'], coldInit.bolt)} | ${ratio(coldInit['slack-events'], coldInit.floor)} |`,
   `| Load + first event (ms) | ${f1(firstEventMs['slack-events'])} | ${f1(firstEventMs['botpress-callbacks'])} | ${f1(firstEventMs.bolt)} | ${f1(firstEventMs.floor)} | ${ratio(firstEventMs['slack-events'], firstEventMs.bolt)} | ${ratio(firstEventMs['slack-events'], firstEventMs.floor)} |`,
-  `| Agent reply forwarded, median / p99 (µs) | ${f1(fwd.slack!.medianUs)} / ${f1(fwd.slack!.p99Us)} | | ${f1(fwd.bolt!.medianUs)} / ${f1(fwd.bolt!.p99Us)} | ${f1(fwd.floor!.medianUs)} / ${f1(fwd.floor!.p99Us)} | ${ratio(fwd.slack!.medianUs, fwd.bolt!.medianUs)} | ${ratio(fwd.slack!.medianUs, fwd.floor!.medianUs)} |`,
+  `| Agent reply taken (thread looked up, queued), median / p99 (µs) | ${f1(fwd.slack!.medianUs)} / ${f1(fwd.slack!.p99Us)} | | ${f1(fwd.bolt!.medianUs)} / ${f1(fwd.bolt!.p99Us)} | ${f1(fwd.floor!.medianUs)} / ${f1(fwd.floor!.p99Us)} | ${ratio(fwd.slack!.medianUs, fwd.bolt!.medianUs)} | ${ratio(fwd.slack!.medianUs, fwd.floor!.medianUs)} |`,
   `| Bot echo ignored, median / p99 (µs) | ${f1(ign.slack!.medianUs)} / ${f1(ign.slack!.p99Us)} | | ${f1(ign.bolt!.medianUs)} / ${f1(ign.bolt!.p99Us)} | ${f1(ign.floor!.medianUs)} / ${f1(ign.floor!.p99Us)} | ${ratio(ign.slack!.medianUs, ign.bolt!.medianUs)} | ${ratio(ign.slack!.medianUs, ign.floor!.medianUs)} |`,
-  `| Customer message posted to Slack, median / p99 (µs) | | ${f1(cust.medianUs)} / ${f1(cust.p99Us)} | | | | |`,
+  `| Customer message taken (queued for the thread), median / p99 (µs) | | ${f1(cust.medianUs)} / ${f1(cust.p99Us)} | | | | |`,
   `| Local end-to-end, ${e2e.conversations} concurrent conversations at ${f1(e2e.repliesPerSecond)} replies/s: median / p99 over ${e2e.timed} warm replies (ms) | ${f1(e2e.medianMs)} / ${f1(e2e.p99Ms)} | | | | | |`,
   `| Local end-to-end: sent / delivered / lost / doubled | ${e2e.sent} / ${e2e.delivered} / ${lost} / ${e2e.doubled} | | | | | |`,
   '',

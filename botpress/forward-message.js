@@ -7,7 +7,8 @@
 const text = event.preview || (event.payload && event.payload.text) || ''
 const body = { conversationId: event.conversationId, text, messageId: event.messageId || event.id }
 
-// Retrying is safe: the bridge posts each messageId once.
+// Retrying is safe: the bridge posts each messageId once. It answers at once: the message is queued for the thread,
+// and should it never get there, the bot hears (customer_message_failed, in webhook-handler.js).
 let lastError
 for (let attempt = 1; attempt <= 3; attempt++) {
   try {
@@ -22,7 +23,8 @@ for (let attempt = 1; attempt <= 3; attempt++) {
   } catch (error) {
     lastError = error
     const status = error.response && error.response.status
-    if (status && status < 500) break // a 4xx will not get better by retrying
+    // A 4xx, or a refusal the bridge marks retryable: false, will not get better by retrying.
+    if ((status && status < 500) || (error.response && error.response.data && error.response.data.retryable === false)) break
     await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
   }
 }

@@ -2,7 +2,8 @@
 // Opens a thread in the Slack support channel with the conversation's summary.
 // Needs the configuration variables bridgeUrl (the BotpressBaseUrl output, ending in /botpress) and bridgeToken.
 // Optional workflow variables: customerName, customerEmail, handoffSummary (used when the Summary Agent is off).
-// Sets workflow.handoffStatus to 'created', 'already_open' or 'failed', and workflow.handoffThreadTs to the Slack thread.
+// Sets workflow.handoffStatus to 'created', 'already_open', 'queued' (Slack was busy: the bridge posts the card as soon as it can,
+// and forwards what the customer writes meanwhile) or 'failed', and workflow.handoffThreadTs to the Slack thread when it exists.
 
 // The Summary Agent's transcript is text, one "User: ..." or "Bot: ..." turn per line.
 const transcript = []
@@ -42,5 +43,6 @@ try {
   workflow.handoffThreadTs = response.data.threadTs
 } catch (error) {
   workflow.handoffStatus = 'failed'
+  // A 502 with retryable: false says what a person must fix (e.g. invite the app to the Slack channel).
   console.error('Handoff to Slack failed:', error.response ? error.response.status : error.message, error.response && error.response.data)
 }

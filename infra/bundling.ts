@@ -7,20 +7,48 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const LAMBDA_FUNCTIONS = {
   'slack-events': 'functions/slack-events/handler.ts',
   'botpress-callbacks': 'functions/botpress-callbacks/handler.ts',
+  delivery: 'functions/delivery/handler.ts',
 } as const;
+
+/** The functions behind the HTTP API; the delivery function is fed by the queue instead. */
+export const HTTP_FUNCTIONS = ['slack-events', 'botpress-callbacks'] as const satisfies readonly LambdaFunctionName[];
+export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;
 
 /**
  * Sized for Slack's 3-second answer, cold start included: memory buys CPU on
  * Lambda, and init (module load) is CPU-bound. The Botpress side has no such
- * limit but waits for Slack's API, so it gets more time and less memory.
+ * limit but waits for Slack's API, so it gets more time and less memory; the
+ * delivery function waits on Botpress and Slack outside anyone's time limit.
  * The benchmark starts node with the heap limits Lambda derives from these sizes.
  */
 export const FUNCTION_SIZING: Readonly<Record<LambdaFunctionName, { readonly memoryMb: number; readonly timeoutSeconds: number }>> = {
   'slack-events': { memoryMb: 1024, timeoutSeconds: 6 },
   'botpress-callbacks': { memoryMb: 512, timeoutSeconds: 10 },
+  // One job a batch (DELIVERY_QUEUE), which takes at most JOB_BUDGET_MS (25 s): a Botpress POST, a notice, the ledger.
+  delivery: { memoryMb: 512, timeoutSeconds: 30 },
 };
+
+/**
+ * The delivery queue's shape, shared by the stack and `npm start`'s embedded
+ * queue. The visibility timeout is AWS's advice for a Lambda event source, six
+ * times the function's timeout: a failed message comes back sooner, after its
+ * own delay (ChangeMessageVisibility); only one whose invocation died waits this
+ * long. The bridge moves what it gives up on to the dead-letter queue itself,
+ * with the reason; maxReceiveCount catches a message that keeps crashing the function.
+ */
+export const DELIVERY_QUEUE = {
+  visibilityTimeoutSeconds: 6 * FUNCTION_SIZING.delivery.timeoutSeconds,
+  retentionSeconds: 4 * 24 * 3600,
+  maxReceiveCount: 100,
+  // Two weeks, SQS's longest: time for a person to fix the cause and redrive.
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+  // One message per invocation. A batch holds several conversations, which Powertools' FIFO processor takes one after
+  // the other, so the last waits for all the others' Botpress calls; Lambda instead runs one invocation per active
+  // message group at once. Locally, 16 conversations: end-to-end p99 26 ms with 1, 71 ms with 10 (bench/README.md).
+  batchSize: 1,
+} as const;
 
 /**
  * Packages each function imports only on first use (`await import(...)`),

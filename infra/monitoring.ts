@@ -3,6 +3,7 @@ import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -13,8 +14,14 @@ export interface BridgeMonitoringProps {
   readonly stage: HttpStage;
   readonly slackFunction: IFunction;
   readonly botpressFunction: IFunction;
+  readonly deliveryFunction: IFunction;
+  readonly deliveries: IQueue;
+  readonly deadLetters: IQueue;
   readonly alarmEmail?: string | undefined;
 }
+
+/** Deliveries are retried for minutes; an oldest message older than this means they are backing up, not just retrying one. */
+export const DELIVERY_BACKLOG_ALARM_SECONDS = 120;
 
 /** Slack gives up after 3 s; alarm well before the Slack function's p99 gets there. */
 export const SLACK_P99_ALARM_MS = 2_500;
@@ -33,6 +40,7 @@ export class BridgeMonitoring extends Construct {
     const fns = [
       { label: 'Slack', fn: props.slackFunction },
       { label: 'Botpress', fn: props.botpressFunction },
+      { label: 'Delivery', fn: props.deliveryFunction },
     ];
 
     const topic = props.alarmEmail ? new Topic(this, 'AlarmTopic', { displayName: 'botpress-slack-hitl alarms', enforceSSL: true }) : undefined;
@@ -62,12 +70,31 @@ export class BridgeMonitoring extends Construct {
       'The Slack function p99 is close to the 3-second limit after which Slack retries or shows an error.',
       3,
     );
-    alarm('DeliveryFailures', business(BridgeMetric.DeliveryFailures), 1, 'A reply or an agent action never reached Botpress. The Slack thread shows a notice.');
+    alarm(
+      'DeliveryFailures',
+      business(BridgeMetric.DeliveryFailures),
+      1,
+      'The bridge gave up on a delivery (a reply, a Claim/Resolve, a customer message): the thread or the customer was told, and the message is in the dead-letter queue. Logs: "delivery given up".',
+    );
+    alarm('SlackRefusals', business(BridgeMetric.SlackRefusals), 1, 'Slack refused a call for a reason a person must fix (the app not in the channel, a revoked token). Logs: "fix".');
+    alarm(
+      'DeadLetters',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+      'Deliveries wait in the dead-letter queue. Fix the cause (the log says it), then redrive them from the SQS console.',
+    );
+    alarm(
+      'DeliveryBacklog',
+      props.deliveries.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      DELIVERY_BACKLOG_ALARM_SECONDS,
+      'Deliveries are waiting: Botpress or Slack is failing or slow, and replies reach customers late. Logs: "delivery failed; will retry".',
+      3,
+    );
 
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `botpress-slack-hitl-${Aws.REGION}`, defaultInterval: Duration.hours(6) });
     dashboard.addWidgets(
       new TextWidget({
-        markdown: '# botpress-slack-hitl\nSlack ⇄ Botpress handoffs. Alarms: errors, throttles, 5xx, Slack p99 near 3 s, delivery failures.',
+        markdown: '# botpress-slack-hitl\nSlack ⇄ Botpress handoffs. Alarms: errors, throttles, 5xx, Slack p99 near 3 s, deliveries given up or backing up, Slack refusals.',
         width: 24,
         height: 2,
       }),
@@ -119,11 +146,34 @@ export class BridgeMonitoring extends Construct {
       new GraphWidget({
         title: 'Messages',
         left: [
+          business(BridgeMetric.AgentRepliesQueued, 'Agent replies queued'),
           business(BridgeMetric.AgentRepliesDelivered, 'Agent replies delivered'),
           business(BridgeMetric.CustomerMessagesPosted, 'Customer messages posted'),
         ],
-        right: [business(BridgeMetric.DeliveryRetries, 'Delivery retries'), business(BridgeMetric.DeliveryFailures, 'Delivery failures')],
+        right: [
+          business(BridgeMetric.DeliveryRetries, 'Delivery retries'),
+          business(BridgeMetric.LateDeliveries, 'Late (agent told)'),
+          business(BridgeMetric.DeliveryFailures, 'Given up'),
+          business(BridgeMetric.SlackRefusals, 'Slack refusals'),
+        ],
         width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Delivery queue',
+        left: [
+          props.deliveries.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'Waiting' }),
+          props.deliveries.metricApproximateNumberOfMessagesNotVisible({ period, statistic: 'Maximum', label: 'In flight or delayed' }),
+          props.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'Dead letters' }),
+        ],
+        right: [props.deliveries.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: 'Oldest (s)' })],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Handoffs queued for Slack',
+        left: [business(BridgeMetric.HandoffsQueued, 'Cards Slack could not take at once')],
+        width: 12,
       }),
     );
     this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboard.dashboardName}`;

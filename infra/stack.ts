@@ -8,11 +8,13 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metric-names';
 import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/settings';
-import { BUNDLING, FUNCTION_SIZING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { ROUTES } from './routes';
 
@@ -22,6 +24,8 @@ export interface BridgeStackProps extends StackProps {
   /** Where alarms are e-mailed; no topic is created without it. */
   readonly alarmEmail?: string | undefined;
   readonly mappingTtlHours: number;
+  /** How long a delivery is retried before the bridge gives up on it. */
+  readonly deliveryGiveUpMinutes: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -55,6 +59,22 @@ export class BridgeStack extends Stack {
       reason: 'The values are issued by Slack and Botpress and rotated there; the user writes the new values with put-secret-value, and the functions re-read the secret every 5 minutes.',
     });
 
+    const deadLetters = new Queue(this, 'DeadLetters', {
+      fifo: true,
+      retentionPeriod: Duration.seconds(DELIVERY_QUEUE.deadLetterRetentionSeconds),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue; an alarm fires on its first message.' });
+    const deliveries = new Queue(this, 'Deliveries', {
+      fifo: true,
+      visibilityTimeout: Duration.seconds(DELIVERY_QUEUE.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(DELIVERY_QUEUE.retentionSeconds),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
+    });
+
     const functions = {} as Record<LambdaFunctionName, NodejsFunction>;
     for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
       functions[name] = this.bridgeFunction(
@@ -65,11 +85,15 @@ export class BridgeStack extends Stack {
           secretId: secret.secretArn,
           supportChannelId: props.supportChannelId,
           mappingTtlHours: String(props.mappingTtlHours),
+          deliveryQueueUrl: deliveries.queueUrl,
+          deliveryGiveUpMinutes: String(props.deliveryGiveUpMinutes),
+          ...(name === 'delivery' ? { deadLetterQueueUrl: deadLetters.queueUrl } : {}),
           serviceName: METRICS_SERVICE,
           metricsNamespace: METRICS_NAMESPACE,
           logLevel: props.logLevel,
         }),
       );
+      deliveries.grantSendMessages(functions[name]);
       // Least privilege: the four item operations the code uses, on this table only; read on this secret only.
       functions[name].addToRolePolicy(
         new PolicyStatement({
@@ -79,6 +103,10 @@ export class BridgeStack extends Stack {
       );
       functions[name].addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     }
+    // Batches of up to ten, reported per message; each failed one is made visible again after its own delay.
+    functions.delivery.addEventSource(new SqsEventSource(deliveries, { batchSize: DELIVERY_QUEUE.batchSize, reportBatchItemFailures: true }));
+    functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [deliveries.queueArn] }));
+    deadLetters.grantSendMessages(functions.delivery);
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const api = new HttpApi(this, 'Api', { description: 'botpress-slack-hitl: Slack and Botpress callbacks', createDefaultStage: false });
@@ -105,7 +133,7 @@ export class BridgeStack extends Stack {
         ),
       },
     });
-    for (const name of Object.keys(ROUTES) as LambdaFunctionName[]) {
+    for (const name of HTTP_FUNCTIONS) {
       const integration = new HttpLambdaIntegration(`${name}-integration`, functions[name]);
       for (const routePath of ROUTES[name]) {
         for (const route of api.addRoutes({ path: routePath, methods: [HttpMethod.POST], integration })) {
@@ -124,6 +152,9 @@ export class BridgeStack extends Stack {
       stage,
       slackFunction: functions['slack-events'],
       botpressFunction: functions['botpress-callbacks'],
+      deliveryFunction: functions.delivery,
+      deliveries,
+      deadLetters,
       alarmEmail: props.alarmEmail,
     });
 

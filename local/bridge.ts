@@ -1,43 +1,79 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../shared/http';
+import path from 'node:path';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../infra/bundling';
 import { ROUTES } from '../infra/routes';
+import { createSqsClient } from '../shared/delivery-queue';
+import type { HttpResponse } from '../shared/http';
 import { settingsEnvironment } from '../shared/settings';
 import { readBody, toApiGatewayEvent, writeResponse } from './api-gateway-adapter';
 import type { LocalBridgeConfig } from './config';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from './embedded-sqs';
+import { startSqsEventSource } from './event-source';
 
 type Handler = (event: APIGatewayProxyEventV2, context: object) => Promise<HttpResponse>;
+type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Serves a request that is not one of the bridge's routes; returns false to let it 404. */
 export type ExtraRoutes = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 
+/** Above the event source's long-poll wait (1 s): a receive cut off by its client would leave what it took in flight. */
+const POLLING_TIMEOUT_MS = 5_000;
+
+/** How long a shutdown waits for the requests and deliveries under way before it cuts them off. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface LocalBridge {
   readonly url: string;
   readonly server: Server;
+  /** Stops accepting, lets the requests and deliveries under way finish (up to SHUTDOWN_GRACE_MS), then stops. */
   close(): Promise<void>;
 }
 
 /**
  * Serves the very same Lambda handlers over HTTP, on the routes API Gateway
- * gives them in AWS. The handlers read their settings from process.env at
- * import, as in Lambda, so the environment is set before they are loaded.
+ * gives them in AWS, with the delivery queue between them and the delivery
+ * function as in AWS: an embedded SQS-API server (its messages kept in the
+ * data folder, so that what was acknowledged survives a restart) and a
+ * poller playing Lambda's event source. The handlers read their settings from
+ * process.env at import, as in Lambda, so the environment is set first.
  */
 export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: ExtraRoutes): Promise<LocalBridge> {
-  let embedded: EmbeddedDynamo | undefined;
-  const endpoint = config.dynamodbEndpoint ?? (embedded = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
-  await ensureTable(endpoint, config.tableName);
-  Object.assign(process.env, config.functionEnv, settingsEnvironment({ dynamodbEndpoint: endpoint }));
+  let embeddedDynamo: EmbeddedDynamo | undefined;
+  let embeddedSqs: EmbeddedSqs | undefined;
+  const dynamodbEndpoint = config.dynamodbEndpoint ?? (embeddedDynamo = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
+  const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json') })).endpoint;
+  await ensureTable(dynamodbEndpoint, config.tableName);
+  const sqs = createSqsClient({ endpoint: sqsEndpoint });
+  // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
+  const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
+  const queues = await ensureDeliveryQueues(sqs, config.tableName);
+  Object.assign(
+    process.env,
+    config.functionEnv,
+    settingsEnvironment({ dynamodbEndpoint, sqsEndpoint, deliveryQueueUrl: queues.deliveries.url, deadLetterQueueUrl: queues.deadLetters.url }),
+  );
 
-  const [slack, botpress] = await Promise.all([
+  const [slack, botpress, delivery] = await Promise.all([
     import('../functions/slack-events/handler') as Promise<{ handler: Handler }>,
     import('../functions/botpress-callbacks/handler') as Promise<{ handler: Handler }>,
+    import('../functions/delivery/handler') as Promise<{ handler: QueueHandler }>,
   ]);
   const handlers = new Map<string, Handler>([
     ...ROUTES['slack-events'].map((route) => [`POST ${route}`, slack.handler] as const),
     ...ROUTES['botpress-callbacks'].map((route) => [`POST ${route}`, botpress.handler] as const),
   ]);
+  const deliveries = startSqsEventSource({
+    client: pollingClient,
+    queueUrl: queues.deliveries.url,
+    queueArn: queues.deliveries.arn,
+    handler: delivery.handler,
+    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+    batchSize: DELIVERY_QUEUE.batchSize,
+    onError: (error) => console.error('delivery function invocation failed:', error),
+  });
 
   const server = createServer((request, response) => {
     void (async () => {
@@ -62,9 +98,32 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     server,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await embedded?.close();
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      // Requests first (they may queue deliveries), then the deliveries under way, then what they write to.
+      await drainHttp(server, deadline);
+      await untilDeadline(deliveries.stop(), deadline);
+      sqs.destroy();
+      pollingClient.destroy();
+      await embeddedSqs?.close();
+      await embeddedDynamo?.close();
     },
   };
+}
+
+/** Stops accepting connections and waits for the requests in flight; kept-alive connections close once idle. */
+async function drainHttp(server: Server, deadline: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idleCloser = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  await untilDeadline(closed, deadline);
+  clearInterval(idleCloser);
+  server.closeAllConnections();
+  await closed;
+}
+
+/** Waits for the work, or for the deadline, whichever comes first. */
+async function untilDeadline(work: Promise<void>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0))))]);
+  clearTimeout(timer);
 }

@@ -8,6 +8,8 @@ export interface LocalServerConfig {
   readonly port: number;
   /** Another DynamoDB-API server; unset: the embedded one, keeping its data in `dataDir`. */
   readonly dynamodbEndpoint: string | undefined;
+  /** Another SQS-API server; unset: the embedded one, keeping its messages in `dataDir`. */
+  readonly sqsEndpoint: string | undefined;
   readonly dataDir: string;
   readonly tableName: string;
 }
@@ -41,6 +43,7 @@ export function readServerConfig(env: Env, cwd = process.cwd()): LocalServerConf
     host: value(env, SETTINGS.host.env) ?? SETTINGS.host.default,
     port,
     dynamodbEndpoint: value(env, SETTINGS.dynamodbEndpoint.env),
+    sqsEndpoint: value(env, SETTINGS.sqsEndpoint.env),
     dataDir: path.resolve(cwd, value(env, SETTINGS.dataDir.env) ?? SETTINGS.dataDir.default),
     tableName: value(env, SETTINGS.tableName.env) ?? SETTINGS.tableName.localDefault,
   };

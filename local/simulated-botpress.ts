@@ -30,6 +30,9 @@ export class SimulatedBotpress {
   readonly messages: BotMessage[] = [];
   /** Answer the webhook with this status instead of running the handler (an outage); undefined: up. */
   outageStatus: number | undefined;
+  /** Errors the webhook flow raised after the webhook had answered 200. */
+  readonly flowFailures: unknown[] = [];
+  private readonly flows = new Set<Promise<void>>();
   private readonly state = new Map<string, { workflow: Record<string, unknown>; conversation: Record<string, unknown> }>();
   private readonly listeners = new Set<(message: BotMessage) => void>();
   private server: Server | undefined;
@@ -42,10 +45,10 @@ export class SimulatedBotpress {
   /** Starts the webhook endpoint on loopback; returns the URL to give the bridge as BOTPRESS_WEBHOOK_URL. */
   async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => {
-      void this.handleWebhook(request.headers['x-bp-secret'], request.url ?? '/', readBody(request)).then(
+      void this.acceptWebhook(request.headers['x-bp-secret'], request.url ?? '/', readBody(request)).then(
         (status) => {
           response.writeHead(status, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(status < 300 ? { ok: true } : { error: status }));
+          response.end(JSON.stringify(status < 300 ? {} : { error: status }));
         },
         (error: unknown) => {
           response.writeHead(500, { 'content-type': 'application/json' });
@@ -96,24 +99,40 @@ export class SimulatedBotpress {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.flows);
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
-  private async handleWebhook(secretHeader: string | string[] | undefined, path: string, bodyPromise: Promise<Buffer>): Promise<number> {
+  /**
+   * As Botpress's Webhook integration does: 200 once the event is accepted,
+   * before the flow that handles it has run. A 200 says nothing about what the
+   * customer sees; a failure of the snippet shows in `flowFailures`, as in
+   * Studio's logs, and the bridge never hears of it.
+   */
+  private async acceptWebhook(secretHeader: string | string[] | undefined, path: string, bodyPromise: Promise<Buffer>): Promise<number> {
     const rawBody = (await bodyPromise).toString('utf8');
     if (typeof secretHeader !== 'string' || !tokensMatch(secretHeader, this.options.webhookSecret)) return 401;
     if (this.outageStatus !== undefined) return this.outageStatus;
-    const body: unknown = JSON.parse(rawBody);
-    await runBotpressSnippet('webhook-handler', {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return 400;
+    }
+    const flow = runBotpressSnippet('webhook-handler', {
       axios,
       client: this.client(),
       env: { ...this.env },
       workflow: {},
       conversation: {},
       event: { type: 'webhook:event', botId: this.botId, conversationId: 'conv_webhook', payload: { body, method: 'POST', path, query: {} } },
+    }).catch((error: unknown) => {
+      this.flowFailures.push(error);
     });
+    this.flows.add(flow);
+    void flow.finally(() => this.flows.delete(flow));
     return 200;
   }
 

@@ -1,10 +1,17 @@
-import { DownstreamError } from './errors';
-import { postJson, RequestTimeout } from './node-http';
+import { DownstreamError, PermanentDownstreamError } from './errors';
+import { RequestTimeout, sendHttpRequest, type HttpAnswer } from './node-http';
 import type { AgentMessagePayload } from './normalize';
+
+/**
+ * Every event carries `eventId`, the same for every copy of one event, so
+ * that the Botpress side can drop a repeat: the bridge sends an event again
+ * only when it cannot know whether Botpress took it (a lost answer, a crash).
+ */
 
 /** Tells the bot that an agent took the conversation. */
 export interface AgentAssignedPayload {
   readonly type: 'agent_assigned';
+  readonly eventId: string;
   readonly conversationId: string;
   readonly userId: string;
   readonly agentName?: string;
@@ -15,18 +22,34 @@ export interface AgentAssignedPayload {
 /** Tells the bot that the handoff is over and it should re-engage with the customer. */
 export interface HandoffResolvedPayload {
   readonly type: 'handoff_resolved';
+  readonly eventId: string;
   readonly conversationId: string;
   readonly userId: string;
   readonly channelId: string;
   readonly threadTs: string;
 }
 
-export type BotpressEvent = AgentMessagePayload | AgentAssignedPayload | HandoffResolvedPayload;
+/** Tells the bot that a customer's message never reached the agents, so that the customer can be told. */
+export interface CustomerMessageFailedPayload {
+  readonly type: 'customer_message_failed';
+  readonly eventId: string;
+  readonly conversationId: string;
+  readonly messageId?: string;
+}
+
+/** Tells the bot that a queued handoff never reached Slack: nobody will answer, and the customer should hear so. */
+export interface HandoffFailedPayload {
+  readonly type: 'handoff_failed';
+  readonly eventId: string;
+  readonly conversationId: string;
+}
+
+export type BotpressEvent = AgentMessagePayload | AgentAssignedPayload | HandoffResolvedPayload | CustomerMessageFailedPayload | HandoffFailedPayload;
 
 export interface BotpressWebhook {
   readonly url: string;
   readonly secret: string;
-  /** Bounded so that the Slack function still answers Slack within its 3 seconds. */
+  /** Bounds one POST; the delivery function retries a POST that timed out. */
   readonly timeoutMs: number;
 }
 
@@ -34,20 +57,45 @@ export type BotpressSender = (event: BotpressEvent) => Promise<void>;
 
 /**
  * POSTs one event to the Botpress Webhook integration, authenticated by its
- * `x-bp-secret` header. Any non-2xx, timeout or network failure is a
- * DownstreamError: the caller decides whether the sender should retry.
+ * `x-bp-secret` header. A timeout, a network failure, a 5xx, 408 or 429 (with
+ * its Retry-After) is a DownstreamError to retry; any other non-2xx a
+ * PermanentDownstreamError: the webhook refused the event as sent, and
+ * sending it again will not change that.
  */
 export async function postToBotpress(webhook: BotpressWebhook, event: BotpressEvent): Promise<void> {
-  let status: number;
+  let answer: HttpAnswer;
   try {
-    status = await postJson(webhook.url, { 'x-bp-secret': webhook.secret }, JSON.stringify(event), webhook.timeoutMs);
+    answer = await sendHttpRequest({
+      url: webhook.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bp-secret': webhook.secret },
+      body: JSON.stringify(event),
+      timeoutMs: webhook.timeoutMs,
+    });
   } catch (error) {
     const timedOut = error instanceof RequestTimeout;
-    throw new DownstreamError('botpress', timedOut ? `webhook timed out after ${webhook.timeoutMs} ms` : 'webhook unreachable', {
-      cause: error,
-    });
+    throw new DownstreamError('botpress', timedOut ? `webhook timed out after ${webhook.timeoutMs} ms` : 'webhook unreachable', { cause: error });
   }
-  if (status < 200 || status >= 300) {
-    throw new DownstreamError('botpress', `webhook answered ${status}`, { status });
+  const { status } = answer;
+  if (status >= 200 && status < 300) return;
+  if (status >= 500 || status === 408 || status === 429) {
+    throw new DownstreamError('botpress', `webhook answered ${status}`, { status, retryAfterMs: retryAfterMs(answer.headers['retry-after']) });
   }
+  throw new PermanentDownstreamError('botpress', `webhook answered ${status}`, `http_${status}`, BOTPRESS_REFUSALS[status] ?? 'check the Botpress webhook URL and secret', { status });
+}
+
+const BOTPRESS_REFUSALS: Readonly<Record<number, string>> = {
+  401: 'set the Webhook integration’s secret in the bridge’s secret (botpressWebhookSecret)',
+  403: 'set the Webhook integration’s secret in the bridge’s secret (botpressWebhookSecret)',
+  404: 'set the Webhook integration’s URL in the bridge’s secret (botpressWebhookUrl), and check the integration is enabled',
+};
+
+/** A Retry-After header (seconds, or an HTTP date) in milliseconds from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -16,10 +16,18 @@ export interface Settings {
   readonly dynamodbEndpoint: string | undefined;
   /** ARN or name of the JSON secret in AWS Secrets Manager; unset locally. */
   readonly secretId: string | undefined;
+  /** The FIFO queue every delivery goes through. */
+  readonly deliveryQueueUrl: string;
+  /** Where the delivery function puts what it gave up on (only it needs this). */
+  readonly deadLetterQueueUrl: string | undefined;
+  /** An SQS-API endpoint other than AWS (the embedded one locally). */
+  readonly sqsEndpoint: string | undefined;
+  /** How long a delivery is retried before the bridge gives up on it and says so. */
+  readonly deliveryGiveUpMs: number;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
-type OptionalSetting = 'supportChannelId';
+type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl';
 export type SettingsWith<K extends OptionalSetting> = Settings & { readonly [P in K]: NonNullable<Settings[P]> };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -34,22 +42,27 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     const value = env[SETTINGS[key].env]?.trim();
     return value === '' ? undefined : value;
   };
-  const missing = (['tableName', ...required] as const).filter((key) => present(key) === undefined).map((key) => SETTINGS[key].env);
+  const missing = (['tableName', 'deliveryQueueUrl', ...required] as const).filter((key) => present(key) === undefined).map((key) => SETTINGS[key].env);
   if (missing.length > 0) throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
 
-  const ttlHours = present('mappingTtlHours');
-  const hours = Number(ttlHours ?? SETTINGS.mappingTtlHours.default);
-  if (!Number.isFinite(hours) || hours <= 0) {
-    throw new ConfigError(`${SETTINGS.mappingTtlHours.env} must be a positive number of hours, got "${ttlHours}"`, [SETTINGS.mappingTtlHours.env]);
-  }
+  const positive = (key: 'mappingTtlHours' | 'deliveryGiveUpMinutes', unit: string): number => {
+    const text = present(key);
+    const value = Number(text ?? SETTINGS[key].default);
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${SETTINGS[key].env} must be a positive number of ${unit}, got "${text}"`, [SETTINGS[key].env]);
+    return value;
+  };
 
   return {
     tableName: present('tableName'),
     supportChannelId: present('supportChannelId'),
-    mappingTtlSeconds: Math.round(hours * 3600),
+    mappingTtlSeconds: Math.round(positive('mappingTtlHours', 'hours') * 3600),
     slackApiUrl: present('slackApiUrl'),
     dynamodbEndpoint: present('dynamodbEndpoint'),
     secretId: present('secretId'),
+    deliveryQueueUrl: present('deliveryQueueUrl'),
+    deadLetterQueueUrl: present('deadLetterQueueUrl'),
+    sqsEndpoint: present('sqsEndpoint'),
+    deliveryGiveUpMs: Math.round(positive('deliveryGiveUpMinutes', 'minutes') * 60_000),
   } as SettingsWith<K>;
 }
 

@@ -1,24 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
- * At-most-once bookkeeping for deliveries that a sender may repeat (Slack's
- * retries and re-sent events, Botpress resending a customer message).
+ * At-most-once bookkeeping for deliveries that may be attempted more than
+ * once (a queue message received again, Slack re-sending an event, Botpress
+ * resending a customer message).
  *
- * A delivery is guarded by one or more keys (e.g. the Slack event id and the
- * message's channel:ts). `claim` writes a pending record for every key with a
- * conditional put; whoever claims all keys does the work, then `settle`s (done:
- * later attempts are duplicates) or `release`s (failed: the sender's retry may
- * claim again). A pending record whose holder died is taken over once its lease
- * has passed, so a crash cannot block a delivery forever.
+ * A delivery is guarded by one key. `claim` marks it pending with a
+ * conditional write; whoever claims it does the work, then `settle`s it (done:
+ * later attempts are duplicates) or `release`s it (failed: a later attempt may
+ * claim it again). A release keeps what the attempt noted (the ts of the
+ * "not delivered yet" notice), which the next claim hands back. A pending
+ * claim whose holder died is taken over once its lease has passed, so a
+ * crash cannot block a delivery forever.
  *
- *   attempt 1: claim ✓ ── POST fails ── release
- *   attempt 2 (retry):      claim ✓ ── POST ok ── settle
- *   attempt 3 (late retry):                         claim ✗ done → duplicate
+ *   attempt 1: claim ✓ ── POST fails ── release (notice posted: its ts kept)
+ *   attempt 2 (retry):      claim ✓ (notice ts) ── POST ok ── settle ── notice updated
+ *   attempt 3 (a repeat):                                      claim ✗ done → duplicate
  */
 export type ClaimResult =
-  | { readonly status: 'claimed'; readonly token: string }
+  | { readonly status: 'claimed'; readonly token: string; readonly noticeTs?: string | undefined }
   /** Another attempt finished this delivery. */
   | { readonly status: 'duplicate' }
   /** Another attempt holds a live claim right now. */
@@ -29,14 +31,29 @@ export type SettledOutcome = 'delivered' | 'notified' | 'failed';
 export interface DeliveryLedgerOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** How long a settled record keeps answering "duplicate"; beyond every sender's retry window. */
+  /** How long a record keeps answering "duplicate"; beyond every sender's retry window. */
   readonly ttlSeconds?: number;
-  /** Longer than the function's timeout, so that only a dead attempt's claim is ever taken over. */
+  /** Longer than any one attempt takes, so that only a dead attempt's claim is ever taken over. */
   readonly leaseMs?: number;
   readonly now?: () => number;
 }
 
-export const dedupeKey = (...parts: string[]): string => `dedupe#${parts.join('#')}`;
+/** A ledger key from parts, unambiguous whatever the parts hold (their JSON, where joining them could collide). */
+export const dedupeKey = (...parts: string[]): string => `dedupe#${JSON.stringify(parts)}`;
+
+/*
+ * The claim's condition, clause by clause: the race each one settles.
+ *   NEVER_CLAIMED    first attempt
+ *   EXPIRED          the record outlived its TTL but DynamoDB has not deleted it yet: it says nothing any more
+ *   RELEASED         an earlier attempt failed and gave the delivery back
+ *   LEASE_LAPSED     an earlier attempt died holding it (a crash, a timeout)
+ * Not claimable: done (a duplicate), or pending under a live lease (in flight).
+ */
+const NEVER_CLAIMED = 'attribute_not_exists(pk)';
+const EXPIRED = 'expiresAt <= :nowS';
+const RELEASED = '#state = :released';
+const LEASE_LAPSED = '(#state = :pending AND leaseExpiresAt <= :nowMs)';
+const CLAIMABLE = [NEVER_CLAIMED, EXPIRED, RELEASED, LEASE_LAPSED].join(' OR ');
 
 export class DeliveryLedger {
   private readonly client: DynamoDBDocumentClient;
@@ -49,88 +66,78 @@ export class DeliveryLedger {
     this.client = options.client;
     this.tableName = options.tableName;
     this.ttlSeconds = options.ttlSeconds ?? 24 * 3600;
-    this.leaseMs = options.leaseMs ?? 15_000;
-    this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.now = options.now ?? (() => Date.now());
   }
 
-  /** Claims every key or none: a partial claim is released before answering. */
-  async claim(keys: readonly string[]): Promise<ClaimResult> {
+  async claim(key: string): Promise<ClaimResult> {
     const token = randomUUID();
-    const results = await Promise.all(keys.map(async (key) => ({ key, claimed: await this.claimOne(key, token) })));
-    const lost = results.filter((result) => !result.claimed);
-    if (lost.length === 0) return { status: 'claimed', token };
-
-    await this.release(
-      results.filter((result) => result.claimed).map((result) => result.key),
-      token,
-    );
-    const holders = await Promise.all(lost.map((result) => this.read(result.key)));
-    // A key that vanished between the failed put and this read was released by its holder: the sender's retry will claim it.
-    return holders.some((holder) => holder?.state === 'done') ? { status: 'duplicate' } : { status: 'in_flight' };
-  }
-
-  async settle(keys: readonly string[], token: string, outcome: SettledOutcome): Promise<void> {
-    await Promise.all(
-      keys.map((key) =>
-        conditionally('settle delivery', () =>
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { pk: key },
-              UpdateExpression: 'SET #state = :done, outcome = :outcome REMOVE leaseExpiresAt',
-              ConditionExpression: 'claimToken = :token',
-              ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':done': 'done', ':outcome': outcome, ':token': token },
-            }),
-          ),
-        ),
-      ),
-    );
-  }
-
-  /** Frees keys this token holds; a key taken over by another attempt is left alone. */
-  async release(keys: readonly string[], token: string): Promise<void> {
-    await Promise.all(
-      keys.map((key) =>
-        conditionally('release delivery claim', () =>
-          this.client.send(
-            new DeleteCommand({
-              TableName: this.tableName,
-              Key: { pk: key },
-              ConditionExpression: 'claimToken = :token',
-              ExpressionAttributeValues: { ':token': token },
-            }),
-          ),
-        ),
-      ),
-    );
-  }
-
-  private async claimOne(key: string, token: string): Promise<boolean> {
     const nowMs = this.now();
-    return conditionally('claim delivery', () =>
-      this.client.send(
-        new PutCommand({
+    let noticeTs: string | undefined;
+    const claimed = await conditionally('claim delivery', async () => {
+      // An update, not a put: a release's notes (noticeTs) must survive the next claim.
+      const result = await this.client.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: {
-            pk: key,
-            state: 'pending',
-            claimToken: token,
-            leaseExpiresAt: nowMs + this.leaseMs,
-            expiresAt: epochSeconds(nowMs) + this.ttlSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowS OR (#state = :pending AND leaseExpiresAt <= :nowMs)',
+          Key: { pk: key },
+          UpdateExpression: 'SET #state = :pending, claimToken = :token, leaseExpiresAt = :lease, expiresAt = :expiresAt',
+          ConditionExpression: CLAIMABLE,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':nowS': epochSeconds(nowMs), ':nowMs': nowMs, ':pending': 'pending' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':released': 'released',
+            ':token': token,
+            ':lease': nowMs + this.leaseMs,
+            ':expiresAt': epochSeconds(nowMs) + this.ttlSeconds,
+            ':nowS': epochSeconds(nowMs),
+            ':nowMs': nowMs,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      noticeTs = result.Attributes?.noticeTs as string | undefined;
+    });
+    if (claimed) return { status: 'claimed', token, noticeTs };
+    const holder = await this.read(key);
+    // Gone between the failed write and this read: released and expired, or taken over and released. Claimable again soon.
+    return holder?.state === 'done' ? { status: 'duplicate' } : { status: 'in_flight' };
+  }
+
+  async settle(key: string, token: string, outcome: SettledOutcome): Promise<void> {
+    await conditionally('settle delivery', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: 'SET #state = :done, outcome = :outcome REMOVE leaseExpiresAt',
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':done': 'done', ':outcome': outcome, ':token': token },
         }),
       ),
     );
   }
 
-  private async read(key: string): Promise<{ state: 'pending' | 'done' } | undefined> {
+  /** Gives the delivery back for a later attempt, keeping a notice's ts; a claim taken over by another attempt is left alone. */
+  async release(key: string, token: string, notes: { readonly noticeTs?: string | undefined } = {}): Promise<void> {
+    await conditionally('release delivery claim', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: `SET #state = :released${notes.noticeTs ? ', noticeTs = :noticeTs' : ''} REMOVE claimToken, leaseExpiresAt`,
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':released': 'released', ':token': token, ...(notes.noticeTs ? { ':noticeTs': notes.noticeTs } : {}) },
+        }),
+      ),
+    );
+  }
+
+  private async read(key: string): Promise<{ state: 'pending' | 'released' | 'done' } | undefined> {
     const result = await dynamo('read delivery claim', () =>
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true })),
     );
-    return result.Item as { state: 'pending' | 'done' } | undefined;
+    return result.Item as { state: 'pending' | 'released' | 'done' } | undefined;
   }
 }

@@ -1,12 +1,14 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AuthenticationError, BadRequestError, ConfigError, DownstreamError, RetryLaterError } from './errors';
+import { AuthenticationError, BadRequestError, ConfigError, DownstreamError, PermanentDownstreamError, RetryLaterError } from './errors';
 import { jsonResponse, type HttpResponse } from './http';
 
 /**
  * Maps the error family to HTTP answers, in one place for both functions:
  * 401 opaque, 400 naming the problems, 503 for a downstream failure or a
- * concurrent attempt (the sender retries), 500 otherwise. The reason goes to the log, never the body.
+ * concurrent attempt (the sender retries), 502 for a refusal retrying cannot
+ * change, 500 otherwise. The reason goes to the log; the body carries only a
+ * refusal's code and fix, which name no secret.
  */
 export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'error'>): HttpResponse {
   if (error instanceof AuthenticationError) {
@@ -17,9 +19,16 @@ export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'e
     logger.warn('bad request', { problems: error.problems });
     return jsonResponse(400, { error: 'bad_request', problems: error.problems });
   }
+  if (error instanceof PermanentDownstreamError) {
+    // Retrying cannot help, so not a 503: the sender is told what a person must fix.
+    logger.error('downstream refusal', { service: error.service, code: error.code, fix: error.fix, error });
+    return jsonResponse(502, { error: 'refused', service: error.service, code: error.code, fix: error.fix, retryable: false });
+  }
   if (error instanceof DownstreamError) {
     logger.error('downstream failure', { service: error.service, status: error.status, error });
-    return jsonResponse(503, { error: 'unavailable', retryable: true });
+    const response = jsonResponse(503, { error: 'unavailable', retryable: true });
+    if (error.retryAfterMs !== undefined) response.headers = { ...response.headers, 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) };
+    return response;
   }
   if (error instanceof RetryLaterError) {
     logger.warn('request must be retried', { reason: error.message });

@@ -39,20 +39,41 @@ export class BadRequestError extends BridgeError {
 }
 
 /**
- * A service the bridge depends on (Botpress, Slack, DynamoDB) failed or timed
- * out. Mapped to 503 so that the sender retries; never swallowed.
+ * A service the bridge depends on (Botpress, Slack, DynamoDB, SQS) failed or
+ * timed out. Mapped to 503 so that the sender retries; never swallowed.
+ * `retryAfterMs` is the service's own word on when to try again (a 429's Retry-After).
  */
 export class DownstreamError extends BridgeError {
   constructor(
-    readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager',
+    readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager' | 'sqs',
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number | undefined; retryAfterMs?: number | undefined },
   ) {
     super(`${service}: ${message}`, options);
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+}
+
+/**
+ * The service refused for a reason that retrying will not change: the app is
+ * not in the channel, a token was revoked, a URL is wrong. `code` is the
+ * service's own, `fix` says what a person must do; both are safe to log and to
+ * return (they hold no secret and no message text).
+ */
+export class PermanentDownstreamError extends DownstreamError {
+  constructor(
+    service: DownstreamError['service'],
+    message: string,
+    readonly code: string,
+    readonly fix: string,
+    options?: { cause?: unknown; status?: number | undefined },
+  ) {
+    super(service, message, options);
+  }
 }
 
 /** Another request is doing the same work right now; the sender should try again shortly. */

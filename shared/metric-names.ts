@@ -4,12 +4,19 @@ export const METRICS_SERVICE = 'botpress-slack-hitl';
 
 export const BridgeMetric = {
   HandoffsOpened: 'HandoffsOpened',
+  /** Slack could not take a handoff's card when Botpress asked; the delivery function posts it. */
+  HandoffsQueued: 'HandoffsQueued',
   CustomerMessagesPosted: 'CustomerMessagesPosted',
+  AgentRepliesQueued: 'AgentRepliesQueued',
   AgentRepliesDelivered: 'AgentRepliesDelivered',
-  /** A Botpress delivery failed and the sender was asked to retry (503). */
+  /** A delivery attempt failed and will be retried. */
   DeliveryRetries: 'DeliveryRetries',
-  /** Botpress never got it: an agent reply after Slack's last retry, or a Claim/Resolve the bot could not be told about. */
+  /** A delivery was not done within a minute: the agent got a notice. */
+  LateDeliveries: 'LateDeliveries',
+  /** The bridge gave up on a delivery (a reply, a Claim/Resolve, a customer's message): a notice, the dead-letter queue, an alarm. */
   DeliveryFailures: 'DeliveryFailures',
+  /** Slack refused a call for a reason a person must fix (the app not in the channel, a revoked token); the log says the fix. */
+  SlackRefusals: 'SlackRefusals',
   HandoffsClaimed: 'HandoffsClaimed',
   HandoffsResolved: 'HandoffsResolved',
   HandoffsEnded: 'HandoffsEnded',

@@ -73,6 +73,8 @@ export function selectAgentReply(callback: SlackEventCallback): AgentReplySelect
 /** What the bridge POSTs to the Botpress webhook for each agent reply. */
 export interface AgentMessagePayload {
   readonly type: 'agent_message';
+  /** `<channel>:<ts>`: the same for every copy of this reply (botpress-client.ts). */
+  readonly eventId: string;
   readonly text: string;
   readonly userId: string;
   readonly channelId: string;
@@ -93,6 +95,7 @@ export function normalizeAgentReply(reply: AgentReply, context: NormalizeContext
   const agentName = names?.get(reply.userId);
   return {
     type: 'agent_message',
+    eventId: `${reply.channelId}:${reply.messageTs}`,
     text: slackMarkupToPlainText(reply.markup, { userName: (id) => names?.get(id) }).trim(),
     userId: reply.userId,
     channelId: reply.channelId,

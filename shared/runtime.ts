@@ -1,26 +1,32 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WebClient } from '@slack/web-api';
 import { postToBotpress, type BotpressSender } from './botpress-client';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from './config';
 import { DeliveryLedger } from './delivery-ledger';
+import { createSqsClient, sqsDeliveryQueue, type DeliveryQueue } from './delivery-queue';
 import { createDocumentClient } from './dynamo';
 import { logger } from './logger';
-import { createSlackClient, UserDirectory } from './slack/client';
+import { createSlackClient, SLACK_TIMEOUT_MS, UserDirectory } from './slack/client';
 import { ThreadStore } from './thread-store';
 
 /**
- * How long the Slack function waits for Botpress. Slack abandons a request
- * after 3 s (cold start included) and retries it; 1.5 s leaves room for init,
- * the DynamoDB calls and the answer.
+ * How long one POST to Botpress may take. Only the delivery function sends to
+ * Botpress, outside any caller's time limit, so a webhook that is slow but
+ * accepts (5 s) gets the event once rather than a timeout and a second copy.
  */
-export const BOTPRESS_TIMEOUT_MS = 1_500;
+export const BOTPRESS_TIMEOUT_MS = 10_000;
 
-/**
- * How long an agent's reply or button press waits for the agent's display
- * name when it is not cached (users.info runs beside the DynamoDB calls). The
- * Slack client's own timeout, 1.5 s, on top of Botpress's would leave nothing
- * of Slack's 3 s for the cold start; a name is a nicety and comes next time.
- */
-export const NAME_WAIT_MS = 500;
+/** How long a delivery waits for the agent's display name when it is not cached: a name is a nicety and comes next time. */
+export const NAME_WAIT_MS = 1_000;
+
+export interface RuntimeOptions {
+  /** The secrets this function cannot work without. */
+  readonly secrets: readonly SecretName[];
+  /** Per Slack call; SLACK_TIMEOUT_MS where a caller waits, longer in the delivery function. */
+  readonly slackTimeoutMs?: number;
+  /** Longer than any one delivery attempt takes, so that only a dead attempt's claim is ever taken over. */
+  readonly ledgerLeaseMs?: number;
+}
 
 /** The clients and cached config one function container shares across invocations. */
 export interface Runtime {
@@ -29,16 +35,19 @@ export interface Runtime {
   readonly store: ThreadStore;
   readonly ledger: DeliveryLedger;
   readonly users: UserDirectory;
+  readonly sqs: SQSClient;
+  readonly queue: DeliveryQueue;
   /** The Slack client for the current bot token, created on first use. */
   readonly slack: () => Promise<WebClient>;
   readonly sendToBotpress: BotpressSender;
 }
 
-export function createRuntime(settings: Settings, requiredSecrets: readonly SecretName[]): Runtime {
+export function createRuntime(settings: Settings, options: RuntimeOptions): Runtime {
   const client = createDocumentClient({ endpoint: settings.dynamodbEndpoint });
+  const sqs = createSqsClient({ endpoint: settings.sqsEndpoint });
   const secrets = createSecretsProvider({
     settings,
-    required: requiredSecrets,
+    required: options.secrets,
     onStale: (error) => logger.warn('could not re-read the secret; using the values read before', { error }),
   });
   let slackClient: { token: string; client: Promise<WebClient> } | undefined;
@@ -47,13 +56,15 @@ export function createRuntime(settings: Settings, requiredSecrets: readonly Secr
     settings,
     secrets,
     store: new ThreadStore({ client, tableName: settings.tableName, ttlSeconds: settings.mappingTtlSeconds }),
-    ledger: new DeliveryLedger({ client, tableName: settings.tableName }),
+    ledger: new DeliveryLedger({ client, tableName: settings.tableName, ...(options.ledgerLeaseMs ? { leaseMs: options.ledgerLeaseMs } : {}) }),
     users: new UserDirectory({ waitMs: NAME_WAIT_MS }),
+    sqs,
+    queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl),
     slack: async () => {
       const { slackBotToken } = await secrets();
       // A rotated token gets a fresh client; otherwise the one client (and its keep-alive connections) is reused.
       if (slackClient?.token !== slackBotToken) {
-        slackClient = { token: slackBotToken, client: createSlackClient({ token: slackBotToken, slackApiUrl: settings.slackApiUrl }) };
+        slackClient = { token: slackBotToken, client: createSlackClient({ token: slackBotToken, slackApiUrl: settings.slackApiUrl, timeoutMs: options.slackTimeoutMs ?? SLACK_TIMEOUT_MS }) };
       }
       return slackClient.client;
     },

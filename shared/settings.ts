@@ -19,7 +19,7 @@ export interface SettingDeclaration {
   readonly localDefault?: string;
   /** Where it is read: by the functions (in AWS and under `npm start`), in AWS only, or by `npm start` only. */
   readonly where: 'functions' | 'aws' | 'local';
-  /** Set by the stack or the local runner for a library (Powertools); not for a user to set. */
+  /** Set by the stack in AWS and by `npm start` locally (queue URLs, Powertools' names); not for a user to set. */
   readonly internal?: boolean;
 }
 
@@ -33,38 +33,53 @@ export const SETTINGS = {
   },
   supportChannelId: {
     env: 'SLACK_SUPPORT_CHANNEL_ID',
-    meaning: 'The channel that receives handoff cards (its id, `C…`, is at the bottom of its About tab)',
+    meaning: 'The channel for handoff cards (its id, `C…`, ends its About tab)',
     required: true,
     where: 'functions',
   },
   mappingTtlHours: {
     env: 'MAPPING_TTL_HOURS',
-    meaning: 'How long a thread mapping lives after its last activity, in hours',
+    meaning: 'A thread mapping’s lifetime after its last activity, in hours',
     required: false,
     default: '168',
     where: 'functions',
   },
   slackApiUrl: {
     env: 'SLACK_API_URL',
-    meaning: 'Another Slack Web API base URL (a stand-in); unset: Slack’s own',
+    meaning: 'Another Slack Web API base URL (a stand-in)',
     required: false,
     where: 'functions',
   },
   dynamodbEndpoint: {
     env: 'DYNAMODB_ENDPOINT',
-    meaning: 'Another DynamoDB-API server; unset: AWS’s, or an embedded one under `npm start`',
+    meaning: 'Another DynamoDB-API server; unset: AWS’s, or under `npm start` an embedded one',
     required: false,
     where: 'functions',
   },
+  deliveryGiveUpMinutes: {
+    env: 'DELIVERY_GIVE_UP_MINUTES',
+    meaning: 'How long a delivery is retried before the bridge gives up and says so',
+    required: false,
+    default: '15',
+    where: 'functions',
+  },
+  sqsEndpoint: {
+    env: 'SQS_ENDPOINT',
+    meaning: 'Another SQS-API server; unset: AWS’s, or under `npm start` an embedded one',
+    required: false,
+    where: 'functions',
+  },
+  deliveryQueueUrl: { env: 'DELIVERY_QUEUE_URL', meaning: 'The FIFO queue of deliveries', required: true, where: 'functions', internal: true },
+  deadLetterQueueUrl: { env: 'DEAD_LETTER_QUEUE_URL', meaning: 'Where deliveries the bridge gave up on are kept', required: false, where: 'functions', internal: true },
   secretId: {
     env: 'BRIDGE_SECRET_ARN',
-    meaning: 'The Secrets Manager secret: JSON with the secrets above, by their names in it',
+    meaning: 'The Secrets Manager secret: JSON with the secrets above',
     required: false,
     where: 'aws',
   },
   logLevel: {
     env: 'POWERTOOLS_LOG_LEVEL',
-    meaning: 'Log level: `DEBUG`, `INFO`, `WARN` or `ERROR` (the sandbox defaults to `WARN`)',
+    meaning: '`DEBUG`, `INFO`, `WARN` or `ERROR` (the sandbox: `WARN`)',
     required: false,
     default: 'INFO',
     where: 'functions',
@@ -97,13 +112,13 @@ export interface SecretDeclaration {
 }
 
 export const SECRETS = {
-  slackSigningSecret: { env: 'SLACK_SIGNING_SECRET', meaning: 'The Slack app’s Signing Secret (Basic Information)' },
-  slackBotToken: { env: 'SLACK_BOT_TOKEN', meaning: 'The Slack app’s Bot User OAuth Token, `xoxb-…` (OAuth & Permissions)' },
-  botpressWebhookUrl: { env: 'BOTPRESS_WEBHOOK_URL', meaning: 'The URL of the bot’s Webhook integration' },
-  botpressWebhookSecret: { env: 'BOTPRESS_WEBHOOK_SECRET', meaning: 'The Webhook integration’s secret (sent as `x-bp-secret`)' },
+  slackSigningSecret: { env: 'SLACK_SIGNING_SECRET', meaning: 'The Slack app’s Signing Secret' },
+  slackBotToken: { env: 'SLACK_BOT_TOKEN', meaning: 'The Slack app’s bot token, `xoxb-…`' },
+  botpressWebhookUrl: { env: 'BOTPRESS_WEBHOOK_URL', meaning: 'The bot’s Webhook integration URL' },
+  botpressWebhookSecret: { env: 'BOTPRESS_WEBHOOK_SECRET', meaning: 'Its secret (sent as `x-bp-secret`)' },
   bridgeApiToken: {
     env: 'BRIDGE_API_TOKEN',
-    meaning: 'The token Botpress sends as `Authorization: Bearer …` (in AWS the stack generates it)',
+    meaning: 'The token Botpress sends as `Bearer` (in AWS the stack makes it)',
   },
 } as const satisfies Record<string, SecretDeclaration>;
 
@@ -115,10 +130,13 @@ export const GENERATED_SECRET: SecretName = 'bridgeApiToken';
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];
 
-/** The settings `npm start` cannot run without: every secret, and each required setting it has no default for. */
+/** The settings `npm start` needs from its user: every secret, and each required setting it has no default for and does not set itself. */
 export const LOCALLY_REQUIRED: readonly string[] = [
   ...SECRET_NAMES.map((name) => SECRETS[name].env),
-  ...SETTING_KEYS.filter((key) => SETTINGS[key].required && !('localDefault' in SETTINGS[key])).map((key) => SETTINGS[key].env),
+  ...SETTING_KEYS.filter((key) => {
+    const setting: SettingDeclaration = SETTINGS[key];
+    return setting.required && setting.localDefault === undefined && !setting.internal;
+  }).map((key) => SETTINGS[key].env),
 ];
 
 /**

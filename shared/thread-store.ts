@@ -48,11 +48,22 @@ type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
   readonly threadTs?: string;
   readonly reservation?: string;
   readonly leaseExpiresAt?: number;
+  readonly queued?: boolean;
 };
+
+/**
+ * A handoff whose card is not posted yet: a request is posting it right now,
+ * or (`queued`) Slack could not take it and the delivery function will.
+ */
+export interface OpeningHandoff {
+  readonly state: 'opening';
+  readonly conversationId: string;
+  readonly queued: boolean;
+}
 
 export type Reservation =
   | { readonly reserved: true; readonly token: string }
-  | { readonly reserved: false; readonly current: Handoff | { readonly state: 'opening' } };
+  | { readonly reserved: false; readonly current: Handoff | OpeningHandoff };
 
 export interface ThreadStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -81,13 +92,19 @@ export class ThreadStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.ttlSeconds = options.ttlSeconds;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
   }
 
-  /** The conversation's current handoff (open or closed); undefined when none, or expired. */
-  async findByConversation(conversationId: string): Promise<Handoff | undefined> {
+  /** The conversation's current handoff (opening, open or closed); undefined when none, or expired. */
+  async findByConversation(conversationId: string): Promise<Handoff | OpeningHandoff | undefined> {
     const item = await this.getLive<StoredHandoff>(conversationKey(conversationId));
     return item ? toHandoff(item) : undefined;
+  }
+
+  /** The conversation's handoff if it has a thread (open or closed). */
+  async findThreadOf(conversationId: string): Promise<Handoff | undefined> {
+    const handoff = await this.findByConversation(conversationId);
+    return handoff?.state === 'opening' ? undefined : handoff;
   }
 
   /** The handoff a Slack thread belongs to; undefined when unknown, expired, or superseded by a newer thread. */
@@ -100,7 +117,7 @@ export class ThreadStore {
       conversationId = pointer.conversationId;
       this.rememberThread(key, conversationId);
     }
-    const handoff = await this.findByConversation(conversationId);
+    const handoff = await this.findThreadOf(conversationId);
     return handoff?.channelId === channelId && handoff.threadTs === threadTs ? handoff : undefined;
   }
 
@@ -153,7 +170,33 @@ export class ThreadStore {
     if (reserved) return { reserved: true, token };
     const current = await this.getLive<StoredHandoff>(conversationKey(conversationId));
     // Gone between the two calls (expired or abandoned): report it as still opening; the caller retries.
-    return { reserved: false, current: current ? (toHandoff(current) ?? { state: 'opening' }) : { state: 'opening' } };
+    return { reserved: false, current: current ? toHandoff(current) : { state: 'opening', conversationId, queued: false } };
+  }
+
+  /**
+   * Keeps a reservation for the delivery function, which will post the card
+   * when Slack can take it: the lease grows to cover its retries, and callers
+   * see the handoff as opening and queued rather than waiting for it.
+   */
+  async markQueued(conversationId: string, token: string, leaseMs: number): Promise<boolean> {
+    return conditionally('queue handoff', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: conversationKey(conversationId) },
+          UpdateExpression: 'SET queued = :true, leaseExpiresAt = :lease',
+          ConditionExpression: '#state = :opening AND reservation = :token',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':true': true, ':lease': this.now() + leaseMs, ':opening': 'opening', ':token': token },
+        }),
+      ),
+    );
+  }
+
+  /** The reservation token of a handoff still opening (the delivery function checks its job is the live one). */
+  async reservationOf(conversationId: string): Promise<string | undefined> {
+    const item = await this.getLive<StoredHandoff>(conversationKey(conversationId));
+    return item?.state === 'opening' ? item.reservation : undefined;
   }
 
   /** Completes a reservation once the Slack thread exists. */
@@ -175,7 +218,7 @@ export class ThreadStore {
           TableName: this.tableName,
           Key: { pk: conversationKey(conversationId) },
           UpdateExpression:
-            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt',
+            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt, queued',
           ConditionExpression: 'reservation = :token',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: {
@@ -190,7 +233,7 @@ export class ThreadStore {
         }),
       ),
     );
-    return toHandoff(result.Attributes as StoredHandoff)!;
+    return toHandoff(result.Attributes as StoredHandoff) as Handoff;
   }
 
   /**
@@ -308,7 +351,7 @@ export class ThreadStore {
       );
       attributes = result.Attributes;
     });
-    return changed && attributes ? toHandoff(attributes as StoredHandoff) : undefined;
+    return changed && attributes ? (toHandoff(attributes as StoredHandoff) as Handoff) : undefined;
   }
 
   /** DynamoDB deletes expired items lazily (up to days later): an expired item reads as absent. */
@@ -321,8 +364,8 @@ export class ThreadStore {
   }
 }
 
-function toHandoff(item: StoredHandoff): Handoff | undefined {
-  if (item.state === 'opening' || !item.channelId || !item.threadTs) return undefined;
-  const { pk: _pk, reservation: _reservation, leaseExpiresAt: _lease, ...handoff } = item;
+function toHandoff(item: StoredHandoff): Handoff | OpeningHandoff {
+  if (item.state === 'opening' || !item.channelId || !item.threadTs) return { state: 'opening', conversationId: item.conversationId, queued: item.queued === true };
+  const { pk: _pk, reservation: _reservation, leaseExpiresAt: _lease, queued: _queued, ...handoff } = item;
   return handoff as Handoff;
 }

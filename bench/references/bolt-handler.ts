@@ -1,11 +1,11 @@
 import { App, AwsLambdaReceiver } from '@slack/bolt';
-import { createRelayJob } from './relay-job';
+import { createAcceptJob } from './accept-job';
 import { SECRETS, SETTINGS } from '../../shared/settings';
 
 /**
  * The Bolt way: @slack/bolt's App with its AwsLambdaReceiver doing the Slack
  * path's job (Bolt verifies the request and drops the app's own messages; the
- * listener drops other bots, then relays). A benchmark reference only.
+ * listener drops other bots, then queues the reply). A benchmark reference only.
  */
 const receiver = new AwsLambdaReceiver({ signingSecret: process.env[SECRETS.slackSigningSecret.env]! });
 const app = new App({
@@ -17,12 +17,12 @@ const app = new App({
   tokenVerificationEnabled: false,
   clientOptions: { slackApiUrl: process.env[SETTINGS.slackApiUrl.env] },
 });
-const relay = createRelayJob('dedupe#bolt');
+const accept = createAcceptJob('bolt');
 
 app.event('message', async ({ event }) => {
   const message = event as unknown as Record<string, string | undefined>;
   if (message.subtype || message.bot_id || message.app_id || !message.thread_ts || message.thread_ts === message.ts) return;
-  await relay({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
+  await accept({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
 });
 
 const lambda = receiver.start();

@@ -1,14 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createRelayJob } from './relay-job';
+import { createAcceptJob } from './accept-job';
 import { SECRETS } from '../../shared/settings';
 
 /**
- * The floor: the Slack path with nothing but node:crypto, fetch and
- * @aws-sdk/lib-dynamodb. No middleware, no logger, no metrics: the
+ * The floor: the Slack path with nothing but node:crypto, @aws-sdk/lib-dynamodb
+ * and @aws-sdk/client-sqs. No middleware, no logger, no metrics: the
  * near-minimal cost of the same job. A benchmark reference only.
  */
 const signingSecret = process.env[SECRETS.slackSigningSecret.env]!;
-const relay = createRelayJob('dedupe#floor');
+const accept = createAcceptJob('floor');
 
 interface Event {
   headers: Record<string, string | undefined>;
@@ -32,7 +32,7 @@ export async function handler(event: Event): Promise<{ statusCode: number; body:
     return { statusCode: 200, body: '' };
   }
   try {
-    await relay({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
+    await accept({ channel: message.channel!, ts: message.ts!, threadTs: message.thread_ts, user: message.user!, text: message.text ?? '' });
     return { statusCode: 200, body: '' };
   } catch {
     return { statusCode: 503, body: '' };

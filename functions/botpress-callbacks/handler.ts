@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bearerTokenAuth, type AuthenticatedEvent } from '../../shared/bearer-auth';
 import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, parseJsonBody } from '../../shared/botpress-requests';
 import { readSettings, secretFrom } from '../../shared/config';
+import { PermanentDownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
@@ -14,19 +15,23 @@ import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings(process.env, ['supportChannelId']);
-const runtime = createRuntime(settings, ['bridgeApiToken', 'slackBotToken']);
-const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId, logger };
+const runtime = createRuntime(settings, { secrets: ['bridgeApiToken', 'slackBotToken'] });
+const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId, queuedOpeningMs: settings.deliveryGiveUpMs, logger };
 
 async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
   switch (routeOf(event)) {
     case 'POST /botpress/handoff': {
-      const result = await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps);
+      const result = await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps).catch((error: unknown) => {
+        // Refused for good (the app not in the channel, a revoked token): counted, so that the alarm calls a person.
+        if (error instanceof PermanentDownstreamError && error.service === 'slack') countMetric(BridgeMetric.SlackRefusals);
+        throw error;
+      });
       if (result.status === 'created') countMetric(BridgeMetric.HandoffsOpened);
+      if (result.status === 'queued') countMetric(BridgeMetric.HandoffsQueued);
       return jsonResponse(200, result);
     }
     case 'POST /botpress/message': {
-      const { handoffActive, posted } = await forwardCustomerMessage(parseJsonBody(event.rawBody, CustomerMessageRequestSchema), deps);
-      if (posted) countMetric(BridgeMetric.CustomerMessagesPosted);
+      const { handoffActive } = await forwardCustomerMessage(parseJsonBody(event.rawBody, CustomerMessageRequestSchema), deps);
       return jsonResponse(200, { handoffActive });
     }
     case 'POST /botpress/end': {

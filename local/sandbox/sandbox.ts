@@ -61,6 +61,7 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
       host: options.host,
       port: options.port,
       dynamodbEndpoint: options.dynamodbEndpoint,
+      sqsEndpoint: options.sqsEndpoint,
       dataDir: options.dataDir,
       tableName: SANDBOX_TABLE,
       functionEnv: {

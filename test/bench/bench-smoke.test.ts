@@ -44,7 +44,7 @@ describe('npm run bench -- --quick', () => {
       expect(Number.isFinite(results.coldInitMs[target])).toBe(true);
       expect(results.firstEventMs[target]).toBeGreaterThan(0);
     }
-    for (const [scenario, who] of [['forwarded', ['slack', 'bolt', 'floor']], ['ignored', ['slack', 'bolt', 'floor']], ['customer', ['botpress']]] as const) {
+    for (const [scenario, who] of [['reply', ['slack', 'bolt', 'floor']], ['ignored', ['slack', 'bolt', 'floor']], ['customer', ['botpress']]] as const) {
       for (const key of who) {
         const figure = results.perEvent[scenario]![key]!;
         expect(figure.n).toBeGreaterThan(0);
@@ -64,7 +64,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.checks).toHaveLength(7);
     for (const check of results.checks) expect(Number.isFinite(check.value)).toBe(true);
     // The markdown table, with every row.
-    for (const row of ['Bundle, raw (gzip)', 'Cold init (ms)', 'Load + first event (ms)', 'Agent reply forwarded', 'Bot echo ignored', 'Customer message posted', 'Local end-to-end']) {
+    for (const row of ['Bundle, raw (gzip)', 'Cold init (ms)', 'Load + first event (ms)', 'Agent reply taken', 'Bot echo ignored', 'Customer message taken', 'Local end-to-end']) {
       expect(stdout).toContain(row);
     }
   }, 300_000);

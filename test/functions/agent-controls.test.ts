@@ -1,9 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_UNREACHABLE_NOTICE } from '../../shared/agent-controls';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOT_CONNECTED_NOTICE } from '../../shared/agent-replies';
 import type { HttpResponse } from '../../shared/http';
-import { BOTPRESS_TIMEOUT_MS } from '../../shared/runtime';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
 import { AGENT, APP_ID, BRIDGE_BOT_ID, BRIDGE_BOT_USER, eventCallback, nextTs, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
@@ -24,9 +22,9 @@ beforeAll(async () => {
   bridge.slack.users.set(AGENT, { display_name: 'Maya' });
 });
 afterAll(() => bridge.close());
-beforeEach(() => {
+beforeEach(async () => {
   bridge.botpress.status = 200;
-  bridge.botpress.beforeAnswer = undefined;
+  await bridge.runDeliveries();
   bridge.botpress.delivered.length = 0;
   bridge.botpress.received.length = 0;
   bridge.slack.calls.length = 0;
@@ -37,6 +35,7 @@ const botpress = async (path: string, body: unknown) => JSON.parse((await botpre
 async function openHandoff(extra: Record<string, unknown> = {}) {
   const conversationId = `conv-ctl-${(n += 1)}`;
   const opened = await botpress('/botpress/handoff', { conversationId, userId: 'bp-user', summary: 'Needs help with billing', customer: { name: 'Jane Doe' }, ...extra });
+  await bridge.runDeliveries();
   bridge.slack.calls.length = 0;
   return { conversationId, threadTs: opened.threadTs as string };
 }
@@ -51,18 +50,18 @@ const press = (actionId: string, conversationId: string, threadTs: string, user 
 
 const cardUpdates = () => bridge.slack.callsTo('chat.update').map((call) => JSON.stringify(call.args.blocks));
 
-/** Resolves once `condition` holds (checked every few milliseconds), or after longer than the bridge waits for Botpress. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; waited <= BOTPRESS_TIMEOUT_MS && !condition(); waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe('Claim', () => {
-  it('shows who claimed the card and tells Botpress, once', async () => {
+  it('answers at once, then shows who claimed the card and tells Botpress, once', async () => {
     const { conversationId, threadTs } = await openHandoff();
     expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
+    // Answered before Botpress or Slack were called: both are the delivery function's.
+    expect(bridge.botpress.received).toHaveLength(0);
+    expect(bridge.slack.calls).toHaveLength(0);
+    expect((await bridge.store.findThreadOf(conversationId))?.claimedBy).toBe(AGENT);
 
+    await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toEqual([
-      { type: 'agent_assigned', conversationId, userId: AGENT, agentName: 'Maya', channelId: SUPPORT_CHANNEL_ID, threadTs },
+      { type: 'agent_assigned', eventId: `claim:${SUPPORT_CHANNEL_ID}:${threadTs}`, conversationId, userId: AGENT, agentName: 'Maya', channelId: SUPPORT_CHANNEL_ID, threadTs },
     ]);
     expect(bridge.slack.callsTo('chat.update')[0]?.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID, ts: threadTs });
     const [card] = cardUpdates();
@@ -72,91 +71,96 @@ describe('Claim', () => {
 
     // Pressed again: nothing changes, Botpress hears nothing more.
     expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
+    await bridge.runDeliveries();
     expect(bridge.botpress.delivered).toHaveLength(1);
     expect(bridge.slack.callsTo('chat.update')).toHaveLength(1);
-  });
-
-  it('shows the claim on the card while Botpress is told, not after it answered', async () => {
-    const { conversationId, threadTs } = await openHandoff();
-    // Botpress answers only once the card shows the claim; done one after the other, the card would wait for Botpress
-    // and Botpress for the card until the webhook timed out, and the claim would be undone.
-    bridge.botpress.beforeAnswer = () => until(() => bridge.slack.callsTo('chat.update').length > 0);
-    await press(CLAIM_ACTION_ID, conversationId, threadTs);
-    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ type: 'agent_assigned', conversationId }]);
-    expect((await bridge.store.findByConversation(conversationId))?.claimedBy).toBe(AGENT);
-    expect(cardUpdates()).toHaveLength(1);
   });
 
   it('changes state once when two agents press at the same moment', async () => {
     const { conversationId, threadTs } = await openHandoff();
     const responses = await Promise.all([AGENT, SECOND_AGENT, AGENT, SECOND_AGENT].map((user) => press(CLAIM_ACTION_ID, conversationId, threadTs, user)));
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    await bridge.runDeliveries();
     expect(bridge.botpress.delivered).toHaveLength(1);
     expect(bridge.slack.callsTo('chat.update')).toHaveLength(1);
-    expect((await bridge.store.findByConversation(conversationId))?.claimedBy).toBe((bridge.botpress.deliveredBodies()[0] as { userId: string }).userId);
+    expect((await bridge.store.findThreadOf(conversationId))?.claimedBy).toBe((bridge.botpress.deliveredBodies()[0] as { userId: string }).userId);
   });
 
-  it('undoes the claim and asks the agent to press again when Botpress is down', async () => {
+  it('keeps the claim while Botpress is down, and tells Botpress when it is back', async () => {
     const { conversationId, threadTs } = await openHandoff();
     bridge.botpress.status = 503;
     expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
-    expect((await bridge.store.findByConversation(conversationId))?.claimedBy).toBeUndefined();
-    // The card showed the claim while Botpress was being told, and shows the handoff unclaimed again.
-    const [claimed, restored] = cardUpdates();
-    expect(claimed).toContain(`Claimed by <@${AGENT}>`);
-    expect(restored).toContain(CLAIM_ACTION_ID);
-    expect(restored).not.toContain('Claimed by');
-    expect(cardUpdates()).toHaveLength(2);
-    expect(bridge.slack.callsTo('chat.postEphemeral')).toEqual([
-      expect.objectContaining({ args: { channel: SUPPORT_CHANNEL_ID, user: AGENT, thread_ts: threadTs, text: BOT_UNREACHABLE_NOTICE } }),
-    ]);
+    await bridge.runDeliveries();
+    expect((await bridge.store.findThreadOf(conversationId))?.claimedBy).toBe(AGENT);
+    expect(cardUpdates()[0]).toContain(`Claimed by <@${AGENT}>`);
+    expect(bridge.botpress.delivered).toHaveLength(0);
 
     bridge.botpress.status = 200;
-    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await bridge.runDeliveries();
+    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ type: 'agent_assigned', conversationId }]);
+  });
+
+  it('undoes the claim and fails the press when the queue cannot take it, so that pressing again works', async () => {
+    const { conversationId, threadTs } = await openHandoff();
+    const sqs = await import('@aws-sdk/client-sqs');
+    const refuse = vi.spyOn(sqs.SQSClient.prototype, 'send').mockRejectedValueOnce(new Error('queue unreachable'));
+    try {
+      expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(503);
+    } finally {
+      refuse.mockRestore();
+    }
+    expect((await bridge.store.findThreadOf(conversationId))?.claimedBy).toBeUndefined();
+    expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
+    await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ type: 'agent_assigned', conversationId }]);
   });
 });
 
 describe('Resolve', () => {
-  it('closes the handoff, updates the card, tells Botpress once, and the bot re-engages', async () => {
+  it('closes the handoff, updates the card, tells Botpress once after the replies before it, and the bot re-engages', async () => {
     const { conversationId, threadTs } = await openHandoff();
+    await slackHandler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('Anything else? Bye!', { threadTs })))));
     const responses = await Promise.all([press(RESOLVE_ACTION_ID, conversationId, threadTs), press(RESOLVE_ACTION_ID, conversationId, threadTs, SECOND_AGENT)]);
     await press(RESOLVE_ACTION_ID, conversationId, threadTs);
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
+    await bridge.runDeliveries();
 
-    const resolved = bridge.botpress.deliveredBodies();
-    expect(resolved).toHaveLength(1);
-    const resolver = (resolved[0] as { userId: string }).userId;
-    expect(resolved[0]).toEqual({ type: 'handoff_resolved', conversationId, userId: resolver, channelId: SUPPORT_CHANNEL_ID, threadTs });
+    const [reply, resolved, ...more] = bridge.botpress.deliveredBodies() as { type: string; userId: string }[];
+    // The customer reads the agent's goodbye before the bot comes back.
+    expect(reply).toMatchObject({ type: 'agent_message', text: 'Anything else? Bye!' });
+    expect(more).toEqual([]);
+    const resolver = resolved!.userId;
+    expect(resolved).toEqual({ type: 'handoff_resolved', eventId: `resolve:${SUPPORT_CHANNEL_ID}:${threadTs}`, conversationId, userId: resolver, channelId: SUPPORT_CHANNEL_ID, threadTs });
     expect(cardUpdates()).toHaveLength(1);
     expect(cardUpdates()[0]).toContain(`Resolved by <@${resolver}>`);
     expect(cardUpdates()[0]).not.toContain(RESOLVE_ACTION_ID);
+    // Said in the thread once Botpress has it.
+    expect(bridge.slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual([expect.stringContaining(`<@${resolver}> resolved this handoff`)]);
 
     // The customer's next message goes back to the bot.
     expect(await botpress('/botpress/message', { conversationId, text: 'thanks!' })).toEqual({ handoffActive: false });
     // A later agent reply in the thread reaches no one, and the agent is told so.
     bridge.slack.calls.length = 0;
     await slackHandler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('one more thing', { threadTs })))));
-    expect(bridge.botpress.delivered).toHaveLength(1);
+    await bridge.runDeliveries();
+    expect(bridge.botpress.delivered).toHaveLength(2);
     expect(bridge.slack.callsTo('chat.postEphemeral')[0]?.args.text).toBe(NOT_CONNECTED_NOTICE);
   });
 
-  it('reopens and asks the agent to press again when Botpress is down', async () => {
+  it('says nothing in the thread about the bot taking over until Botpress has been told', async () => {
     const { conversationId, threadTs } = await openHandoff();
     bridge.botpress.status = 500;
     await press(RESOLVE_ACTION_ID, conversationId, threadTs);
-    expect(await botpress('/botpress/message', { conversationId, text: 'still there?' })).toEqual({ handoffActive: true });
-    expect(bridge.slack.callsTo('chat.postEphemeral')[0]?.args.text).toBe(BOT_UNREACHABLE_NOTICE);
-    // The card showed it resolved while Botpress was being told, and shows it open again; the thread was told nothing.
-    const [resolved, reopened] = cardUpdates();
-    expect(resolved).toContain(`Resolved by <@${AGENT}>`);
-    expect(reopened).toContain(RESOLVE_ACTION_ID);
-    expect(cardUpdates()).toHaveLength(2);
+    await bridge.runDeliveries();
+    expect(cardUpdates()[0]).toContain(`Resolved by <@${AGENT}>`);
     expect(bridge.slack.callsTo('chat.postMessage').filter((call) => String(call.args.text).includes('resolved this handoff'))).toEqual([]);
 
     bridge.botpress.status = 200;
-    await press(RESOLVE_ACTION_ID, conversationId, threadTs);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ type: 'handoff_resolved', conversationId }]);
+    expect(bridge.slack.callsTo('chat.postMessage').filter((call) => String(call.args.text).includes('resolved this handoff'))).toHaveLength(1);
   });
 });
 
@@ -170,6 +174,7 @@ describe('POST /slack/interactions', () => {
     });
     expect((await slackHandler(event)).statusCode).toBe(401);
     expect((await bridge.store.findByConversation(conversationId))?.state).toBe('open');
+    expect(bridge.queued().deliveries).toEqual([]);
   });
 
   it.each([
@@ -187,8 +192,7 @@ describe('POST /slack/interactions', () => {
   ])('acknowledges %s with 200 and does nothing', async (_case, body) => {
     const response = await slackHandler(signedSlackRequest(body, { path: '/slack/interactions', contentType: 'application/x-www-form-urlencoded' }));
     expect(response.statusCode).toBe(200);
-    expect(bridge.slack.calls).toHaveLength(0);
-    expect(bridge.botpress.received).toHaveLength(0);
+    expect(bridge.queued().deliveries).toEqual([]);
   });
 });
 
@@ -200,6 +204,7 @@ describe('never a loop', () => {
     await botpress('/botpress/message', { conversationId, text: 'customer message' });
     await press(CLAIM_ACTION_ID, conversationId, threadTs);
     await botpress('/botpress/end', { conversationId, reason: 'user_ended' });
+    await bridge.runDeliveries();
     bridge.botpress.delivered.length = 0;
     bridge.botpress.received.length = 0;
 
@@ -223,6 +228,8 @@ describe('never a loop', () => {
 
     // Assess
     expect(responses.map((r) => r.statusCode)).toEqual(echoes.map(() => 200));
+    expect(bridge.queued().deliveries).toEqual([]);
+    await bridge.runDeliveries();
     expect(bridge.botpress.received).toHaveLength(0);
   });
 });

@@ -120,8 +120,6 @@ const botpressBody = fc.oneof(
 
 /** Statuses seen per test: both must occur, or the generators never reached past the parser. */
 const seen = new Set<number>();
-beforeEach(() => seen.clear());
-afterEach(() => expect([...seen].sort()).toEqual([200, 400]));
 
 function expectAnAnswer(response: HttpResponse): void {
   seen.add(response.statusCode);
@@ -134,9 +132,13 @@ function expectAnAnswer(response: HttpResponse): void {
 }
 
 describe('any authenticated body gets 200 or a 400 naming the problem, never a 5xx (property)', () => {
+  beforeEach(() => seen.clear());
+  afterEach(() => expect([...seen].sort()).toEqual([200, 400]));
+
   it('POST /slack/events', async () => {
     const noticesBefore = bridge.slack.callsTo('chat.postEphemeral').length;
     await fc.assert(fc.asyncProperty(eventsBody, async (body) => expectAnAnswer(await slackEvents(signedSlackRequest(body)))), { numRuns: 300 });
+    await bridge.runDeliveries();
     // Some generated replies went all the way: to a thread the bridge does not know, so the agent was told.
     expect(bridge.slack.callsTo('chat.postEphemeral').length).toBeGreaterThan(noticesBefore);
   });
@@ -151,11 +153,51 @@ describe('any authenticated body gets 200 or a 400 naming the problem, never a 5
       ),
       { numRuns: 300 },
     );
+    await bridge.runDeliveries();
     // Some generated presses went all the way: Claim or Resolve on the live handoff, which Botpress was told of.
     expect(bridge.botpress.deliveredBodies().length).toBeGreaterThan(toldBefore);
   });
 
   it.each(['/botpress/handoff', '/botpress/message', '/botpress/end'])('POST %s', async (path) => {
     await fc.assert(fc.asyncProperty(botpressBody, async (body) => expectAnAnswer(await botpressCallbacks(botpressRequest(path, body)))), RUNS);
+  });
+});
+
+describe('any message on the delivery queue is delivered, retried or kept in the dead-letter queue, never a failed invocation (property)', () => {
+  const jobLike = fc.record(
+    {
+      kind: usuallyOr(fc.constantFrom('agent-reply', 'agent-action', 'customer-message', 'card', 'note', 'private-notice', 'transcript', 'open-thread', 'handoff-failed')),
+      key: fieldOr(fc.array(fc.string({ maxLength: 8 }), { minLength: 1, maxLength: 3 })),
+      conversationId: fieldOr(fc.constantFrom(OPEN_CONVERSATION, 'conv-any-queue-unknown')),
+      text: fieldOr(fc.string({ maxLength: 20 })),
+      channelId: fieldOr(fc.constant(SUPPORT_CHANNEL)),
+      threadTs: fieldOr(fc.constant(THREAD_TS)),
+      userId: fieldOr(fc.constant(AGENT)),
+      reservation: rarely(fc.uuid()),
+      reply: rarely(fc.record({ eventId: fc.constant('Ev1'), channelId: fc.constant(SUPPORT_CHANNEL), threadTs: fc.constant(THREAD_TS), messageTs: ts, userId: fc.constant(AGENT), markup: fc.string({ maxLength: 20 }) })),
+    },
+    { requiredKeys: ['kind'] },
+  );
+  const queueBody = fc.oneof(fc.string({ minLength: 1 }).filter((text) => !/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/u.test(text)), fc.json(), { weight: 6, arbitrary: jobLike.map((job) => JSON.stringify(job)) });
+
+  it('the delivery function', async () => {
+    const sqs = await import('@aws-sdk/client-sqs');
+    const client = new sqs.SQSClient({ endpoint: bridge.sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(queueBody, async (body) => {
+          n += 1;
+          await client.send(new sqs.SendMessageCommand({ QueueUrl: bridge.queues.deliveries.url, MessageBody: body, MessageGroupId: `any-${n}`, MessageDeduplicationId: `any-${n}` }));
+          // runDeliveries fails on a failed invocation (a throw, a malformed report), as Lambda would retry the whole batch.
+          await bridge.runDeliveries();
+        }),
+        { numRuns: 100 },
+      );
+    } finally {
+      client.destroy();
+    }
+    // Some were no job at all, and went to the dead-letter queue.
+    expect(bridge.queued().deadLetters.length).toBeGreaterThan(0);
   });
 });

@@ -17,9 +17,12 @@ beforeAll(async () => {
   handler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
 });
 afterAll(() => bridge.close());
-beforeEach(() => {
-  bridge.slack.calls.length = 0;
+beforeEach(async () => {
   bridge.slack.failing.clear();
+  bridge.slack.postLimit = undefined;
+  await bridge.runDeliveries();
+  bridge.slack.calls.length = 0;
+  bridge.botpress.delivered.length = 0;
 });
 
 const call = async (path: string, body: unknown, token?: string | null) => {
@@ -53,6 +56,9 @@ describe('POST /botpress/handoff', () => {
         ],
       }),
     );
+    // The card while Botpress waits; the transcript right after, from the queue.
+    expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    await bridge.runDeliveries();
 
     const posts = bridge.slack.callsTo('chat.postMessage');
     expect(posts).toHaveLength(2);
@@ -94,10 +100,60 @@ describe('POST /botpress/handoff', () => {
     expect(new Set(responses.map((r) => r.body.threadTs)).size).toBe(1);
   });
 
-  it('answers 503 when Slack refuses the card, and a retry opens the handoff at once', async () => {
+  it('answers 502 naming the fix when Slack refuses the card for good (not_in_channel), and once fixed the next call opens it', async () => {
     const conversationId = newConversationId();
-    bridge.slack.failing.set('chat.postMessage', 'channel_not_found');
-    expect((await call('/botpress/handoff', handoffBody(conversationId))).status).toBe(503);
+    bridge.slack.failing.set('chat.postMessage', 'not_in_channel');
+    expect(await call('/botpress/handoff', handoffBody(conversationId))).toEqual({
+      status: 502,
+      body: { error: 'refused', service: 'slack', code: 'not_in_channel', fix: 'invite the app to the support channel: /invite @Support Bridge', retryable: false },
+    });
+    bridge.slack.failing.clear();
+    expect((await call('/botpress/handoff', handoffBody(conversationId))).body.status).toBe('created');
+  });
+
+  it('answers "queued" when Slack cannot take the card now, posts it when Slack can, and keeps what the customer wrote meanwhile in order behind it', async () => {
+    const conversationId = newConversationId();
+    bridge.slack.failing.set('chat.postMessage', 'service_unavailable');
+    const transcript = [{ role: 'user', text: 'hello' }];
+    expect(await call('/botpress/handoff', handoffBody(conversationId, { transcript }))).toEqual({ status: 200, body: { status: 'queued' } });
+    expect(await call('/botpress/message', { conversationId, text: 'first', messageId: 'q1' })).toEqual({ status: 200, body: { handoffActive: true } });
+    expect(await call('/botpress/message', { conversationId, text: 'second', messageId: 'q2' })).toEqual({ status: 200, body: { handoffActive: true } });
+    // Asked again meanwhile (Botpress's own retry): the same answer, nothing more queued or posted.
+    expect((await call('/botpress/handoff', handoffBody(conversationId, { transcript }))).body).toEqual({ status: 'queued' });
+
+    await bridge.runDeliveries();
+    // The request's try and the delivery function's, both refused; nothing posted behind the card that is not there.
+    expect(bridge.slack.callsTo('chat.postMessage').map((posted) => posted.args.thread_ts)).toEqual([undefined, undefined]);
+    bridge.slack.failing.clear();
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    bridge.slack.calls.length = 0;
+    await bridge.runDeliveries();
+
+    const [card, ...thread] = bridge.slack.callsTo('chat.postMessage');
+    expect(card!.args.thread_ts).toBeUndefined();
+    expect(thread.map((post) => [post.args.thread_ts, post.args.text])).toEqual([
+      [card!.args.ts ?? expect.any(String), ':scroll: *Conversation so far*\n*Customer:* hello'],
+      [expect.any(String), 'first'],
+      [expect.any(String), 'second'],
+    ]);
+    expect(new Set(thread.map((post) => post.args.thread_ts)).size).toBe(1);
+    expect((await call('/botpress/handoff', handoffBody(conversationId))).body).toMatchObject({ status: 'already_open', threadTs: thread[0]!.args.thread_ts });
+  });
+
+  it('tells the bot, and through it the customer, when a queued card can never be posted; a later handoff can open', async () => {
+    const conversationId = newConversationId();
+    bridge.slack.failing.set('chat.postMessage', 'service_unavailable');
+    expect((await call('/botpress/handoff', handoffBody(conversationId))).body).toEqual({ status: 'queued' });
+    expect((await call('/botpress/message', { conversationId, text: 'hello?', messageId: 'qf1' })).body).toEqual({ handoffActive: true });
+    // Then Slack refuses for good: the app was removed from the channel.
+    bridge.slack.failing.set('chat.postMessage', 'not_in_channel');
+    await bridge.runDeliveries();
+    const told = bridge.botpress.deliveredBodies().filter((body) => (body as { conversationId?: string }).conversationId === conversationId);
+    expect(told).toEqual([
+      { type: 'handoff_failed', eventId: expect.any(String) as string, conversationId },
+      { type: 'customer_message_failed', eventId: expect.any(String) as string, conversationId, messageId: 'qf1' },
+    ]);
+    expect((await call('/botpress/message', { conversationId, text: 'anyone?' })).body).toEqual({ handoffActive: false });
     bridge.slack.failing.clear();
     expect((await call('/botpress/handoff', handoffBody(conversationId))).body.status).toBe('created');
   });
@@ -137,6 +193,7 @@ describe('POST /botpress/message', () => {
   async function openConversation(customer?: { name?: string }) {
     const conversationId = newConversationId();
     const opened = await call('/botpress/handoff', handoffBody(conversationId, { customer }));
+    await bridge.runDeliveries();
     bridge.slack.calls.length = 0;
     return { conversationId, threadTs: opened.body.threadTs as string };
   }
@@ -154,6 +211,8 @@ describe('POST /botpress/message', () => {
     const response = await call('/botpress/message', { conversationId, text: 'Order 1234 <@U061F7AUR> & co', messageId: 'm-1' });
 
     expect(response).toEqual({ status: 200, body: { handoffActive: true } });
+    expect(bridge.slack.calls).toHaveLength(0);
+    await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
       expect.objectContaining({
         args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Customer', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
@@ -168,12 +227,14 @@ describe('POST /botpress/message', () => {
     const response = await handler({ ...event, body: Buffer.from(event.body!, 'utf8').toString('base64'), isBase64Encoded: true });
 
     expect(response.statusCode).toBe(200);
+    await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')[0]?.args.text).toBe('Grüße — 你好 👋');
   });
 
   it('posts as "Website visitor" when the name is unknown', async () => {
     const { conversationId } = await openConversation({});
     await call('/botpress/message', { conversationId, text: 'hi' });
+    await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')[0]?.args.username).toBe('Website visitor');
   });
 
@@ -182,24 +243,38 @@ describe('POST /botpress/message', () => {
     await call('/botpress/message', { conversationId, text: 'once', messageId: 'm-dup' });
     const raced = await Promise.all(Array.from({ length: 5 }, () => call('/botpress/message', { conversationId, text: 'once', messageId: 'm-race' })));
     await call('/botpress/message', { conversationId, text: 'once', messageId: 'm-dup' });
+    await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')).toHaveLength(2);
-    expect(raced.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+    expect(raced.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 
-  it('answers 503 when Slack fails, and the retry with the same messageId posts', async () => {
+  it("waits out Slack's per-channel limit (429 Retry-After), answering Botpress at once, and posts every message in order", async () => {
     const { conversationId } = await openConversation();
-    bridge.slack.failing.set('chat.postMessage', 'ratelimited');
-    expect((await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' })).status).toBe(503);
-    bridge.slack.failing.clear();
-    expect(await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' })).toEqual({ status: 200, body: { handoffActive: true } });
-    await call('/botpress/message', { conversationId, text: 'retry me', messageId: 'm-r' });
-    // The refused attempt and the successful retry; the third copy is a duplicate and posts nothing.
-    expect(bridge.slack.callsTo('chat.postMessage').map((c) => c.args.text)).toEqual(['retry me', 'retry me']);
+    bridge.slack.postLimit = { perSecond: 1, burst: 1 };
+    const texts = ['one', 'two', 'three'];
+    for (const text of texts) expect(await call('/botpress/message', { conversationId, text, messageId: `rl-${text}` })).toEqual({ status: 200, body: { handoffActive: true } });
+    for (let attempt = 0; attempt < 10 && bridge.slack.callsTo('chat.postMessage').length < 3; attempt += 1) {
+      await bridge.runDeliveries();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(bridge.slack.rateLimited.length).toBeGreaterThan(0);
+    expect(bridge.slack.callsTo('chat.postMessage').map((posted) => posted.args.text)).toEqual(texts);
+  });
+
+  it("gives up at once on a refusal (the app removed from the channel): the customer's message goes to the dead-letter queue and the bot hears, so that the customer does", async () => {
+    const { conversationId } = await openConversation();
+    bridge.slack.failing.set('chat.postMessage', 'not_in_channel');
+    expect((await call('/botpress/message', { conversationId, text: 'hello?', messageId: 'lost-1' })).body).toEqual({ handoffActive: true });
+    await bridge.runDeliveries();
+    expect(bridge.queued().deadLetters.some((body) => body.includes('"lost-1"'))).toBe(true);
+    expect(bridge.botpress.deliveredBodies()).toEqual([
+      { type: 'customer_message_failed', eventId: expect.any(String) as string, conversationId, messageId: 'lost-1' },
+    ]);
   });
 
   it('answers handoffActive: false and posts nothing when no handoff was ever opened', async () => {
     expect(await call('/botpress/message', { conversationId: 'never-opened', text: 'hello' })).toEqual({ status: 200, body: { handoffActive: false } });
-    expect(bridge.slack.calls).toHaveLength(0);
+    expect(bridge.queued().deliveries.filter((body) => body.includes('never-opened'))).toEqual([]);
   });
 
   it('answers 400 naming a missing text', async () => {
@@ -214,6 +289,7 @@ describe('POST /botpress/end', () => {
     bridge.slack.calls.length = 0;
 
     expect(await call('/botpress/end', { conversationId, reason: 'timeout' })).toEqual({ status: 200, body: { status: 'closed' } });
+    await bridge.runDeliveries();
     const update = bridge.slack.callsTo('chat.update');
     expect(update).toHaveLength(1);
     expect(update[0]!.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID, ts: opened.body.threadTs });
@@ -226,6 +302,7 @@ describe('POST /botpress/end', () => {
     bridge.slack.calls.length = 0;
     expect(await call('/botpress/end', { conversationId, reason: 'timeout' })).toEqual({ status: 200, body: { status: 'closed' } });
     expect(await call('/botpress/end', { conversationId: 'never-opened', reason: 'user_ended' })).toEqual({ status: 200, body: { status: 'closed' } });
+    await bridge.runDeliveries();
     expect(bridge.slack.calls).toHaveLength(0);
     // The bot takes over again.
     expect((await call('/botpress/message', { conversationId, text: 'anyone?' })).body).toEqual({ handoffActive: false });

@@ -2,11 +2,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../infra/build';
-import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../../infra/bundling';
+import { FUNCTION_SIZING, LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../../infra/bundling';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
+import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from '../../local/embedded-sqs';
+import { drainQueue } from '../../local/event-source';
+import { createSqsClient } from '../../shared/delivery-queue';
 import type { HttpResponse } from '../../shared/http';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metric-names';
 import { settingsEnvironment } from '../../shared/settings';
@@ -41,7 +44,7 @@ const TABLE_NAME = 'bridge-deployed';
 interface LambdaProcess {
   /** Node's own modules loaded by the time the bundle was (process.moduleLoadList). */
   readonly builtinsAtInit: readonly string[];
-  invoke(event: APIGatewayProxyEventV2): Promise<HttpResponse>;
+  invoke<T = HttpResponse>(event: APIGatewayProxyEventV2 | SQSEvent): Promise<T>;
   /** Everything the function wrote to stdout and stderr: its logs and metrics. */
   output(): string;
   stop(): void;
@@ -56,7 +59,7 @@ async function startLambda(bundle: string, name: LambdaFunctionName, env: Record
     execPath: lambdaNode,
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { PATH: process.env.PATH ?? '', LAMBDA_BUNDLE: bundle, AWS_LAMBDA_FUNCTION_NAME: name, ...env },
+    env: { PATH: process.env.PATH ?? '', LAMBDA_BUNDLE: bundle, AWS_LAMBDA_FUNCTION_NAME: name, LAMBDA_TIMEOUT_MS: String(FUNCTION_SIZING[name].timeoutSeconds * 1000), ...env },
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -78,14 +81,14 @@ async function startLambda(bundle: string, name: LambdaFunctionName, env: Record
       child.send(event);
       const message = await answer;
       if ('thrown' in message) throw new Error(`${name} threw: ${String(message.thrown)}`);
-      return message.response as HttpResponse;
+      return message.response as never;
     },
     output: () => output,
     stop: () => child.kill(),
   };
 }
 
-/** Passes DynamoDB calls through to dynalite, recording how each was signed. */
+/** Passes AWS calls through to a local server (dynalite, the embedded SQS), recording how each was signed. */
 async function startRecordingProxy(target: string): Promise<StandIn & { requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
   const server = await startHttpStandIn(async (request, res) => {
@@ -94,7 +97,7 @@ async function startRecordingProxy(target: string): Promise<StandIn & { requests
       Object.entries(request.headers).filter(([name]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(name)),
     ) as Record<string, string>;
     const upstream = await fetch(`${target}${request.path}`, { method: request.method, headers: forwarded, body: request.rawBody });
-    for (const name of ['content-type', 'x-amz-crc32', 'x-amzn-requestid']) {
+    for (const name of ['content-type', 'x-amz-crc32', 'x-amzn-requestid', 'x-amzn-query-error']) {
       const value = upstream.headers.get(name);
       if (value !== null) res.setHeader(name, value);
     }
@@ -117,15 +120,25 @@ describe('the production bundles, deployed', () => {
   let secretsManager: SecretsManagerStandIn;
   let slack: SlackStandIn;
   let botpress: BotpressStandIn;
+  let sqs: EmbeddedSqs;
+  let sqsProxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let queueUrls: { deliveries: string; deadLetters: string };
   let lambdaEnv: Record<string, string>;
   const running: LambdaProcess[] = [];
 
   beforeAll(async () => {
     lambdaNode = process.env.LAMBDA_NODE ?? lambdaNodeBinary();
     bundles = await buildFunctions(mkdtempSync(path.join(tmpdir(), 'deployed-bundles-')));
-    [dynalite, slack, botpress] = await Promise.all([startEmbeddedDynamo(), startSlackStandIn(), startBotpressStandIn()]);
+    [dynalite, slack, botpress, sqs] = await Promise.all([startEmbeddedDynamo(), startSlackStandIn(), startBotpressStandIn(), startEmbeddedSqs()]);
     await ensureTable(dynalite.endpoint, TABLE_NAME);
     dynamoProxy = await startRecordingProxy(dynalite.endpoint);
+    sqsProxy = await startRecordingProxy(sqs.endpoint);
+    const queueClient = createSqsClient({ endpoint: sqs.endpoint });
+    const queues = await ensureDeliveryQueues(queueClient, 'BotpressSlackHitl');
+    queueClient.destroy();
+    // As the stack's outputs name them, on the proxy: the SDK sends a call to its queue URL's host.
+    const onProxy = (url: string) => `${sqsProxy.url}/123456789012/${url.split('/').at(-1)!}`;
+    queueUrls = { deliveries: onProxy(queues.deliveries.url), deadLetters: onProxy(queues.deadLetters.url) };
     secretsManager = await startSecretsManagerStandIn({
       [SECRET_ARN]: JSON.stringify({
         slackSigningSecret: SIGNING_SECRET,
@@ -142,6 +155,9 @@ describe('the production bundles, deployed', () => {
         secretId: SECRET_ARN,
         supportChannelId: SUPPORT_CHANNEL_ID,
         mappingTtlHours: '168',
+        deliveryQueueUrl: queueUrls.deliveries,
+        deadLetterQueueUrl: queueUrls.deadLetters,
+        deliveryGiveUpMinutes: '15',
         serviceName: METRICS_SERVICE,
         metricsNamespace: METRICS_NAMESPACE,
         logLevel: 'INFO',
@@ -155,13 +171,14 @@ describe('the production bundles, deployed', () => {
       // …and the only differences: AWS and Slack on loopback.
       AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      AWS_ENDPOINT_URL_SQS: sqsProxy.url,
       ...settingsEnvironment({ slackApiUrl: slack.apiUrl }),
     };
   }, 120_000);
 
   afterAll(async () => {
     for (const lambda of running) lambda.stop();
-    await Promise.all([dynamoProxy?.close(), secretsManager?.close(), slack?.close(), botpress?.close()]);
+    await Promise.all([dynamoProxy?.close(), sqsProxy?.close(), secretsManager?.close(), slack?.close(), botpress?.close(), sqs?.close()]);
     await dynalite?.close();
   });
 
@@ -192,8 +209,21 @@ describe('the production bundles, deployed', () => {
     }
   });
 
-  it('open a handoff and relay the agent reply, with the secret read from Secrets Manager and every AWS call signed with the environment credentials', async () => {
-    const [callbacks, events] = await Promise.all([start('botpress-callbacks'), start('slack-events')]);
+  it('open a handoff, queue the agent reply and deliver it, with the secret read from Secrets Manager and every AWS call signed with the environment credentials', async () => {
+    const [callbacks, events, delivery] = await Promise.all([start('botpress-callbacks'), start('slack-events'), start('delivery')]);
+    // Lambda's event source, feeding the delivery function's process from the queue.
+    const pollingClient = createSqsClient({ endpoint: sqs.endpoint, requestTimeoutMs: 5_000 });
+    const runDeliveries = () =>
+      drainQueue({
+        client: pollingClient,
+        queueUrl: queueUrls.deliveries,
+        queueArn: 'arn:aws:sqs:eu-west-1:123456789012:BotpressSlackHitl-deliveries.fifo',
+        handler: (event) => delivery.invoke<SQSBatchResponse>(event),
+        timeoutMs: 60_000,
+        onError: (error) => {
+          throw error;
+        },
+      });
 
     const conversationId = `conv-deployed-${Date.now()}`;
     const handoff = await callbacks.invoke(
@@ -208,21 +238,33 @@ describe('the production bundles, deployed', () => {
     const reply = threadReply('Sure, what is the new address?', { threadTs: cardTs.threadTs, channel: SUPPORT_CHANNEL_ID });
     const relayed = await events.invoke(signedSlackRequest(JSON.stringify(eventCallback(reply))));
     expect(relayed.statusCode).toBe(200);
+    expect(botpress.delivered).toHaveLength(0);
+    // The transcript-free handoff queued nothing; the reply is the one job.
+    expect(await runDeliveries()).toBe(1);
     const delivered = botpress.delivered.at(-1)!;
     expect(delivered.headers['x-bp-secret']).toBe(BOTPRESS_SECRET);
     expect(JSON.parse(delivered.rawBody)).toMatchObject({ text: 'Sure, what is the new address?', channelId: SUPPORT_CHANNEL_ID, threadTs: cardTs.threadTs, conversationId });
 
     // Each function read the secret once, signed as the role whose credentials Lambda put in its environment.
-    expect(secretsManager.requests).toHaveLength(2);
+    expect(secretsManager.requests).toHaveLength(3);
     expect(dynamoProxy.requests.length).toBeGreaterThanOrEqual(4);
+    // A reply Botpress refuses for now: the delivery function sets its retry's delay itself.
+    botpress.status = 503;
+    await events.invoke(signedSlackRequest(JSON.stringify(eventCallback(threadReply('One more thing', { threadTs: cardTs.threadTs, channel: SUPPORT_CHANNEL_ID })))));
+    await runDeliveries();
+    botpress.status = 200;
+    pollingClient.destroy();
+    // The functions' own SQS calls (the poller's are Lambda's): the Slack function's two sends, the delivery function's delay.
+    expect(sqsProxy.requests.map((request) => request.headers['x-amz-target'])).toEqual(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.ChangeMessageVisibilityBatch']);
     const expected = { keyId: CREDENTIALS.AWS_ACCESS_KEY_ID, region: REGION, sessionToken: CREDENTIALS.AWS_SESSION_TOKEN };
     for (const request of secretsManager.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'secretsmanager' });
     for (const request of dynamoProxy.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'dynamodb' });
+    for (const request of sqsProxy.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'sqs' });
 
     // Nothing secret in what the functions wrote, and no customer or agent text either.
-    const output = callbacks.output() + events.output();
+    const output = callbacks.output() + events.output() + delivery.output();
     expect(output).toContain('"level":"INFO"');
-    for (const value of [...Object.values(CREDENTIALS), SIGNING_SECRET, BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, 'new address', 'delivery address']) {
+    for (const value of [...Object.values(CREDENTIALS), SIGNING_SECRET, BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, 'new address', 'delivery address', 'One more thing']) {
       expect(output).not.toContain(value);
     }
   });

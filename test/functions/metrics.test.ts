@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE } from '../../shared/metric-names';
 import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
 
 let bridge: BridgeHarness;
@@ -26,20 +27,34 @@ async function emittedMetrics(act: () => Promise<unknown>): Promise<Record<strin
 }
 
 describe('business metrics', () => {
-  it('counts delivered replies and delivery failures as CloudWatch embedded metrics', async () => {
+  it('counts queued and delivered replies, retries and what was given up as CloudWatch embedded metrics', async () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('DELIVERY_GIVE_UP_MINUTES', '0.05');
     const handler = await bridge.loadHandler('../../functions/slack-events/handler');
     await seedHandoff(bridge.store, 'conv-metrics', '1717549999.000001');
 
-    const delivered = await emittedMetrics(() => handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('hi', { threadTs: '1717549999.000001' }))))));
-    expect(delivered).toEqual([expect.objectContaining({ AgentRepliesDelivered: 1, service: 'botpress-slack-hitl' })]);
-    expect(JSON.stringify(delivered[0])).toContain(METRICS_NAMESPACE);
+    const queued = await emittedMetrics(() => handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('hi', { threadTs: '1717549999.000001' }))))));
+    expect(queued).toEqual([expect.objectContaining({ AgentRepliesQueued: 1, service: 'botpress-slack-hitl' })]);
+    expect(JSON.stringify(queued[0])).toContain(METRICS_NAMESPACE);
+    expect(await emittedMetrics(() => bridge.runDeliveries())).toEqual([expect.objectContaining({ AgentRepliesDelivered: 1 })]);
 
     bridge.botpress.status = 500;
-    const callback = eventCallback(threadReply('lost', { threadTs: '1717549999.000001' }));
-    const retried = await emittedMetrics(() => handler(signedSlackRequest(JSON.stringify(callback))));
-    const failed = await emittedMetrics(() => handler(signedSlackRequest(JSON.stringify(callback), { retryNum: 3 })));
-    expect(retried).toEqual([expect.objectContaining({ DeliveryRetries: 1 })]);
-    expect(failed).toEqual([expect.objectContaining({ DeliveryFailures: 1 })]);
+    await handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('lost', { threadTs: '1717549999.000001' })))));
+    expect(await emittedMetrics(() => bridge.runDeliveries())).toEqual([expect.objectContaining({ DeliveryRetries: 1 })]);
+    // DELIVERY_GIVE_UP_MINUTES: 0.05 is 3 s; the retry after it gives up.
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    expect(await emittedMetrics(() => bridge.runDeliveries())).toEqual([expect.objectContaining({ DeliveryFailures: 1 })]);
+  });
+
+  it('counts a Slack refusal, which a person must fix, where Botpress waits for the card', async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const handler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+    bridge.slack.failing.set('chat.postMessage', 'not_in_channel');
+    try {
+      const refused = await emittedMetrics(() => handler(botpressRequest('/botpress/handoff', { conversationId: 'conv-refused', userId: 'u', summary: 'Needs a human' })));
+      expect(refused).toEqual([expect.objectContaining({ SlackRefusals: 1 })]);
+    } finally {
+      bridge.slack.failing.clear();
+    }
   });
 });

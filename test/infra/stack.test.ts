@@ -69,9 +69,9 @@ describe('BridgeStack', () => {
     expect(templateJson).not.toMatch(/xox[abp]-/);
   });
 
-  it('runs both functions on Node.js 24 arm64 with JSON logs, and passes the secret by ARN, never by value', () => {
+  it('runs the three functions on Node.js 24 arm64 with JSON logs, and passes the secret by ARN, never by value', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties).toMatchObject({
         Runtime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
@@ -85,6 +85,8 @@ describe('BridgeStack', () => {
         BRIDGE_SECRET_ARN: { Ref: expect.any(String) as string },
         SLACK_SUPPORT_CHANNEL_ID: 'C0EXAMPLE01',
         MAPPING_TTL_HOURS: '48',
+        DELIVERY_GIVE_UP_MINUTES: '15',
+        DELIVERY_QUEUE_URL: { Ref: expect.stringMatching(/Deliveries/) as string },
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
       });
       for (const { env } of Object.values(SECRETS)) expect(variables).not.toHaveProperty(env);
@@ -94,12 +96,18 @@ describe('BridgeStack', () => {
     }
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl slack-events', MemorySize: 1024, Timeout: 6 });
     template.hasResourceProperties('AWS::Lambda::Function', { Description: 'botpress-slack-hitl botpress-callbacks', MemorySize: 512, Timeout: 10 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'botpress-slack-hitl delivery',
+      MemorySize: 512,
+      Timeout: 30,
+      Environment: { Variables: Match.objectLike({ DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('DeadLetters') } }) },
+    });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   it('packages each function with @slack/web-api in a file of its own, loaded on first use, not parsed at cold start', async () => {
     const codeAssets = readdirSync(assemblyDir).filter((name) => name.startsWith('asset.') && existsSync(path.join(assemblyDir, name, 'index.mjs')));
-    expect(codeAssets).toHaveLength(2);
+    expect(codeAssets).toHaveLength(3);
     for (const asset of codeAssets) {
       const lazy = path.join(assemblyDir, asset, 'node_modules', '@slack', 'web-api');
       expect(JSON.parse(readFileSync(path.join(lazy, 'package.json'), 'utf8'))).toMatchObject({ name: '@slack/web-api', exports: './index.mjs' });
@@ -129,6 +137,9 @@ describe('BridgeStack', () => {
     expect(statements.length).toBeGreaterThan(0);
     const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
     const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const deliveriesId = queueIds.find((id) => id.startsWith('Deliveries'))!;
+    const deadLettersId = queueIds.find((id) => id.startsWith('DeadLetters'))!;
     for (const statement of statements) {
       const actions = ([] as string[]).concat(statement.Action);
       for (const action of actions) expect(action).not.toMatch(/\*/);
@@ -139,6 +150,14 @@ describe('BridgeStack', () => {
       } else if (service === 'secretsmanager') {
         expect(actions).toEqual(['secretsmanager:GetSecretValue']);
         expect(statement.Resource).toEqual({ Ref: secretId });
+      } else if (service === 'sqs') {
+        // Sending to the delivery queue (every function), consuming and delaying it (the delivery function), sending to its dead letters.
+        const queue = (statement.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        expect([deliveriesId, deadLettersId]).toContain(queue);
+        for (const action of actions) {
+          expect(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']).toContain(action);
+        }
+        if (queue === deadLettersId) expect(actions.filter((action) => action !== 'sqs:GetQueueAttributes' && action !== 'sqs:GetQueueUrl')).toEqual(['sqs:SendMessage']);
       } else {
         expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/logs/) as string, 'Arn'] });
@@ -163,21 +182,43 @@ describe('BridgeStack', () => {
     });
   });
 
-  it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s and delivery failures, notifying the e-mail', () => {
+  it('delivers through a FIFO queue into the delivery function, with a FIFO dead-letter queue, both encrypted and TLS-only', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      VisibilityTimeout: 180,
+      MessageRetentionPeriod: 4 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetters'), 'Arn'] }, maxReceiveCount: 100 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    expect(templateJson).toContain('aws:SecureTransport');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Deliveries'), 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s, deliveries given up or backing up, and Slack refusals, notifying the e-mail', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => (alarm as { Properties: Record<string, unknown> }).Properties);
     const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
-    expect(byMetric('Errors')).toHaveLength(2);
-    expect(byMetric('Throttles')).toHaveLength(2);
+    expect(byMetric('Errors')).toHaveLength(3);
+    expect(byMetric('Throttles')).toHaveLength(3);
     expect(byMetric('5xx')).toHaveLength(1);
     expect(byMetric('Duration')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 2500 })]);
     expect(byMetric('DeliveryFailures')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
+    expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 120 })]);
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.any(String) as string }]);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
   it('has a dashboard with the API, function and business metrics', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    for (const needle of ['API requests and errors', 'API latency', 'p99', 'Throttles', 'HandoffsOpened', 'AgentRepliesDelivered', 'DeliveryFailures']) {
+    for (const needle of ['API requests and errors', 'API latency', 'p99', 'Throttles', 'HandoffsOpened', 'AgentRepliesDelivered', 'DeliveryFailures', 'Delivery queue', 'LateDeliveries']) {
       expect(templateJson).toContain(needle);
     }
   });
@@ -208,6 +249,7 @@ describe('the CDK app', () => {
     [{ supportChannelId: 'general' }, /got "general"/],
     [{ mappingTtlHours: 'soon' }, /mappingTtlHours/],
     [{ logLevel: 'LOUD' }, /logLevel must be one of/],
+    [{ deliveryGiveUpMinutes: '0' }, /deliveryGiveUpMinutes must be a positive number of minutes/],
   ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
     expect(() => buildApp(newApp(context))).toThrow(message);
   });

@@ -2,10 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCALLY_REQUIRED } from '../../shared/settings';
 import { signSlackRequest } from '../../shared/slack/signature';
 import { conversationKey } from '../../shared/thread-store';
+import { eventCallback, threadReply } from '../fixtures/slack-events';
+import { startBotpressStandIn } from '../support/botpress-stand-in';
 import { startLocalDynamo } from '../support/dynalite';
 import { runLocalBridgeToExit, spawnLocalBridge } from '../support/local-bridge-process';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -96,4 +98,66 @@ describe('npm start (local/main.ts)', () => {
       await bridge.stop();
     }
   });
+
+  it('on SIGTERM stops taking requests, finishes the ones under way and the deliveries in flight, and after a restart delivers the rest: each reply once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-drain-'));
+    const botpress = await startBotpressStandIn();
+    const env = { ...settings, BOTPRESS_WEBHOOK_URL: `${botpress.url}/webhook`, BRIDGE_DATA_DIR: dataDir };
+    try {
+      const first = await spawnLocalBridge(env);
+      const opened = await botpressCall(first.url, 'handoff', { conversationId: 'draining', userId: 'u', summary: 'Needs a human' });
+      const threadTs = opened.body.threadTs as string;
+
+      // Botpress slow: when SIGTERM comes, a delivery is in flight and others wait behind it in the queue.
+      botpress.delayMs = 1_500;
+      const texts = ['one', 'two', 'three', 'four'];
+      const statuses: number[] = [];
+      for (const text of texts) {
+        const body = JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: 'C0LOCAL001' })));
+        const timestamp = Math.floor(Date.now() / 1000);
+        const response = await fetch(`${first.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest('local-signing', timestamp, body) },
+          body,
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      // A request under way at the signal: Slack slow to take the card of another handoff.
+      slack.delays.set('chat.postMessage', 1_000);
+      const inFlight = botpressCall(first.url, 'handoff', { conversationId: 'draining-2', userId: 'u', summary: 'Also needs a human' });
+      // Signalled once that request is at Slack, and a delivery at Botpress.
+      await vi.waitFor(
+        () => {
+          expect(slack.callsTo('chat.postMessage').some((call) => JSON.stringify(call.args).includes('Also needs a human'))).toBe(true);
+          expect(botpress.received.length).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 10 },
+      );
+
+      const stopping = performance.now();
+      const exitCode = await first.stop('SIGTERM');
+      expect(exitCode).toBe(0);
+      expect(performance.now() - stopping).toBeLessThan(12_000);
+      // Answered in full, not reset: it had started before the signal.
+      expect((await inFlight).status).toBe(200);
+      slack.delays.clear();
+      // The delivery in flight finished before the exit; what waited behind it is still queued.
+      const deliveredBefore = botpress.deliveredBodies().length;
+      expect(deliveredBefore).toBeGreaterThan(0);
+
+      botpress.delayMs = 0;
+      const second = await spawnLocalBridge(env);
+      try {
+        await vi.waitFor(() => expect(botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(texts), { timeout: 20_000, interval: 50 });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(botpress.delivered).toHaveLength(texts.length);
+      } finally {
+        expect(await second.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      slack.delays.clear();
+      await botpress.close();
+    }
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postToBotpress, type BotpressEvent } from '../../shared/botpress-client';
-import { DownstreamError } from '../../shared/errors';
+import { postToBotpress, retryAfterMs, type BotpressEvent } from '../../shared/botpress-client';
+import { DownstreamError, PermanentDownstreamError } from '../../shared/errors';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 
 let botpress: BotpressStandIn;
@@ -12,10 +12,12 @@ afterAll(() => botpress.close());
 beforeEach(() => {
   botpress.status = 200;
   botpress.delayMs = 0;
+  botpress.retryAfterSeconds = undefined;
 });
 
 const event: BotpressEvent = {
   type: 'agent_message',
+  eventId: 'C0SUPPORT1:1717549400.000200',
   text: 'Your refund is on its way — 3 days at most',
   userId: 'U0AGENT01',
   channelId: 'C0SUPPORT1',
@@ -47,10 +49,37 @@ describe('postToBotpress', () => {
     expect(second!.clientPort).toBe(first!.clientPort);
   });
 
-  it('fails with the status when the webhook answers non-2xx', async () => {
-    botpress.status = 502;
+  it.each([502, 503, 500, 408])('fails, to be retried, when the webhook answers %i', async (status) => {
+    botpress.status = status;
     const error = await failure(postToBotpress(webhook(), event));
-    expect(error).toMatchObject({ service: 'botpress', status: 502, message: 'botpress: webhook answered 502' });
+    expect(error).not.toBeInstanceOf(PermanentDownstreamError);
+    expect(error).toMatchObject({ service: 'botpress', status, message: `botpress: webhook answered ${status}` });
+  });
+
+  it("carries a 429's Retry-After", async () => {
+    Object.assign(botpress, { status: 429, retryAfterSeconds: 7 });
+    const error = await failure(postToBotpress(webhook(), event));
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 7_000 });
+    expect(error).not.toBeInstanceOf(PermanentDownstreamError);
+  });
+
+  it.each([
+    [401, 'botpressWebhookSecret'],
+    [404, 'botpressWebhookUrl'],
+    [400, 'check the Botpress webhook URL and secret'],
+  ])('fails for good, naming the fix, when the webhook answers %i', async (status, fix) => {
+    botpress.status = status;
+    const error = await failure(postToBotpress(webhook(), event));
+    expect(error).toBeInstanceOf(PermanentDownstreamError);
+    expect(error).toMatchObject({ code: `http_${status}`, fix: expect.stringContaining(fix) as string });
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.UTC(2026, 11, 1, 12);
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs(new Date(now + 30_000).toUTCString(), now)).toBe(30_000);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
 
   it('gives up on a slow webhook after its timeout', async () => {

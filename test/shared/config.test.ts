@@ -22,14 +22,22 @@ describe('readSettings', () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.message).toBe('missing required setting(s): TABLE_NAME, SLACK_SUPPORT_CHANNEL_ID');
-    expect(error?.missing).toEqual(['TABLE_NAME', 'SLACK_SUPPORT_CHANNEL_ID']);
+    expect(error?.message).toBe('missing required setting(s): TABLE_NAME, DELIVERY_QUEUE_URL, SLACK_SUPPORT_CHANNEL_ID');
+    expect(error?.missing).toEqual(['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'SLACK_SUPPORT_CHANNEL_ID']);
   });
 
+  const minimal = { TABLE_NAME: 't', DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q.fifo' };
+
   it('defaults the mapping lifetime to 7 days and accepts an override in hours', () => {
-    expect(readSettings({ TABLE_NAME: 't' }).mappingTtlSeconds).toBe(7 * 24 * 3600);
-    expect(readSettings({ TABLE_NAME: 't', MAPPING_TTL_HOURS: '2' }).mappingTtlSeconds).toBe(7200);
-    expect(() => readSettings({ TABLE_NAME: 't', MAPPING_TTL_HOURS: '-1' })).toThrow(/MAPPING_TTL_HOURS/);
+    expect(readSettings(minimal).mappingTtlSeconds).toBe(7 * 24 * 3600);
+    expect(readSettings({ ...minimal, MAPPING_TTL_HOURS: '2' }).mappingTtlSeconds).toBe(7200);
+    expect(() => readSettings({ ...minimal, MAPPING_TTL_HOURS: '-1' })).toThrow(/MAPPING_TTL_HOURS/);
+  });
+
+  it('defaults giving up on a delivery to 15 minutes and accepts an override in minutes', () => {
+    expect(readSettings(minimal).deliveryGiveUpMs).toBe(15 * 60_000);
+    expect(readSettings({ ...minimal, DELIVERY_GIVE_UP_MINUTES: '2.5' }).deliveryGiveUpMs).toBe(150_000);
+    expect(() => readSettings({ ...minimal, DELIVERY_GIVE_UP_MINUTES: 'soon' })).toThrow(/DELIVERY_GIVE_UP_MINUTES must be a positive number of minutes, got "soon"/);
   });
 });
 

@@ -61,6 +61,8 @@ describe('normalizeAgentReply', () => {
     const reply = { eventId: 'Ev1', channelId: 'C456', threadTs: '1717549330.000100', messageTs: '1717549400.000200', userId: 'U123', markup: 'Try <https://x.test/reset|this link> &amp; ask <@U999>' };
     expect(normalizeAgentReply(reply, { conversationId: 'abc-123', userNames: new Map([['U123', 'Maya'], ['U999', 'Sam']]) })).toEqual({
       type: 'agent_message',
+      // The same for every copy of this reply, so that the Botpress side can drop a repeat.
+      eventId: 'C456:1717549400.000200',
       text: 'Try this link (https://x.test/reset) & ask @Sam',
       userId: 'U123',
       channelId: 'C456',

@@ -42,14 +42,15 @@ describe('the one declaration of settings (shared/settings.ts)', () => {
     expect(functionEnv).toMatchObject({ ...all, SLACK_API_URL: 'http://127.0.0.1:1/api', MAPPING_TTL_HOURS: '2', POWERTOOLS_LOG_LEVEL: 'DEBUG' });
     expect(functionEnv[SETTINGS.tableName.env]).toBe(SETTINGS.tableName.localDefault);
     expect(functionEnv).not.toHaveProperty(SETTINGS.secretId.env);
-    // And what the functions read from it is what was set.
-    expect(readSettings(functionEnv, ['supportChannelId'])).toMatchObject({ supportChannelId: 'value of SLACK_SUPPORT_CHANNEL_ID', mappingTtlSeconds: 7200, slackApiUrl: 'http://127.0.0.1:1/api' });
+    // And what the functions read from it is what was set (npm start adds the queue it runs).
+    expect(readSettings({ ...functionEnv, ...settingsEnvironment({ deliveryQueueUrl: 'http://127.0.0.1:1/000000000000/q.fifo' }) }, ['supportChannelId'])).toMatchObject({ supportChannelId: 'value of SLACK_SUPPORT_CHANNEL_ID', mappingTtlSeconds: 7200, slackApiUrl: 'http://127.0.0.1:1/api' });
   });
 
   it('types a setting a function asks for as present', () => {
-    const settings = readSettings({ TABLE_NAME: 't', SLACK_SUPPORT_CHANNEL_ID: 'C1' }, ['supportChannelId']);
+    const env = { TABLE_NAME: 't', DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q.fifo' };
+    const settings = readSettings({ ...env, SLACK_SUPPORT_CHANNEL_ID: 'C1' }, ['supportChannelId']);
     expectTypeOf(settings.supportChannelId).toEqualTypeOf<string>();
-    expectTypeOf(readSettings({ TABLE_NAME: 't' }).supportChannelId).toEqualTypeOf<string | undefined>();
+    expectTypeOf(readSettings(env).supportChannelId).toEqualTypeOf<string | undefined>();
     expect(settings.supportChannelId).toBe('C1');
   });
 });

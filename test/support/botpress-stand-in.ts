@@ -11,6 +11,10 @@ export interface BotpressStandIn extends StandIn {
   delayMs: number;
   /** Awaited before answering each request: a test holds the answer until something else has happened. */
   beforeAnswer: (() => Promise<void>) | undefined;
+  /** Sent as Retry-After with a 429 or 503, as Botpress's API does when it limits or sheds load. */
+  retryAfterSeconds: number | undefined;
+  /** Decides the status for one request (one conversation failing while others pass); the `status` field otherwise. */
+  statusFor: ((body: { conversationId?: string; type?: string }) => number | undefined) | undefined;
   deliveredBodies(): unknown[];
 }
 
@@ -18,13 +22,21 @@ export interface BotpressStandIn extends StandIn {
 export async function startBotpressStandIn(): Promise<BotpressStandIn> {
   const delivered: RecordedRequest[] = [];
   const received: RecordedRequest[] = [];
-  const state: { status: number; delayMs: number; beforeAnswer: (() => Promise<void>) | undefined } = { status: 200, delayMs: 0, beforeAnswer: undefined };
+  const state: {
+    status: number;
+    delayMs: number;
+    beforeAnswer: (() => Promise<void>) | undefined;
+    retryAfterSeconds: number | undefined;
+    statusFor: BotpressStandIn['statusFor'];
+  } = { status: 200, delayMs: 0, beforeAnswer: undefined, retryAfterSeconds: undefined, statusFor: undefined };
   const server = await startHttpStandIn(async (request, res) => {
     received.push(request);
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     await state.beforeAnswer?.();
-    if (state.status >= 200 && state.status < 300) delivered.push(request);
-    sendJson(res, state.status, state.status < 300 ? { ok: true } : { error: 'unavailable' });
+    const status = state.statusFor?.(JSON.parse(request.rawBody || '{}') as { conversationId?: string }) ?? state.status;
+    if (status >= 200 && status < 300) delivered.push(request);
+    if ((status === 429 || status === 503) && state.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(state.retryAfterSeconds));
+    sendJson(res, status, status < 300 ? { ok: true } : { error: status === 429 ? 'rate_limited' : 'unavailable' });
   });
   return {
     ...server,
@@ -41,6 +53,18 @@ export async function startBotpressStandIn(): Promise<BotpressStandIn> {
     },
     set delayMs(value: number) {
       state.delayMs = value;
+    },
+    get retryAfterSeconds() {
+      return state.retryAfterSeconds;
+    },
+    set retryAfterSeconds(value: number | undefined) {
+      state.retryAfterSeconds = value;
+    },
+    get statusFor() {
+      return state.statusFor;
+    },
+    set statusFor(value: BotpressStandIn['statusFor']) {
+      state.statusFor = value;
     },
     get beforeAnswer() {
       return state.beforeAnswer;

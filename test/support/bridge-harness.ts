@@ -1,5 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
+import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../../infra/bundling';
+import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../local/embedded-sqs';
+import { drainQueue } from '../../local/event-source';
+import { createSqsClient } from '../../shared/delivery-queue';
 import type { HttpResponse } from '../../shared/http';
 import { secretsEnvironment, settingsEnvironment } from '../../shared/settings';
 import { ThreadStore } from '../../shared/thread-store';
@@ -20,10 +24,22 @@ export interface BridgeHarness {
   readonly slack: SlackStandIn;
   readonly botpress: BotpressStandIn;
   readonly store: ThreadStore;
+  readonly sqs: EmbeddedSqs;
+  readonly queues: DeliveryQueues;
   /** Loads a function's real handler module, fresh, with the harness's environment. */
   loadHandler(path: string): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>>;
+  /**
+   * Runs the real delivery function, as Lambda's event source would, over what
+   * the queue holds that is visible now, until nothing is: a message waiting out
+   * its retry delay stays for a later call. Resolves with the invocations made.
+   */
+  runDeliveries(): Promise<number>;
+  /** The bodies in the delivery queue and in its dead-letter queue. */
+  queued(): { readonly deliveries: readonly string[]; readonly deadLetters: readonly string[] };
   close(): Promise<void>;
 }
+
+type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
  * Everything a function needs, on loopback: a DynamoDB-API server with the
@@ -31,9 +47,19 @@ export interface BridgeHarness {
  * settings reach the handler through the environment, as in a deployment.
  */
 export async function startBridgeHarness(): Promise<BridgeHarness> {
-  const [dynamo, slack, botpress] = await Promise.all([startLocalDynamo(), startSlackStandIn(), startBotpressStandIn()]);
+  const [dynamo, slack, botpress, sqs] = await Promise.all([startLocalDynamo(), startSlackStandIn(), startBotpressStandIn(), startEmbeddedSqs()]);
+  const sqsClient = createSqsClient({ endpoint: sqs.endpoint });
+  const queues = await ensureDeliveryQueues(sqsClient, dynamo.tableName);
   const env = {
-    ...settingsEnvironment({ tableName: dynamo.tableName, dynamodbEndpoint: dynamo.endpoint, slackApiUrl: slack.apiUrl, supportChannelId: SUPPORT_CHANNEL_ID }),
+    ...settingsEnvironment({
+      tableName: dynamo.tableName,
+      dynamodbEndpoint: dynamo.endpoint,
+      slackApiUrl: slack.apiUrl,
+      supportChannelId: SUPPORT_CHANNEL_ID,
+      sqsEndpoint: sqs.endpoint,
+      deliveryQueueUrl: queues.deliveries.url,
+      deadLetterQueueUrl: queues.deadLetters.url,
+    }),
     ...secretsEnvironment({
       slackSigningSecret: SIGNING_SECRET,
       slackBotToken: BOT_TOKEN,
@@ -44,20 +70,43 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
   };
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 7 * 24 * 3600 });
+  let delivery: Promise<QueueHandler> | undefined;
+  const nameOf = (url: string) => url.split('/').at(-1)!;
 
   return {
     dynamo,
     slack,
     botpress,
     store,
+    sqs,
+    queues,
     loadHandler: async (path) => {
       vi.resetModules();
       const module = (await import(path)) as { handler: Handler };
       return (event) => module.handler(event, {} as never);
     },
+    runDeliveries: async () => {
+      delivery ??= (import('../../functions/delivery/handler') as Promise<{ handler: QueueHandler }>).then((module) => module.handler);
+      return drainQueue({
+        client: sqsClient,
+        queueUrl: queues.deliveries.url,
+        queueArn: queues.deliveries.arn,
+        handler: await delivery,
+        timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+        batchSize: DELIVERY_QUEUE.batchSize,
+        onError: (error) => {
+          throw error;
+        },
+      });
+    },
+    queued: () => ({
+      deliveries: sqs.messages(nameOf(queues.deliveries.url)).map((message) => message.body),
+      deadLetters: sqs.messages(nameOf(queues.deadLetters.url)).map((message) => message.body),
+    }),
     close: async () => {
       vi.unstubAllEnvs();
-      await Promise.all([dynamo.close(), slack.close(), botpress.close()]);
+      sqsClient.destroy();
+      await Promise.all([dynamo.close(), slack.close(), botpress.close(), sqs.close()]);
     },
   };
 }

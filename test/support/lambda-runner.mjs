@@ -5,7 +5,8 @@ let invocation = 0;
 
 process.on('message', async (event) => {
   invocation += 1;
-  const deadline = Date.now() + 6_000;
+  // The function's timeout, as the stack sets it (LAMBDA_TIMEOUT_MS, from infra/bundling.ts's FUNCTION_SIZING).
+  const deadline = Date.now() + Number(process.env.LAMBDA_TIMEOUT_MS);
   const context = {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
     awsRequestId: `req-${invocation}`,

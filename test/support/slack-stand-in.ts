@@ -18,6 +18,14 @@ export interface SlackStandIn extends StandIn {
   failing: Map<string, string>;
   /** Methods that answer only after this many milliseconds, until cleared. */
   delays: Map<string, number>;
+  /**
+   * Slack's per-channel limit on chat.postMessage, about one a second with
+   * short bursts: past it, HTTP 429 with Retry-After, as Slack answers. Off
+   * unless a test sets it.
+   */
+  postLimit: { perSecond: number; burst: number } | undefined;
+  /** The calls Slack answered 429. */
+  readonly rateLimited: SlackCall[];
 }
 
 /**
@@ -29,12 +37,41 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const users = new Map<string, { display_name?: string; real_name?: string }>();
   const failing = new Map<string, string>();
   const delays = new Map<string, number>();
+  const rateLimited: SlackCall[] = [];
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const state: { postLimit: { perSecond: number; burst: number } | undefined } = { postLimit: undefined };
   let tsCounter = 0;
+
+  /** Token bucket per channel; undefined when the post may go, else the seconds Slack would say to wait. */
+  const retryAfterFor = (channel: string): number | undefined => {
+    const limit = state.postLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    const bucket = buckets.get(channel) ?? { tokens: limit.burst, at: now };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond);
+    bucket.at = now;
+    buckets.set(channel, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+  };
 
   const server = await startHttpStandIn(async (request, res) => {
     const method = request.path.replace(/^\/api\//, '').split('?')[0]!;
     const args = decodeSlackArguments(request.headers['content-type'], request.rawBody);
-    calls.push({ method, args, token: request.headers.authorization?.replace(/^Bearer /, '') });
+    const call = { method, args, token: request.headers.authorization?.replace(/^Bearer /, '') };
+    if (method === 'chat.postMessage') {
+      const retryAfter = retryAfterFor(String(args.channel));
+      if (retryAfter !== undefined) {
+        rateLimited.push(call);
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+    }
+    calls.push(call);
     const delayMs = delays.get(method);
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const error = failing.get(method);
@@ -70,5 +107,13 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     users,
     failing,
     delays,
+    rateLimited,
+    get postLimit() {
+      return state.postLimit;
+    },
+    set postLimit(value) {
+      state.postLimit = value;
+      buckets.clear();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackClient, UserDirectory, type SlackClient } from '../../../shared/slack/client';
+import { DownstreamError, PermanentDownstreamError } from '../../../shared/errors';
+import { callSlack, createSlackClient, UserDirectory, type SlackClient } from '../../../shared/slack/client';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-stand-in';
 
 let slack: SlackStandIn;
@@ -15,6 +16,44 @@ beforeEach(() => {
   slack.calls.length = 0;
   slack.delays.clear();
   slack.failing.clear();
+  slack.postLimit = undefined;
+});
+
+describe('callSlack', () => {
+  const post = () => callSlack('chat.postMessage', () => client.chat.postMessage({ channel: 'C0SUPPORT1', text: 'hello' }));
+  const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as DownstreamError);
+
+  it("turns Slack's 429 into a failure to retry after its Retry-After", async () => {
+    slack.postLimit = { perSecond: 0.5, burst: 1 };
+    await post();
+    const error = await failure(post());
+    expect(error).toBeInstanceOf(DownstreamError);
+    expect(error).not.toBeInstanceOf(PermanentDownstreamError);
+    expect(error).toMatchObject({ service: 'slack', status: 429, retryAfterMs: 2_000 });
+  });
+
+  it.each(['internal_error', 'service_unavailable', 'fatal_error'])('treats %s as passing: retried', async (code) => {
+    slack.failing.set('chat.postMessage', code);
+    const error = await failure(post());
+    expect(error).toBeInstanceOf(DownstreamError);
+    expect(error).not.toBeInstanceOf(PermanentDownstreamError);
+  });
+
+  it.each([
+    ['not_in_channel', '/invite @Support Bridge'],
+    ['channel_not_found', 'supportChannelId'],
+    ['is_archived', 'unarchive'],
+    ['invalid_auth', 'bot token'],
+    ['token_revoked', 'bot token'],
+    ['missing_scope', 'reinstall'],
+    ['invalid_blocks', 'a bug'],
+    ['some_new_error', 'some_new_error'],
+  ])('treats %s as a refusal retrying cannot change, with what to do', async (code, fix) => {
+    slack.failing.set('chat.postMessage', code);
+    const error = await failure(post());
+    expect(error).toBeInstanceOf(PermanentDownstreamError);
+    expect(error).toMatchObject({ code, fix: expect.stringContaining(fix) as string });
+  });
 });
 
 const lookups = () => slack.callsTo('users.info').length;

@@ -1,0 +1,152 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+export interface SqsEventSourceOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly handler: SqsHandler;
+  /** The function's timeout: an invocation that outlives it fails, as in Lambda. */
+  readonly timeoutMs: number;
+  readonly batchSize?: number;
+  /** Invocations at once; Lambda runs up to one per active FIFO message group. */
+  readonly concurrency?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface SqsEventSource {
+  /** Stops receiving, and resolves once the invocations under way have finished and their messages been deleted. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Lambda's SQS event source mapping, for `npm start` and the tests: polls the
+ * queue, invokes the handler with a batch as Lambda shapes it, and deletes
+ * what the handler did not report as failed (ReportBatchItemFailures). As in
+ * Lambda, an invocation that throws or times out fails the whole batch, and
+ * so does a report naming a message not in the batch: nothing is deleted, and
+ * the messages come back when their visibility timeout lapses.
+ */
+export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
+  const { concurrency = 4, onError = () => undefined } = options;
+  let stopping = false;
+
+  const poll = async (): Promise<void> => {
+    while (!stopping) {
+      try {
+        // Short, so that stop() is prompt (a receive is never cut off: what it took would come back minutes later);
+        // Lambda's own pollers wait up to 20 s.
+        const messages = await receiveBatch(options, 1);
+        if (messages.length > 0) await invokeWithBatch(options, messages);
+      } catch (error) {
+        if (stopping) return;
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+
+  const pollers = Array.from({ length: concurrency }, () => poll());
+  return {
+    stop: async () => {
+      stopping = true;
+      await Promise.all(pollers);
+    },
+  };
+}
+
+/**
+ * Runs the handler over whatever the queue holds that is visible now, batch
+ * after batch, until a receive finds nothing: what waits out a retry delay
+ * stays for a later call. The tests' deterministic stand-in for the poller.
+ */
+export async function drainQueue(options: SqsEventSourceOptions): Promise<number> {
+  let invocations = 0;
+  for (;;) {
+    const messages = await receiveBatch(options, 0);
+    if (messages.length === 0) return invocations;
+    await invokeWithBatch(options, messages);
+    invocations += 1;
+  }
+}
+
+async function receiveBatch(options: SqsEventSourceOptions, waitTimeSeconds: number): Promise<Message[]> {
+  const { Messages } = await options.client.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: options.batchSize ?? 10,
+      WaitTimeSeconds: waitTimeSeconds,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages ?? [];
+}
+
+/** One invocation, and what Lambda's event source does with its answer. */
+async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message[]): Promise<void> {
+  const { client, queueUrl, queueArn, handler, timeoutMs, onError = () => undefined } = options;
+  const records = messages.map((message) => toRecord(message, queueArn));
+  const deadline = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  let response: SQSBatchResponse | void;
+  try {
+    response = await Promise.race([
+      handler({ Records: records }, lambdaContext(deadline)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the invocation timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    onError(error);
+    return;
+  } finally {
+    clearTimeout(timer);
+  }
+  const ids = new Set(records.map((record) => record.messageId));
+  const failures = response?.batchItemFailures ?? [];
+  if (failures.some((failure) => !ids.has(failure.itemIdentifier))) {
+    onError(new Error('the handler reported a failure for a message not in the batch: the whole batch fails'));
+    return;
+  }
+  const failed = new Set(failures.map((failure) => failure.itemIdentifier));
+  const done = records.filter((record) => !failed.has(record.messageId));
+  if (done.length === 0) return;
+  const result = await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) }));
+  if (result.Failed?.length) onError(new Error(`could not delete ${result.Failed.length} processed messages: ${result.Failed.map((entry) => entry.Code).join(', ')}`));
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: (message.Attributes ?? {}) as unknown as SQSRecordAttributes,
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { dataType: value.DataType ?? 'String', stringValue: value.StringValue, stringListValues: [], binaryListValues: [] }]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
+  };
+}
+
+function lambdaContext(deadline: number): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'delivery',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:delivery',
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: '/aws/lambda/delivery',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

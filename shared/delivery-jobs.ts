@@ -1,0 +1,97 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as v from 'valibot';
+import { HandoffRequestSchema } from './botpress-requests';
+
+/*
+ * The work the delivery function does after the request that asked for it has
+ * been answered. Each job is one message on the FIFO queue:
+ * - to Botpress (an agent's reply, Claim or Resolve, a customer's lost message),
+ *   in the message group `to-botpress/<conversation>`;
+ * - to Slack (a queued card, the transcript, a customer's message, a card
+ *   update, a note, an agent's private notice), in `to-slack/<conversation>`.
+ * One group per conversation and direction: a conversation's replies reach
+ * the customer in the order the agent wrote them, and its messages the
+ * thread in the order the customer wrote them, while a failing conversation
+ * (or Botpress down, or Slack limiting the channel) holds up nothing else.
+ */
+
+const str = v.string();
+const AgentReplySchema = v.object({ eventId: str, channelId: str, threadTs: str, messageTs: str, userId: str, markup: str });
+const AgentActionSchema = v.object({ kind: v.picklist(['claim', 'resolve']), conversationId: str, agentUserId: str, channelId: str, threadTs: str });
+const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
+
+const JobSchema = v.variant('kind', [
+  v.object({ kind: v.literal('agent-reply'), key: v.array(str), conversationId: str, reply: AgentReplySchema }),
+  v.object({ kind: v.literal('agent-action'), key: v.array(str), action: AgentActionSchema }),
+  v.object({ kind: v.literal('customer-message-failed'), key: v.array(str), conversationId: str, messageId: v.optional(str) }),
+  v.object({ kind: v.literal('handoff-failed'), key: v.array(str), conversationId: str }),
+  v.object({ kind: v.literal('open-thread'), key: v.array(str), conversationId: str, reservation: str, request: HandoffRequestSchema }),
+  // Without a thread: for whichever thread the conversation's queued card opens.
+  v.object({ kind: v.literal('transcript'), key: v.array(str), conversationId: str, channelId: v.optional(str), threadTs: v.optional(str), transcript: TranscriptSchema }),
+  v.object({ kind: v.literal('customer-message'), key: v.array(str), conversationId: str, text: str, messageId: v.optional(str) }),
+  v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
+  v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, text: str }),
+  v.object({ kind: v.literal('private-notice'), key: v.array(str), channelId: str, threadTs: str, userId: str, text: str }),
+]);
+
+export type DeliveryJob = v.InferOutput<typeof JobSchema>;
+export type JobKind = DeliveryJob['kind'];
+export type JobOf<K extends JobKind> = Extract<DeliveryJob, { kind: K }>;
+
+const TO_BOTPRESS: ReadonlySet<JobKind> = new Set(['agent-reply', 'agent-action', 'customer-message-failed', 'handoff-failed']);
+
+/** Jobs whose repeat is harmless (a card is rendered from the handoff as it is then), so they skip the delivery ledger. */
+const IDEMPOTENT: ReadonlySet<JobKind> = new Set(['card', 'open-thread']);
+
+export const goesToBotpress = (job: DeliveryJob): boolean => TO_BOTPRESS.has(job.kind);
+export const needsLedger = (job: DeliveryJob): boolean => !IDEMPOTENT.has(job.kind);
+
+/** The conversation a job belongs to, when it has one. */
+export function conversationOf(job: DeliveryJob): string | undefined {
+  return job.kind === 'agent-action' ? job.action.conversationId : 'conversationId' in job ? job.conversationId : undefined;
+}
+
+/** The FIFO message group: one per conversation and direction (a notice in a thread with no conversation: that thread). */
+export function messageGroupOf(job: DeliveryJob): string {
+  const direction = goesToBotpress(job) ? 'to-botpress' : 'to-slack';
+  const conversationId = conversationOf(job);
+  const scope = conversationId === undefined ? ['thread', (job as JobOf<'private-notice'>).channelId, (job as JobOf<'private-notice'>).threadTs] : [conversationId];
+  return queueSafeId([direction, ...scope]);
+}
+
+/**
+ * A group or deduplication id from parts: SQS takes at most 128 of its allowed
+ * characters, so the parts' JSON (unambiguous, as a joined string would not
+ * be) where it fits, else its SHA-256.
+ */
+export function queueSafeId(parts: readonly string[]): string {
+  const json = JSON.stringify(parts);
+  return /^[\x21-\x7e]{1,128}$/.test(json) ? json : createHash('sha256').update(json).digest('hex');
+}
+
+/** A key for a job that has no natural one (each is a separate piece of work). */
+export const uniqueKey = (kind: JobKind): string[] => [kind, randomUUID()];
+
+/** A card update: rendered from the handoff as it is when the job runs, so each state change queues one. */
+export const cardJob = (conversationId: string): JobOf<'card'> => ({ kind: 'card', key: uniqueKey('card'), conversationId });
+
+export class MalformedJobError extends Error {
+  override readonly name = 'MalformedJobError';
+}
+
+export function encodeJob(job: DeliveryJob): string {
+  return JSON.stringify(job);
+}
+
+/** The job a queue message carries; a MalformedJobError when it is not one (nothing the bridge wrote). */
+export function decodeJob(body: string): DeliveryJob {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new MalformedJobError('not JSON');
+  }
+  const result = v.safeParse(JobSchema, parsed);
+  if (!result.success) throw new MalformedJobError(result.issues.map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`).join('; '));
+  return result.output;
+}

@@ -1,0 +1,87 @@
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { boundedAttempts } from './aws-attempts';
+import { encodeJob, messageGroupOf, queueSafeId, type DeliveryJob } from './delivery-jobs';
+import { callDownstream } from './errors';
+
+/** The port the request handlers and the delivery function put work on. */
+export interface DeliveryQueue {
+  /** Resolves once the queue has the job; the same job (by key) twice within SQS's 5 minutes is kept once. */
+  enqueue(job: DeliveryJob): Promise<void>;
+}
+
+/** What the delivery function does with messages besides working on them: the SQS side of retries and giving up. */
+export interface DeliveryMailroom {
+  /** Makes failed messages visible again after their delays (in seconds, SQS's unit). */
+  retryLater(messages: readonly { readonly receiptHandle: string; readonly delaySeconds: number }[]): Promise<void>;
+  /** Keeps a message the bridge gave up on in the dead-letter queue, as it was (so that it can be redriven), with the reason beside it. */
+  keepDead(message: { readonly body: string; readonly groupId: string; readonly deduplicationId: string }, reason: string): Promise<void>;
+}
+
+export interface SqsOptions {
+  /** A local SQS-API server; the region's endpoint when absent. */
+  readonly endpoint?: string | undefined;
+  readonly requestTimeoutMs?: number;
+}
+
+export function createSqsClient(options: SqsOptions = {}): SQSClient {
+  return new SQSClient({
+    requestHandler: boundedAttempts(options.requestTimeoutMs),
+    ...(options.endpoint
+      ? {
+          endpoint: options.endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          // A local SQS-API server ignores credentials, but the SDK insists on having some.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+}
+
+const sqs = <T>(operation: string, call: () => Promise<T>): Promise<T> => callDownstream('sqs', operation, call);
+
+export function sqsDeliveryQueue(client: SQSClient, queueUrl: string): DeliveryQueue {
+  return {
+    enqueue: async (job) => {
+      await sqs('send delivery', () =>
+        client.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: encodeJob(job),
+            MessageGroupId: messageGroupOf(job),
+            MessageDeduplicationId: queueSafeId(job.key),
+          }),
+        ),
+      );
+    },
+  };
+}
+
+export function sqsMailroom(client: SQSClient, queueUrl: string, deadLetterQueueUrl: string): DeliveryMailroom {
+  return {
+    retryLater: async (messages) => {
+      // ChangeMessageVisibilityBatch takes at most 10 entries, as many as a FIFO batch holds.
+      for (let start = 0; start < messages.length; start += 10) {
+        const entries = messages.slice(start, start + 10).map((message, index) => ({
+          Id: String(start + index),
+          ReceiptHandle: message.receiptHandle,
+          VisibilityTimeout: Math.min(Math.max(Math.ceil(message.delaySeconds), 0), 43_200),
+        }));
+        const result = await sqs('delay retries', () => client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
+        if (result.Failed?.length) throw new Error(`could not delay ${result.Failed.length} retries: ${result.Failed.map((entry) => entry.Code).join(', ')}`);
+      }
+    },
+    keepDead: async (message, reason) => {
+      await sqs('keep in the dead-letter queue', () =>
+        client.send(
+          new SendMessageCommand({
+            QueueUrl: deadLetterQueueUrl,
+            MessageBody: message.body,
+            MessageGroupId: message.groupId,
+            MessageDeduplicationId: message.deduplicationId,
+            MessageAttributes: { failureReason: { DataType: 'String', StringValue: reason.slice(0, 1_000) } },
+          }),
+        ),
+      );
+    },
+  };
+}
