@@ -95,8 +95,8 @@ export const SETTINGS = {
   },
   port: { env: 'PORT', meaning: 'The port `npm start` listens on', required: false, default: '3000', where: 'local' },
   host: { env: 'HOST', meaning: 'The address `npm start` listens on', required: false, default: '127.0.0.1', where: 'local' },
-  dataDir: { env: 'BRIDGE_DATA_DIR', meaning: 'Where the embedded DynamoDB keeps its data', required: false, default: '.data', where: 'local' },
-  envFile: { env: 'DOTENV_CONFIG_PATH', meaning: 'Another settings file for `npm start` to read (from the environment only)', required: false, default: '.env', where: 'local' },
+  dataDir: { env: 'BRIDGE_DATA_DIR', meaning: 'Where the embedded DynamoDB and SQS keep their data', required: false, default: '.data', where: 'local' },
+  envFile: { env: 'DOTENV_CONFIG_PATH', meaning: 'Another settings file for `npm start` (from the environment only)', required: false, default: '.env', where: 'local' },
 } as const satisfies Record<string, SettingDeclaration>;
 
 export type SettingKey = keyof typeof SETTINGS;
