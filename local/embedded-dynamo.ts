@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -11,6 +11,8 @@ const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
 
 export interface EmbeddedDynamo {
   readonly endpoint: string;
+  /** The operations asked of an in-process server, in order (`GetItem`, …): tests count them. */
+  readonly operations?: string[];
   close(): Promise<void>;
 }
 
@@ -24,12 +26,15 @@ export async function startEmbeddedDynamo(options: { path?: string | undefined; 
   if (options.path) mkdirSync(options.path, { recursive: true });
   if (options.ownProcess) return startDynaliteProcess(options.path);
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const operations: string[] = [];
+  server.on('request', (request: IncomingMessage) => operations.push(String(request.headers['x-amz-target']).split('.').at(-1)!));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    operations,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -7,8 +7,13 @@ import type { ThreadStore } from './thread-store';
 
 const BOT_ECHOES: ReadonlySet<IgnoreReason> = new Set(['from_a_bot', 'own_message']);
 
-export const NOT_CONNECTED_NOTICE =
-  'This conversation is no longer connected to a customer (the handoff was resolved, ended or has expired), so your reply was not delivered.';
+const NO_LONGER_CONNECTED = 'This conversation is no longer connected to a customer (the handoff was resolved, ended or has expired)';
+export const NOT_CONNECTED_NOTICE = `${NO_LONGER_CONNECTED}, so your reply was not delivered.`;
+/** What the agent is told of a change made where no customer is connected any more: their side stays as it was. */
+export const NOT_CONNECTED_REVISION_NOTICE = {
+  edited: `${NO_LONGER_CONNECTED}, so your edit was not delivered: if the customer had the message, they keep it as it was.`,
+  deleted: `${NO_LONGER_CONNECTED}: if the customer had the message you deleted, they keep it.`,
+} as const;
 
 export interface AcceptDependencies {
   readonly store: Pick<ThreadStore, 'findByThread' | 'touch'>;
@@ -46,19 +51,21 @@ export function agentReplyIn(callback: SlackEventCallback, logger: Pick<Logger, 
  */
 export async function acceptAgentReply(reply: AgentReply, deps: AcceptDependencies): Promise<AcceptOutcome> {
   const handoff = await deps.store.findByThread(reply.channelId, reply.threadTs);
+  const change = reply.revision ? [reply.revision.kind, reply.revision.at] : [];
   if (handoff?.state !== 'open') {
     await deps.queue.enqueue({
       kind: 'private-notice',
-      key: ['not-connected', reply.channelId, reply.messageTs],
+      key: ['not-connected', reply.channelId, reply.messageTs, ...change],
       channelId: reply.channelId,
       threadTs: reply.threadTs,
       userId: reply.userId,
-      text: NOT_CONNECTED_NOTICE,
+      text: reply.revision ? NOT_CONNECTED_REVISION_NOTICE[reply.revision.kind] : NOT_CONNECTED_NOTICE,
     });
     deps.logger.info('agent reply in a thread without a live handoff', { ...logContext(reply), state: handoff?.state ?? 'none' });
     return 'not_connected';
   }
-  await deps.queue.enqueue({ kind: 'agent-reply', key: ['slack-message', reply.channelId, reply.messageTs], conversationId: handoff.conversationId, reply });
+  // In the conversation's group, behind the reply it changes: the customer has that first.
+  await deps.queue.enqueue({ kind: 'agent-reply', key: ['slack-message', reply.channelId, reply.messageTs, ...change], conversationId: handoff.conversationId, reply });
   // Activity keeps the mapping alive; a failure here must not make Slack retry what is queued.
   await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { eventId: reply.eventId }, [deps.store.touch(handoff)]);
   deps.logger.info('agent reply queued', { ...logContext(reply), conversationId: handoff.conversationId });
@@ -73,5 +80,6 @@ function logContext(reply: AgentReply): Record<string, unknown> {
     threadTs: reply.threadTs,
     messageTs: reply.messageTs,
     textLength: reply.markup.length,
+    ...(reply.revision ? { revision: reply.revision.kind } : {}),
   };
 }

@@ -7,9 +7,10 @@ import { BridgeError, DownstreamError, PermanentDownstreamError } from './errors
 import { CardNotPosted, postCardAndOpen, type CardPoster } from './handoffs';
 import { settleLoggingFailures } from './logger';
 import { normalizeAgentReply } from './normalize';
-import { handoffCard, transcriptText } from './slack/cards';
+import { customerUsername, handoffCard, summaryInThread, transcriptText } from './slack/cards';
 import { callSlack, type SlackClient, type UserDirectory } from './slack/client';
-import { escapeSlackText, mentionedUserIds } from './slack/markup';
+import { splitEscaped } from './slack/limits';
+import { mentionedUserIds } from './slack/markup';
 import type { ThreadStore } from './thread-store';
 
 /*
@@ -34,7 +35,7 @@ export const DEFAULT_DELIVERY_POLICY: Omit<DeliveryPolicy, 'giveUpMs'> = { lateN
 
 export interface DeliveryDependencies {
   readonly store: Pick<ThreadStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon'>;
-  readonly ledger: Pick<DeliveryLedger, 'claim' | 'settle' | 'release'>;
+  readonly ledger: Pick<DeliveryLedger, 'claim' | 'settle' | 'release' | 'stateOf'>;
   readonly queue: DeliveryQueue;
   readonly slack: () => Promise<SlackClient>;
   readonly users: Pick<UserDirectory, 'displayNames' | 'displayName'>;
@@ -88,7 +89,7 @@ const late = (minutes: number) => (minutes < 1 ? 'less than a minute' : `${Math.
 
 /** Replies and Claim/Resolve have an agent waiting in a thread; the other jobs tell nobody there. */
 export function noticesFor(job: DeliveryJob): Notices | undefined {
-  if (job.kind === 'agent-reply') {
+  if (job.kind === 'agent-reply' && job.reply.revision?.kind !== 'deleted') {
     return {
       channelId: job.reply.channelId,
       threadTs: job.reply.threadTs,
@@ -115,19 +116,21 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
   const key = dedupeKey(...job.key);
   let token: string | undefined;
   let noticeTs: string | undefined;
+  const progress: Progress = { partsDone: 0 };
   if (needsLedger(job)) {
     const claim = await deps.ledger.claim(key);
     if (claim.status === 'duplicate') return { outcome: 'duplicate' };
     // Only an attempt that died holding the claim leaves it pending (SQS hands a FIFO group's message to one consumer at a time).
     if (claim.status === 'in_flight') throw new RetryDelivery(deps.policy.firstDelayMs, 'another attempt holds this delivery');
     ({ token, noticeTs } = claim);
+    progress.partsDone = claim.partsDone ?? 0;
   }
 
   let result: DeliveryResult;
   try {
-    result = await perform(job, deps);
+    result = await perform(job, progress, deps);
   } catch (error) {
-    return afterFailure(job, attempt, error, { key, token, noticeTs }, deps);
+    return afterFailure(job, attempt, error, { key, token, noticeTs, progress }, deps);
   }
   const now = (deps.now ?? Date.now)();
   const notices = noticesFor(job);
@@ -142,6 +145,12 @@ interface Held {
   readonly key: string;
   readonly token: string | undefined;
   readonly noticeTs: string | undefined;
+  readonly progress: Progress;
+}
+
+/** How far a delivery in several posts got; an attempt goes on where the one before stopped. */
+interface Progress {
+  partsDone: number;
 }
 
 async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: unknown, held: Held, deps: DeliveryDependencies): Promise<DeliveryResult> {
@@ -167,7 +176,7 @@ async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: u
   if (notices && noticeTs === undefined && age + delayMs >= policy.lateNoticeMs) noticeTs = await postNotice(notices, notices.late, deps);
   deps.logger.warn('delivery failed; will retry', { ...context, delayMs, error: error as Error });
   if (held.token) {
-    await deps.ledger.release(held.key, held.token, { noticeTs }).catch((releaseError: unknown) => {
+    await deps.ledger.release(held.key, held.token, { noticeTs, partsDone: held.progress.partsDone || undefined }).catch((releaseError: unknown) => {
       // Its lease runs out on its own, and the retry claims it then.
       deps.logger.error('could not release delivery claim', { ...context, error: releaseError as Error });
     });
@@ -185,7 +194,7 @@ async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies):
     job.kind === 'open-thread' ? deps.store.abandon(job.conversationId, job.reservation) : undefined,
     job.kind === 'open-thread' ? deps.queue.enqueue({ kind: 'handoff-failed', key: ['handoff-failed', job.conversationId, job.reservation], conversationId: job.conversationId }) : undefined,
     // Released, not settled as done: should the message be redriven from the dead-letter queue, it is delivered then.
-    held.token ? deps.ledger.release(held.key, held.token, { noticeTs: held.noticeTs }) : undefined,
+    held.token ? deps.ledger.release(held.key, held.token, { noticeTs: held.noticeTs, partsDone: held.progress.partsDone || undefined }) : undefined,
   ]);
 }
 
@@ -206,7 +215,7 @@ async function updateNotice(notices: Notices, ts: string, text: string, deps: De
   await deps.pacer.call(notices.channelId, 'chat.update', () => slack.chat.update({ channel: notices.channelId, ts, text }));
 }
 
-async function perform(job: DeliveryJob, deps: DeliveryDependencies): Promise<DeliveryResult> {
+async function perform(job: DeliveryJob, progress: Progress, deps: DeliveryDependencies): Promise<DeliveryResult> {
   switch (job.kind) {
     case 'agent-reply':
       return sendAgentReply(job, deps);
@@ -220,10 +229,10 @@ async function perform(job: DeliveryJob, deps: DeliveryDependencies): Promise<De
       return { outcome: 'delivered' };
     case 'open-thread':
       return openQueuedThread(job, deps);
-    case 'transcript':
-      return postTranscript(job, deps);
+    case 'thread-intro':
+      return postThreadIntro(job, progress, deps);
     case 'customer-message':
-      return postCustomerMessage(job, deps);
+      return postCustomerMessage(job, progress, deps);
     case 'card':
       return updateCard(job, deps);
     case 'note': {
@@ -241,8 +250,12 @@ async function perform(job: DeliveryJob, deps: DeliveryDependencies): Promise<De
   }
 }
 
+/** Told to an agent who deleted a reply the customer has: the webhook route cannot take a message back. */
+export const DELETED_REPLY_NOTICE = 'The customer already has the message you deleted: it cannot be taken back from their chat. If it was wrong, reply with the correction.';
+
 async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const { reply } = job;
+  if (reply.revision?.kind === 'deleted') return answerDeletion(job, deps);
   let userNames: Map<string, string> | undefined;
   try {
     userNames = await deps.users.displayNames(await deps.slack(), [reply.userId, ...mentionedUserIds(reply.markup)]);
@@ -251,6 +264,23 @@ async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependenc
   }
   await deps.sendToBotpress(normalizeAgentReply(reply, { conversationId: job.conversationId, userNames }));
   deps.logger.info('agent reply delivered', { eventId: reply.eventId, conversationId: job.conversationId, messageTs: reply.messageTs, textLength: reply.markup.length });
+  return { outcome: 'delivered' };
+}
+
+/**
+ * Queued behind the reply it deletes, so that reply has been delivered or
+ * given up by now: the agent hears the customer still has it, unless it was
+ * lost (of which the agent was told already). A ledger record past its day
+ * says nothing: then it was delivered long ago.
+ */
+async function answerDeletion(job: JobOf<'agent-reply'>, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const { reply } = job;
+  const original = await deps.ledger.stateOf(dedupeKey('slack-message', reply.channelId, reply.messageTs));
+  if (original !== undefined && original !== 'done') return { outcome: 'dropped', reason: 'the deleted reply never reached the customer' };
+  const slack = await deps.slack();
+  await deps.pacer.call(reply.channelId, 'chat.postEphemeral', () =>
+    slack.chat.postEphemeral({ channel: reply.channelId, user: reply.userId, thread_ts: reply.threadTs, text: DELETED_REPLY_NOTICE }),
+  );
   return { outcome: 'delivered' };
 }
 
@@ -303,33 +333,47 @@ async function openQueuedThread(job: JobOf<'open-thread'>, deps: DeliveryDepende
   return { outcome: 'delivered' };
 }
 
-async function postTranscript(job: JobOf<'transcript'>, deps: DeliveryDependencies): Promise<DeliveryResult> {
+/**
+ * Posts the parts of one delivery in order, from where an earlier attempt
+ * stopped, counting each as it goes out: a retry after a failure halfway posts
+ * the rest, not the whole again.
+ */
+async function postParts(
+  thread: { readonly channelId: string; readonly threadTs: string },
+  parts: readonly string[],
+  progress: Progress,
+  deps: DeliveryDependencies,
+  extra: { readonly username?: string; readonly icon_emoji?: string } = {},
+): Promise<void> {
+  const slack = await deps.slack();
+  for (const text of parts.slice(progress.partsDone)) {
+    await deps.pacer.call(thread.channelId, 'chat.postMessage', () =>
+      slack.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text, unfurl_links: false, ...extra }),
+    );
+    progress.partsDone += 1;
+  }
+}
+
+async function postThreadIntro(job: JobOf<'thread-intro'>, progress: Progress, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const handoff = await deps.store.findThreadOf(job.conversationId);
   const forThisThread = handoff && (job.threadTs === undefined || (handoff.channelId === job.channelId && handoff.threadTs === job.threadTs));
   if (!handoff || !forThisThread) return { outcome: 'dropped', reason: 'the handoff’s thread is gone' };
-  const slack = await deps.slack();
-  await deps.pacer.call(handoff.channelId, 'chat.postMessage', () =>
-    slack.chat.postMessage({ channel: handoff.channelId, thread_ts: handoff.threadTs, text: transcriptText(job.transcript), unfurl_links: false }),
-  );
+  const parts = [...((job.summary && summaryInThread(job.summary)) ?? []), ...(job.transcript.length > 0 ? [transcriptText(job.transcript, job.omittedLines)] : [])];
+  await postParts(handoff, parts, progress, deps);
   return { outcome: 'delivered' };
 }
 
-async function postCustomerMessage(job: JobOf<'customer-message'>, deps: DeliveryDependencies): Promise<DeliveryResult> {
+async function postCustomerMessage(job: JobOf<'customer-message'>, progress: Progress, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const handoff = await deps.store.findThreadOf(job.conversationId);
   // Queued while the handoff was opening, and it never opened: the customer must hear that nobody got it.
   if (!handoff) throw new PermanentDownstreamError('slack', 'the handoff has no thread to post in', 'no_thread', 'nothing: the handoff never opened or has expired; the customer is told');
-  const slack = await deps.slack();
-  await deps.pacer.call(handoff.channelId, 'chat.postMessage', () =>
-    slack.chat.postMessage({
-      channel: handoff.channelId,
-      thread_ts: handoff.threadTs,
-      text: escapeSlackText(job.text),
-      // chat:write.customize: the thread reads as a conversation with the customer.
-      username: handoff.customerName ?? 'Website visitor',
-      icon_emoji: ':bust_in_silhouette:',
-      unfurl_links: false,
-    }),
-  );
+  // Whole, however long: in as many posts as Slack's 40,000 characters take, split at line ends.
+  await postParts(handoff, splitEscaped(job.text), progress, deps, {
+    // chat:write.customize: the thread reads as a conversation with the customer, and says who is the customer,
+    // lest a customer calling themselves "Maya (Support)" read as an agent.
+    username: customerUsername(handoff.customerName),
+    icon_emoji: ':bust_in_silhouette:',
+  });
   await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { conversationId: job.conversationId }, [
     handoff.state === 'open' ? deps.store.touch(handoff) : undefined,
   ]);

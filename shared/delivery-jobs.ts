@@ -16,7 +16,15 @@ import { HandoffRequestSchema } from './botpress-requests';
  */
 
 const str = v.string();
-const AgentReplySchema = v.object({ eventId: str, channelId: str, threadTs: str, messageTs: str, userId: str, markup: str });
+const AgentReplySchema = v.object({
+  eventId: str,
+  channelId: str,
+  threadTs: str,
+  messageTs: str,
+  userId: str,
+  markup: str,
+  revision: v.optional(v.object({ kind: v.picklist(['edited', 'deleted']), at: str })),
+});
 const AgentActionSchema = v.object({ kind: v.picklist(['claim', 'resolve']), conversationId: str, agentUserId: str, channelId: str, threadTs: str });
 const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
 
@@ -26,8 +34,18 @@ const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('customer-message-failed'), key: v.array(str), conversationId: str, messageId: v.optional(str) }),
   v.object({ kind: v.literal('handoff-failed'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('open-thread'), key: v.array(str), conversationId: str, reservation: str, request: HandoffRequestSchema }),
+  // The thread's first posts: the summary the card had to shorten, whole, then the transcript's newest lines.
   // Without a thread: for whichever thread the conversation's queued card opens.
-  v.object({ kind: v.literal('transcript'), key: v.array(str), conversationId: str, channelId: v.optional(str), threadTs: v.optional(str), transcript: TranscriptSchema }),
+  v.object({
+    kind: v.literal('thread-intro'),
+    key: v.array(str),
+    conversationId: str,
+    channelId: v.optional(str),
+    threadTs: v.optional(str),
+    summary: v.optional(str),
+    transcript: TranscriptSchema,
+    omittedLines: v.optional(v.number()),
+  }),
   v.object({ kind: v.literal('customer-message'), key: v.array(str), conversationId: str, text: str, messageId: v.optional(str) }),
   v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, text: str }),

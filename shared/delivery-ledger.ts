@@ -11,7 +11,8 @@ import { conditionally, dynamo, epochSeconds } from './dynamo';
  * conditional write; whoever claims it does the work, then `settle`s it (done:
  * later attempts are duplicates) or `release`s it (failed: a later attempt may
  * claim it again). A release keeps what the attempt noted (the ts of the
- * "not delivered yet" notice), which the next claim hands back. A pending
+ * "not delivered yet" notice, how many of several posts went out), which the
+ * next claim hands back. A pending
  * claim whose holder died is taken over once its lease has passed, so a
  * crash cannot block a delivery forever.
  *
@@ -19,8 +20,16 @@ import { conditionally, dynamo, epochSeconds } from './dynamo';
  *   attempt 2 (retry):      claim ✓ (notice ts) ── POST ok ── settle ── notice updated
  *   attempt 3 (a repeat):                                      claim ✗ done → duplicate
  */
+/** What an attempt leaves for the next one of the same delivery. */
+export interface DeliveryNotes {
+  /** The "not delivered yet" notice in the thread, to be edited when it is. */
+  readonly noticeTs?: string | undefined;
+  /** Of a delivery in several posts, how many went out: the next attempt goes on from there. */
+  readonly partsDone?: number | undefined;
+}
+
 export type ClaimResult =
-  | { readonly status: 'claimed'; readonly token: string; readonly noticeTs?: string | undefined }
+  | ({ readonly status: 'claimed'; readonly token: string } & DeliveryNotes)
   /** Another attempt finished this delivery. */
   | { readonly status: 'duplicate' }
   /** Another attempt holds a live claim right now. */
@@ -73,9 +82,9 @@ export class DeliveryLedger {
   async claim(key: string): Promise<ClaimResult> {
     const token = randomUUID();
     const nowMs = this.now();
-    let noticeTs: string | undefined;
+    let notes: DeliveryNotes = {};
     const claimed = await conditionally('claim delivery', async () => {
-      // An update, not a put: a release's notes (noticeTs) must survive the next claim.
+      // An update, not a put: a release's notes must survive the next claim.
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -95,9 +104,9 @@ export class DeliveryLedger {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      noticeTs = result.Attributes?.noticeTs as string | undefined;
+      notes = { noticeTs: result.Attributes?.noticeTs as string | undefined, partsDone: result.Attributes?.partsDone as number | undefined };
     });
-    if (claimed) return { status: 'claimed', token, noticeTs };
+    if (claimed) return { status: 'claimed', token, ...notes };
     const holder = await this.read(key);
     // Gone between the failed write and this read: released and expired, or taken over and released. Claimable again soon.
     return holder?.state === 'done' ? { status: 'duplicate' } : { status: 'in_flight' };
@@ -118,26 +127,33 @@ export class DeliveryLedger {
     );
   }
 
-  /** Gives the delivery back for a later attempt, keeping a notice's ts; a claim taken over by another attempt is left alone. */
-  async release(key: string, token: string, notes: { readonly noticeTs?: string | undefined } = {}): Promise<void> {
+  /** Gives the delivery back for a later attempt, with what this one noted; a claim taken over by another attempt is left alone. */
+  async release(key: string, token: string, notes: DeliveryNotes = {}): Promise<void> {
+    const kept = Object.entries(notes).filter(([, value]) => value !== undefined);
     await conditionally('release delivery claim', () =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: key },
-          UpdateExpression: `SET #state = :released${notes.noticeTs ? ', noticeTs = :noticeTs' : ''} REMOVE claimToken, leaseExpiresAt`,
+          UpdateExpression: `SET #state = :released${kept.map(([name]) => `, ${name} = :${name}`).join('')} REMOVE claimToken, leaseExpiresAt`,
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':released': 'released', ':token': token, ...(notes.noticeTs ? { ':noticeTs': notes.noticeTs } : {}) },
+          ExpressionAttributeValues: { ':released': 'released', ':token': token, ...Object.fromEntries(kept.map(([name, value]) => [`:${name}`, value])) },
         }),
       ),
     );
   }
 
-  private async read(key: string): Promise<{ state: 'pending' | 'released' | 'done' } | undefined> {
+  /** Where a delivery stands: undefined when there is no record of it (never tried, or its record has expired). */
+  async stateOf(key: string): Promise<'pending' | 'released' | 'done' | undefined> {
+    const record = await this.read(key);
+    return record && record.expiresAt > epochSeconds(this.now()) ? record.state : undefined;
+  }
+
+  private async read(key: string): Promise<{ state: 'pending' | 'released' | 'done'; expiresAt: number } | undefined> {
     const result = await dynamo('read delivery claim', () =>
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true })),
     );
-    return result.Item as { state: 'pending' | 'released' | 'done' } | undefined;
+    return result.Item as { state: 'pending' | 'released' | 'done'; expiresAt: number } | undefined;
   }
 }

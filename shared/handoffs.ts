@@ -1,11 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CustomerMessageRequest, EndRequest, HandoffRequest } from './botpress-requests';
-import { cardJob, uniqueKey, type DeliveryJob } from './delivery-jobs';
+import { cardJob, uniqueKey } from './delivery-jobs';
 import type { DeliveryQueue } from './delivery-queue';
 import { BridgeError, DownstreamError, PermanentDownstreamError, RetryLaterError } from './errors';
-import { endReasonText, handoffCard, type SlackMessageContent } from './slack/cards';
+import { endReasonText, handoffCard, newestLinesThatFit, summaryInThread, type SlackMessageContent } from './slack/cards';
 import { callSlack, type SlackClient } from './slack/client';
-import type { Handoff, ThreadStore } from './thread-store';
+import { isMailAddress } from './email';
+import type { Handoff, HandoffDetails, ThreadStore } from './thread-store';
 
 /*
  * The Botpress → Slack path. Only the card is posted while Botpress waits (its
@@ -80,8 +81,10 @@ async function openReserved(request: HandoffRequest, token: string, deps: Handof
 /** Slack could not take the card now: the delivery function posts it, then the transcript, then the customer's messages. */
 async function queueOpening(request: HandoffRequest, token: string, cause: DownstreamError, deps: HandoffDependencies): Promise<OpenHandoffResult> {
   const { conversationId } = request;
-  await deps.queue.enqueue({ kind: 'open-thread', key: ['open-thread', conversationId, token], conversationId, reservation: token, request });
-  if (request.transcript?.length) await deps.queue.enqueue(transcriptJob(request, undefined));
+  // The card's part of the request only: the transcript goes in the intro job, shortened to what will show.
+  const { transcript: _transcript, ...forCard } = request;
+  await deps.queue.enqueue({ kind: 'open-thread', key: ['open-thread', conversationId, token], conversationId, reservation: token, request: forCard });
+  await enqueueIntro(request, undefined, deps);
   if (!(await deps.store.markQueued(conversationId, token, deps.queuedOpeningMs))) {
     // The reservation lapsed meanwhile (the request took over 15 s): the queued card finds it gone and posts nothing.
     throw new RetryLaterError(`handoff for ${conversationId} lost its reservation while being queued`);
@@ -107,8 +110,9 @@ export class CardNotPosted extends BridgeError {
 
 /**
  * Posts the card and opens the handoff on its thread, under a reservation.
- * With `transcriptFirst`, the transcript is queued before the handoff opens,
- * so that it comes before anything the customer writes next.
+ * With `transcriptFirst`, the thread's intro (the whole summary if the card
+ * had to shorten it, the transcript) is queued before the handoff opens, so
+ * that it comes before anything the customer writes next.
  * A card whose handoff could not be stored is taken down (see withdrawCard).
  */
 export async function postCardAndOpen(
@@ -129,7 +133,7 @@ export async function postCardAndOpen(
   let handoff: Handoff;
   try {
     const thread = { channelId: deps.supportChannelId, threadTs };
-    if (options.transcriptFirst && request.transcript?.length) await deps.queue.enqueue(transcriptJob(request, thread));
+    if (options.transcriptFirst) await enqueueIntro(request, thread, deps);
     handoff = await deps.store.activate(conversationId, token, thread);
   } catch (error) {
     await withdrawCard(conversationId, token, threadTs, deps);
@@ -156,18 +160,46 @@ async function withdrawCard(conversationId: string, token: string, threadTs: str
   }
 }
 
-function handoffDetails(request: HandoffRequest) {
+/**
+ * What the handoff keeps of the request. An e-mail address that is not one
+ * does not fail the handoff (the customer still reaches a person): it is kept,
+ * shortened to what an address can be, with a flag the card shows.
+ */
+function handoffDetails(request: HandoffRequest): HandoffDetails {
+  const email = request.customer?.email || undefined;
+  const valid = email === undefined || isMailAddress(email);
   return {
     botpressUserId: request.userId,
     customerName: request.customer?.name || undefined,
-    customerEmail: request.customer?.email || undefined,
+    customerEmail: valid ? email : [...email].slice(0, MAX_MAIL_ADDRESS).join(''),
+    ...(valid ? {} : { customerEmailInvalid: true }),
     summary: request.summary,
   };
 }
 
-/** The transcript, for the given thread or (queued with its card) for whichever thread the conversation gets. */
-function transcriptJob(request: HandoffRequest, thread: { channelId: string; threadTs: string } | undefined): DeliveryJob {
-  return { kind: 'transcript', key: ['transcript', request.conversationId, ...(thread ? [thread.threadTs] : uniqueKey('transcript'))], conversationId: request.conversationId, ...thread, transcript: request.transcript ?? [] };
+/** RFC 5321's longest address. */
+const MAX_MAIL_ADDRESS = 254;
+
+/**
+ * Queues the thread's first posts, if there are any: for the given thread, or
+ * (queued with its card) for whichever thread the conversation gets. Only the
+ * transcript's lines that can show go on the queue (a message there is at
+ * most 256 KiB; a hundred long lines are more).
+ */
+async function enqueueIntro(request: HandoffRequest, thread: { channelId: string; threadTs: string } | undefined, deps: Pick<HandoffDependencies, 'queue'>): Promise<void> {
+  const lines = request.transcript ?? [];
+  const shown = newestLinesThatFit(lines);
+  const cut = summaryInThread(request.summary) !== undefined;
+  if (shown.length === 0 && !cut) return;
+  await deps.queue.enqueue({
+    kind: 'thread-intro',
+    key: ['thread-intro', request.conversationId, ...(thread ? [thread.threadTs] : uniqueKey('thread-intro'))],
+    conversationId: request.conversationId,
+    ...thread,
+    ...(cut ? { summary: request.summary } : {}),
+    transcript: shown,
+    omittedLines: lines.length - shown.length,
+  });
 }
 
 /** `queued` is false for a duplicate messageId or when there is no handoff; the caller answers Botpress with `handoffActive`. */

@@ -1,5 +1,5 @@
 import { BadRequestError } from './errors';
-import { replyFieldProblems, type SlackEventCallback } from './slack/events';
+import { messageFieldProblems, replyFieldProblems, type SlackEventCallback, type SlackMessageFields } from './slack/events';
 import { slackMarkupToPlainText } from './slack/markup';
 
 /** A human agent's reply in a Slack thread, before the thread mapping is known. */
@@ -7,10 +7,13 @@ export interface AgentReply {
   readonly eventId: string;
   readonly channelId: string;
   readonly threadTs: string;
+  /** The message's own ts; of an edit or a deletion, the ts of the message changed. */
   readonly messageTs: string;
   readonly userId: string;
-  /** Still in Slack markup; normalizeAgentReply renders it. */
+  /** Still in Slack markup; normalizeAgentReply renders it. Of a deletion: empty. */
   readonly markup: string;
+  /** A change to a reply already written: an edit (`at` is the edit's ts) or a deletion (the event's ts). */
+  readonly revision?: { readonly kind: 'edited' | 'deleted'; readonly at: string } | undefined;
 }
 
 export type IgnoreReason =
@@ -22,52 +25,95 @@ export type IgnoreReason =
   | 'no_author'
   | 'not_in_a_thread'
   | 'thread_parent'
-  | 'empty_text';
+  | 'side_thread'
+  | 'empty_text'
+  | 'not_an_edit';
 
 export type AgentReplySelection =
   | { readonly forward: true; readonly reply: AgentReply }
   | { readonly forward: false; readonly reason: IgnoreReason };
 
 /**
- * Subtypes that are still a person writing in the thread. Everything else
- * (message_changed, message_deleted, channel_join, bot_message, …) is an echo or
- * a system notice and must never reach the customer.
- * `file_share` forwards its text part only, for now.
+ * Subtypes that are still a person writing in the thread (`/me` included).
+ * Everything else (channel_join, bot_message, …) is an echo or a system
+ * notice and must never reach the customer. Edits and deletions
+ * (message_changed, message_deleted) carry the message they change, which
+ * must itself be one of these. `file_share` forwards its text part only, for now.
  */
-const FORWARDED_SUBTYPES: ReadonlySet<string | undefined> = new Set([undefined, 'thread_broadcast', 'file_share']);
+const FORWARDED_SUBTYPES: ReadonlySet<string | undefined> = new Set([undefined, 'thread_broadcast', 'file_share', 'me_message']);
 
 /**
- * Decides whether an Events API callback is a human agent's reply in a thread.
- * Pure: the bridge's own bot user is read from the callback's `authorizations`.
- * A would-be reply whose fields have the wrong types is a BadRequestError.
+ * Decides whether an Events API callback is a human agent's reply in a thread,
+ * or an agent's edit or deletion of one. Pure: the bridge's own bot user is
+ * read from the callback's `authorizations`. A would-be reply whose fields
+ * have the wrong types is a BadRequestError.
  */
 export function selectAgentReply(callback: SlackEventCallback): AgentReplySelection {
   const event = callback.event;
   if (event.type !== 'message') return ignore('not_a_message');
-  if (!FORWARDED_SUBTYPES.has(event.subtype ?? undefined)) return ignore('unsupported_subtype');
+  const subtype = event.subtype ?? undefined;
+  if (subtype === 'message_changed' || subtype === 'message_deleted') return selectRevision(callback, subtype);
+  if (!FORWARDED_SUBTYPES.has(subtype)) return ignore('unsupported_subtype');
   if (event.hidden) return ignore('hidden');
   if (event.bot_id || event.app_id) return ignore('from_a_bot');
   // Everything above reads presence only; what follows relies on the fields' types.
-  const problems = replyFieldProblems(callback);
-  if (problems.length > 0) throw new BadRequestError(problems);
-  if (!event.user || !event.channel || !event.ts) return ignore('no_author');
-  const ownUserIds = (callback.authorizations ?? []).filter((auth) => auth.is_bot).map((auth) => auth.user_id);
-  if (ownUserIds.includes(event.user)) return ignore('own_message');
-  if (!event.thread_ts) return ignore('not_in_a_thread');
-  if (event.thread_ts === event.ts) return ignore('thread_parent');
-  if (!event.text?.trim()) return ignore('empty_text');
+  throwOnProblems(replyFieldProblems(callback));
+  const message = threadReplyIn(event, event.channel, ownUserIdsOf(callback));
+  if (!message.ok) return ignore(message.reason);
+  if (!message.text.trim()) return ignore('empty_text');
+  return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: message.text } };
+}
 
-  return {
-    forward: true,
-    reply: {
-      eventId: callback.event_id,
-      channelId: event.channel,
-      threadTs: event.thread_ts,
-      messageTs: event.ts,
-      userId: event.user,
-      markup: event.text,
-    },
-  };
+/**
+ * An edit arrives as message_changed with the message as it now is (and as
+ * it was); a deletion as message_deleted with the message as it was. Either
+ * counts when that message is a human's reply in a thread. A message_changed
+ * without `edited` is Slack's own doing (a link unfurled, metadata added), and
+ * one that leaves the text as it was changes nothing the customer sees.
+ */
+function selectRevision(callback: SlackEventCallback, subtype: 'message_changed' | 'message_deleted'): AgentReplySelection {
+  const event = callback.event;
+  const changed = subtype === 'message_changed' ? event.message : event.previous_message;
+  if (!isRecord(changed)) return ignore('no_author');
+  if (!FORWARDED_SUBTYPES.has(changed.subtype ?? undefined)) return ignore('unsupported_subtype');
+  if (changed.bot_id || changed.app_id) return ignore('from_a_bot');
+  const field = subtype === 'message_changed' ? 'message' : 'previous_message';
+  throwOnProblems([...replyFieldProblems(callback), ...messageFieldProblems(changed, `body.event.${field}`)]);
+  const message = threadReplyIn(changed, event.channel, ownUserIdsOf(callback));
+  if (!message.ok) return ignore(message.reason);
+  if (subtype === 'message_deleted') {
+    return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: '', revision: { kind: 'deleted', at: String(event.ts) } } };
+  }
+  const editedAt = isRecord(changed.edited) && typeof changed.edited.ts === 'string' ? changed.edited.ts : undefined;
+  const before = isRecord(event.previous_message) ? event.previous_message.text : undefined;
+  if (!editedAt || before === message.text) return ignore('not_an_edit');
+  if (!message.text.trim()) return ignore('empty_text');
+  return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: message.text, revision: { kind: 'edited', at: editedAt } } };
+}
+
+type ThreadReplyCheck =
+  | { readonly ok: true; readonly text: string; readonly reply: Pick<AgentReply, 'channelId' | 'threadTs' | 'messageTs' | 'userId'> }
+  | { readonly ok: false; readonly reason: IgnoreReason };
+
+/** Whether a message (its fields' types checked) is a person's reply in a thread the bridge may own. */
+function threadReplyIn(message: Partial<SlackMessageFields>, channel: string | null | undefined, ownUserIds: readonly (string | undefined)[]): ThreadReplyCheck {
+  if (message.hidden) return { ok: false, reason: 'hidden' };
+  if (!message.user || !channel || !message.ts) return { ok: false, reason: 'no_author' };
+  if (ownUserIds.includes(message.user)) return { ok: false, reason: 'own_message' };
+  if (!message.thread_ts) return { ok: false, reason: 'not_in_a_thread' };
+  if (message.thread_ts === message.ts) return { ok: false, reason: 'thread_parent' };
+  // Colleagues talking in a thread of their own in the channel: none of the bridge's business, not even a notice.
+  if (message.parent_user_id && !ownUserIds.includes(message.parent_user_id)) return { ok: false, reason: 'side_thread' };
+  return { ok: true, text: message.text ?? '', reply: { channelId: channel, threadTs: message.thread_ts, messageTs: message.ts, userId: message.user } };
+}
+
+const ownUserIdsOf = (callback: SlackEventCallback) => (callback.authorizations ?? []).filter((auth) => auth.is_bot).map((auth) => auth.user_id);
+
+const isRecord = (value: unknown): value is Record<string, unknown> & Partial<SlackMessageFields> & { edited?: unknown } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function throwOnProblems(problems: string[]): void {
+  if (problems.length > 0) throw new BadRequestError(problems);
 }
 
 /** What the bridge POSTs to the Botpress webhook for each agent reply. */
@@ -82,6 +128,8 @@ export interface AgentMessagePayload {
   readonly conversationId: string;
   readonly messageTs: string;
   readonly agentName?: string;
+  /** A correction of the reply `messageTs` names, which the customer already has; `text` starts "(edited)". */
+  readonly edited?: true;
 }
 
 export interface NormalizeContext {
@@ -90,19 +138,25 @@ export interface NormalizeContext {
   readonly userNames?: ReadonlyMap<string, string>;
 }
 
+/** Before a correction's text: the webhook route cannot change a message the customer has, so the correction follows it. */
+export const EDITED_MARKER = '(edited)';
+
 export function normalizeAgentReply(reply: AgentReply, context: NormalizeContext): AgentMessagePayload {
   const names = context.userNames;
   const agentName = names?.get(reply.userId);
+  const text = slackMarkupToPlainText(reply.markup, { userName: (id) => names?.get(id) }).trim();
+  const edited = reply.revision?.kind === 'edited';
   return {
     type: 'agent_message',
-    eventId: `${reply.channelId}:${reply.messageTs}`,
-    text: slackMarkupToPlainText(reply.markup, { userName: (id) => names?.get(id) }).trim(),
+    eventId: edited ? `${reply.channelId}:${reply.messageTs}:edited:${reply.revision.at}` : `${reply.channelId}:${reply.messageTs}`,
+    text: edited ? `${EDITED_MARKER} ${text}` : text,
     userId: reply.userId,
     channelId: reply.channelId,
     threadTs: reply.threadTs,
     conversationId: context.conversationId,
     messageTs: reply.messageTs,
     ...(agentName ? { agentName } : {}),
+    ...(edited ? { edited: true as const } : {}),
   };
 }
 

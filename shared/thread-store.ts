@@ -22,7 +22,9 @@ export interface Handoff {
   /** The Botpress user the conversation belongs to. */
   readonly botpressUserId: string;
   readonly customerName?: string;
+  /** As given; when it is no mail address, `customerEmailInvalid` says so (the card shows it as such). */
   readonly customerEmail?: string;
+  readonly customerEmailInvalid?: boolean;
   /** The bot's summary, kept so that the card can be re-rendered when its state changes. */
   readonly summary: string;
   /** Slack user id of the agent who pressed Claim. */
@@ -38,6 +40,7 @@ export interface HandoffDetails {
   readonly botpressUserId: string;
   readonly customerName?: string | undefined;
   readonly customerEmail?: string | undefined;
+  readonly customerEmailInvalid?: boolean | undefined;
   readonly summary: string;
 }
 
@@ -74,7 +77,13 @@ export interface ThreadStoreOptions {
 }
 
 export const conversationKey = (conversationId: string): string => `conversation#${conversationId}`;
-export const threadKey = (channelId: string, threadTs: string): string => `thread#${channelId}_${threadTs}`;
+/**
+ * `%` and `_` escaped in each part, so that no two threads share a key. Slack's
+ * channel ids and timestamps hold neither, so their keys read as they always
+ * did: mappings already in a table are found.
+ */
+const keyPart = (part: string) => part.replace(/%/g, '%25').replace(/_/g, '%5F');
+export const threadKey = (channelId: string, threadTs: string): string => `thread#${keyPart(channelId)}_${keyPart(threadTs)}`;
 
 const NAMES = { '#state': 'state' } as const;
 

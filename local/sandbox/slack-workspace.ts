@@ -5,6 +5,7 @@ import { tokensMatch } from '../../shared/bearer-auth';
 import { escapeSlackText } from '../../shared/slack/markup';
 import { signSlackRequest } from '../../shared/slack/signature';
 import { readBody } from '../api-gateway-adapter';
+import { slackRefusal } from '../slack-api-rules';
 
 export interface ChannelMessage {
   readonly ts: string;
@@ -79,7 +80,21 @@ export class SlackWorkspace {
   agentReply(threadTs: string, text: string): ChannelMessage {
     const message: ChannelMessage = { ts: this.nextTs(), threadTs, user: this.agent.id, text: escapeSlackText(text) }; // as Slack's client escapes typed text
     this.add(message);
-    this.deliverEvent({ type: 'message', user: this.agent.id, text: message.text, ts: message.ts, thread_ts: threadTs, channel: this.options.channelId, event_ts: message.ts, channel_type: 'channel', team: this.teamId });
+    // As Slack does, a thread reply says who posted the thread's parent.
+    const parent = this.messages.find((candidate) => candidate.ts === threadTs);
+    const parentUser = parent?.botId ? this.botUserId : parent?.user;
+    this.deliverEvent({
+      type: 'message',
+      user: this.agent.id,
+      text: message.text,
+      ts: message.ts,
+      thread_ts: threadTs,
+      ...(parentUser ? { parent_user_id: parentUser } : {}),
+      channel: this.options.channelId,
+      event_ts: message.ts,
+      channel_type: 'channel',
+      team: this.teamId,
+    });
     return message;
   }
 
@@ -111,6 +126,8 @@ export class SlackWorkspace {
   }
 
   private callMethod(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const refusal = slackRefusal(method, args);
+    if (refusal) return { ...refusal };
     const text = typeof args.text === 'string' ? args.text : '';
     switch (method) {
       case 'chat.postMessage': {

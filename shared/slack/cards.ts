@@ -1,14 +1,19 @@
 import type { Button, KnownBlock } from '@slack/web-api';
 import type { Handoff } from '../thread-store';
+import { fitEscaped, SLACK_LIMITS, splitEscaped } from './limits';
 import { escapeSlackText } from './markup';
 
 export const CLAIM_ACTION_ID = 'handoff_claim';
 export const RESOLVE_ACTION_ID = 'handoff_resolve';
 
 /** What a card shows; a Handoff, or the details of one about to be opened. */
-export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'claimedBy' | 'closedBy' | 'closedReason'> & {
+export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'customerEmailInvalid' | 'claimedBy' | 'closedBy' | 'closedReason'> & {
   readonly state: Handoff['state'];
 };
+
+const SUMMARY_LABEL = '*Summary*\n';
+const CUSTOMER_LABEL = '*Customer*\n';
+const SUMMARY_CUT = ' … _(the full summary is in the thread)_';
 
 export interface SlackMessageContent {
   readonly text: string;
@@ -19,6 +24,9 @@ export interface SlackMessageContent {
  * The handoff card posted as the thread's parent: who the customer is, the
  * bot's summary, the state, and the Claim / Resolve buttons while it is open.
  * The buttons carry the conversation id, so an action needs no lookup to find it.
+ * Every part is kept inside Slack's limits as sent, escapes included: a summary
+ * too long for its section is shortened with a marker, and summaryInThread
+ * gives the whole of it for the thread.
  */
 export function handoffCard(view: CardView): SlackMessageContent {
   const customer = customerLabel(view);
@@ -28,11 +36,12 @@ export function handoffCard(view: CardView): SlackMessageContent {
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Customer*\n${customer}` },
+        { type: 'mrkdwn', text: `${CUSTOMER_LABEL}${customer}` },
+        // Conversation ids are at most 256 characters (botpress-requests.ts): escaped, well inside a field.
         { type: 'mrkdwn', text: `*Conversation*\n\`${escapeSlackText(view.conversationId)}\`` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Summary*\n${escapeSlackText(view.summary)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${SUMMARY_LABEL}${fitEscaped(view.summary, SLACK_LIMITS.sectionText - SUMMARY_LABEL.length, SUMMARY_CUT).text}` } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: status }] },
   ];
   if (view.state === 'open') {
@@ -47,9 +56,23 @@ export function handoffCard(view: CardView): SlackMessageContent {
   return { text: `Handoff from ${customer}: ${status}`, blocks };
 }
 
+/** The summary's whole text for the thread, in as many posts as it takes, when the card could not hold it. */
+export function summaryInThread(summary: string): string[] | undefined {
+  if (!fitEscaped(summary, SLACK_LIMITS.sectionText - SUMMARY_LABEL.length, SUMMARY_CUT).cut) return undefined;
+  const [first = '', ...rest] = splitEscaped(summary, SLACK_LIMITS.messageText - SUMMARY_LABEL.length);
+  return [`${SUMMARY_LABEL}${first}`, ...rest];
+}
+
+/** Who a customer's post in the thread is from: their name, marked as the customer's, within what Slack shows of a username. */
+export function customerUsername(name: string | undefined): string {
+  return name ? `${[...name].slice(0, 60).join('')} (customer)` : 'Website visitor';
+}
+
 function customerLabel(view: CardView): string {
-  const name = view.customerName ? escapeSlackText(view.customerName) : 'Website visitor';
-  return view.customerEmail ? `${name} (${escapeSlackText(view.customerEmail)})` : name;
+  const name = view.customerName ?? 'Website visitor';
+  const email = view.customerEmail === undefined ? '' : view.customerEmailInvalid ? ` (the e-mail address given is not valid: ${view.customerEmail})` : ` (${view.customerEmail})`;
+  // Names are at most 200 characters and addresses 254, but escaped they can outgrow a field.
+  return fitEscaped(`${name}${email}`, SLACK_LIMITS.fieldText - CUSTOMER_LABEL.length, '…').text;
 }
 
 function statusLine(view: CardView): string {
@@ -80,16 +103,36 @@ export interface TranscriptLine {
 /** Keeps the newest lines that fit: Slack's message limit is 40,000 characters, and long walls of text help no one. */
 export const TRANSCRIPT_MAX_CHARS = 12_000;
 
-export function transcriptText(lines: readonly TranscriptLine[]): string {
-  const rendered = lines.map((line) => `*${line.role === 'user' ? 'Customer' : 'Bot'}:* ${escapeSlackText(line.text)}`);
+const TRANSCRIPT_TITLE = ':scroll: *Conversation so far*';
+const LINE_CUT = ' … _(shortened)_';
+
+const speaker = (line: TranscriptLine) => `*${line.role === 'user' ? 'Customer' : 'Bot'}:* `;
+// Room for the title, the omitted-lines note and the line breaks.
+const TRANSCRIPT_BUDGET = TRANSCRIPT_MAX_CHARS - TRANSCRIPT_TITLE.length - 60;
+
+/** The transcript lines, newest first, as they will show: the newest, if it alone is too long, shortened, so that something of it always does. */
+function renderNewest(lines: readonly TranscriptLine[]): string[] {
   const kept: string[] = [];
   let size = 0;
-  for (let i = rendered.length - 1; i >= 0; i -= 1) {
-    const line = rendered[i]!;
-    if (size + line.length + 1 > TRANSCRIPT_MAX_CHARS) break;
-    kept.unshift(line);
-    size += line.length + 1;
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const line = lines[i]!;
+    const room = TRANSCRIPT_BUDGET - size - speaker(line).length - 1;
+    const fitted = fitEscaped(line.text, kept.length === 0 ? room : Number.POSITIVE_INFINITY, LINE_CUT);
+    if (fitted.text.length > room) break;
+    kept.push(`${speaker(line)}${fitted.text}`);
+    size += speaker(line).length + fitted.text.length + 1;
   }
-  const omitted = rendered.length - kept.length;
-  return [':scroll: *Conversation so far*', ...(omitted > 0 ? [`_(${omitted} earlier messages omitted)_`] : []), ...kept].join('\n');
+  return kept;
+}
+
+/** The lines transcriptText will show, no more: what the delivery queue needs to carry. */
+export function newestLinesThatFit(lines: readonly TranscriptLine[]): TranscriptLine[] {
+  return lines.slice(lines.length - renderNewest(lines).length);
+}
+
+/** The transcript's newest lines that fit; `omittedBefore` earlier ones are counted as left out, besides those that do not fit. */
+export function transcriptText(lines: readonly TranscriptLine[], omittedBefore = 0): string {
+  const kept = renderNewest(lines).reverse();
+  const omitted = omittedBefore + lines.length - kept.length;
+  return [TRANSCRIPT_TITLE, ...(omitted > 0 ? [`_(${omitted} earlier messages omitted)_`] : []), ...kept].join('\n');
 }

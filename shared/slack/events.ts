@@ -1,8 +1,7 @@
 import { BadRequestError } from '../errors';
 
-/** The fields of a Slack `message` event the bridge reads; Slack sends many more. Null reads as absent. */
-export interface SlackMessageEvent {
-  readonly type: 'message';
+/** The fields of a Slack message the bridge reads; Slack sends many more. Null reads as absent. */
+export interface SlackMessageFields {
   readonly subtype?: string | null;
   readonly channel: string;
   readonly user?: string | null;
@@ -12,6 +11,15 @@ export interface SlackMessageEvent {
   readonly bot_id?: string | null;
   readonly app_id?: string | null;
   readonly hidden?: boolean | null;
+  /** Of a reply in a thread: who posted the thread's parent. */
+  readonly parent_user_id?: string | null;
+}
+
+/** A `message` event; an edit (message_changed) or deletion (message_deleted) nests the message it changes. */
+export interface SlackMessageEvent extends SlackMessageFields {
+  readonly type: 'message';
+  readonly message?: unknown;
+  readonly previous_message?: unknown;
 }
 
 /** The JSON type of each message field the bridge reads; see replyFieldProblems. */
@@ -25,7 +33,8 @@ const MESSAGE_FIELD_TYPES = {
   bot_id: 'string',
   app_id: 'string',
   hidden: 'boolean',
-} as const satisfies Record<Exclude<keyof SlackMessageEvent, 'type'>, 'string' | 'boolean'>;
+  parent_user_id: 'string',
+} as const satisfies Record<keyof SlackMessageFields, 'string' | 'boolean'>;
 
 export interface SlackEventCallback {
   readonly type: 'event_callback';
@@ -80,14 +89,20 @@ const MESSAGE_FIELDS = Object.entries(MESSAGE_FIELD_TYPES);
  * presence alone, and checking nine types on each would cost them ~0.3 µs.
  */
 export function replyFieldProblems(callback: SlackEventCallback): string[] {
-  const problems: string[] = [];
-  for (const [field, type] of MESSAGE_FIELDS) {
-    const value = (callback.event as Record<string, unknown>)[field];
-    if (value != null && typeof value !== type) problems.push(`body.event.${field} must be a ${type}`);
-  }
+  const problems = messageFieldProblems(callback.event, 'body.event');
   const { authorizations } = callback;
   if (authorizations != null && !(Array.isArray(authorizations) && authorizations.every(isObject))) {
     problems.push('body.authorizations must be an array of objects');
+  }
+  return problems;
+}
+
+/** What is wrong with a message object's fields (`path` names it in the problems). */
+export function messageFieldProblems(message: object, path: string): string[] {
+  const problems: string[] = [];
+  for (const [field, type] of MESSAGE_FIELDS) {
+    const value = (message as Record<string, unknown>)[field];
+    if (value != null && typeof value !== type) problems.push(`${path}.${field} must be a ${type}`);
   }
   return problems;
 }

@@ -95,7 +95,7 @@ describe('a whole handoff through the local bridge and the shipped Botpress snip
 
     // The customer writes; it appears in the thread under the customer's name.
     expect(await customerSays(conversationId, 'It says my account is locked', 'msg-1')).toBe(true);
-    await eventually(() => expect(inThread().at(-1)!.args).toMatchObject({ thread_ts: threadTs, username: 'Jane Doe', text: 'It says my account is locked' }));
+    await eventually(() => expect(inThread().at(-1)!.args).toMatchObject({ thread_ts: threadTs, username: 'Jane Doe (customer)', text: 'It says my account is locked' }));
 
     // The agent answers in Slack; the customer sees it, through the webhook snippet.
     expect(await agentReply(threadTs, 'Hi Jane! I unlocked it, see <https://help.example.com/locked|this page>')).toBe(200);
@@ -159,7 +159,7 @@ describe('a whole handoff through the local bridge and the shipped Botpress snip
     for (const i of ids) {
       const inThread = slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threads.get(i) && call.args.username);
       expect(inThread.map((call) => call.args.text)).toEqual([`customer ${i}.0`, `customer ${i}.1`, `customer ${i}.2`]);
-      expect(inThread.every((call) => call.args.username === `Customer ${i}`)).toBe(true);
+      expect(inThread.every((call) => call.args.username === `Customer ${i} (customer)`)).toBe(true);
       expect(botpress.messagesFor(`e2e-par-${i}`)).toEqual([`Maya: agent ${i}.0`, `Maya: agent ${i}.1`, `Maya: agent ${i}.2`]);
     }
     expect(botpress.messages.filter((message) => message.conversationId.startsWith('e2e-par-'))).toHaveLength(60);

@@ -166,7 +166,7 @@ describe('any authenticated body gets 200 or a 400 naming the problem, never a 5
 describe('any message on the delivery queue is delivered, retried or kept in the dead-letter queue, never a failed invocation (property)', () => {
   const jobLike = fc.record(
     {
-      kind: usuallyOr(fc.constantFrom('agent-reply', 'agent-action', 'customer-message', 'card', 'note', 'private-notice', 'transcript', 'open-thread', 'handoff-failed')),
+      kind: usuallyOr(fc.constantFrom('agent-reply', 'agent-action', 'customer-message', 'card', 'note', 'private-notice', 'thread-intro', 'open-thread', 'handoff-failed')),
       key: fieldOr(fc.array(fc.string({ maxLength: 8 }), { minLength: 1, maxLength: 3 })),
       conversationId: fieldOr(fc.constantFrom(OPEN_CONVERSATION, 'conv-any-queue-unknown')),
       text: fieldOr(fc.string({ maxLength: 20 })),

@@ -173,9 +173,43 @@ describe('POST /botpress/handoff', () => {
     expect((await handler(event)).statusCode).toBe(401);
   });
 
+  it.each(["o'brien@example.ie", 'jane@xn--exmple-cua.de', 'josé@example.com', 'user@123.45.67.89', 'jane+billing@example.com', '"jane doe"@example.com', 'user@[IPv6:2001:db8::1]'])(
+    'takes %s as the address it is',
+    async (email) => {
+      const response = await call('/botpress/handoff', handoffBody(newConversationId(), { customer: { name: 'Jane Doe', email } }));
+      expect(response.body.status).toBe('created');
+      const card = JSON.stringify(bridge.slack.callsTo('chat.postMessage')[0]!.args.blocks);
+      expect(card).toContain(JSON.stringify(`Jane Doe (${email})`).slice(1, -1));
+      expect(card).not.toContain('not valid');
+    },
+  );
+
+  it.each([['nope'], ['jane@'], ['x'.repeat(2_500)]])('opens the handoff for an address that is none (%s), and the card says it is not valid', async (email) => {
+    const conversationId = newConversationId();
+    expect((await call('/botpress/handoff', handoffBody(conversationId, { customer: { name: 'Jane Doe', email } }))).body.status).toBe('created');
+    const card = JSON.stringify(bridge.slack.callsTo('chat.postMessage')[0]!.args.blocks);
+    expect(card).toContain(`Jane Doe (the e-mail address given is not valid: ${email.slice(0, 200)}`);
+    expect(await bridge.store.findByConversation(conversationId)).toMatchObject({ state: 'open', customerEmailInvalid: true });
+  });
+
+  it('opens a handoff whose summary escapes past the section limit: the card shortens it, marked, and the thread has it whole before the transcript', async () => {
+    const conversationId = newConversationId();
+    const summary = `${'Refund & <credit> '.repeat(155)}end.`;
+    expect(summary.length).toBeGreaterThan(2_790);
+    const response = await call('/botpress/handoff', handoffBody(conversationId, { summary, transcript: [{ role: 'user', text: 'hi' }] }));
+    expect(response.body.status).toBe('created');
+    await bridge.runDeliveries();
+    // The stand-in refuses what Slack refuses (invalid_blocks past 3,000 characters), so each post here was taken.
+    const [card, ...thread] = bridge.slack.callsTo('chat.postMessage');
+    expect(JSON.stringify(card!.args.blocks)).toContain(' … _(the full summary is in the thread)_');
+    expect(thread.map((post) => post.args.thread_ts)).toEqual([response.body.threadTs, response.body.threadTs]);
+    expect(thread[0]!.args.text).toBe(`*Summary*\n${summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
+    expect(thread[1]!.args.text).toBe(':scroll: *Conversation so far*\n*Customer:* hi');
+  });
+
   it.each([
     ['missing fields', { conversationId: 'c' }, ['userId: is required', 'summary: is required']],
-    ['a bad e-mail and role', { ...handoffBody('c'), customer: { email: 'nope' }, transcript: [{ role: 'agent', text: 'x' }] }, ['customer.email: must be an e-mail address', 'transcript.0.role: must be "user" or "bot"']],
+    ['a bad role and e-mail type', { ...handoffBody('c'), customer: { email: 42 }, transcript: [{ role: 'agent', text: 'x' }] }, ['customer.email: must be a string', 'transcript.0.role: must be "user" or "bot"']],
     ['wrong types', { ...handoffBody('c'), conversationId: 42, summary: '   ' }, ['conversationId: must be a string', 'summary: must not be empty']],
     ['a body that is not JSON', '{"conversationId":', ['body is not valid JSON']],
     ['a body that is not an object', '[1, 2]', ['body: must be a JSON object']],
@@ -190,8 +224,7 @@ describe('POST /botpress/handoff', () => {
 });
 
 describe('POST /botpress/message', () => {
-  async function openConversation(customer?: { name?: string }) {
-    const conversationId = newConversationId();
+  async function openConversation(customer?: { name?: string }, conversationId = newConversationId()) {
     const opened = await call('/botpress/handoff', handoffBody(conversationId, { customer }));
     await bridge.runDeliveries();
     bridge.slack.calls.length = 0;
@@ -215,7 +248,7 @@ describe('POST /botpress/message', () => {
     await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
       expect.objectContaining({
-        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Customer', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
+        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Customer (customer)', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
       }),
     ]);
     expect(await expiresAt()).toBeGreaterThanOrEqual(before + 2 * 3600 - 5);
@@ -269,6 +302,33 @@ describe('POST /botpress/message', () => {
     expect(bridge.queued().deadLetters.some((body) => body.includes('"lost-1"'))).toBe(true);
     expect(bridge.botpress.deliveredBodies()).toEqual([
       { type: 'customer_message_failed', eventId: expect.any(String) as string, conversationId, messageId: 'lost-1' },
+    ]);
+  });
+
+  it('posts a 40,000-character message whole, in order, split at line ends into posts Slack takes', async () => {
+    const { conversationId } = await openConversation();
+    const lines = Array.from({ length: 2_500 }, (_, i) => `${String(i).padStart(4, '0')} <&> a line`);
+    const text = lines.join('\n');
+    expect(text.length).toBe(39_999);
+    expect(await call('/botpress/message', { conversationId, text, messageId: 'long-1' })).toEqual({ status: 200, body: { handoffActive: true } });
+    await bridge.runDeliveries();
+    const posts = bridge.slack.callsTo('chat.postMessage').map((post) => String(post.args.text));
+    expect(posts.length).toBeGreaterThan(1);
+    expect(posts.every((post) => post.length <= 40_000)).toBe(true);
+    expect(posts.slice(0, -1).every((post) => post.endsWith('\n'))).toBe(true);
+    expect(posts.join('')).toBe(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  });
+
+  it('tells apart messages whose conversation and message ids would join alike (c#x + m1, c + x#m1): both are posted', async () => {
+    const base = newConversationId();
+    const first = await openConversation({}, `${base}#x`);
+    const second = await openConversation({}, base);
+    await call('/botpress/message', { conversationId: first.conversationId, text: 'to c#x', messageId: 'm1' });
+    await call('/botpress/message', { conversationId: second.conversationId, text: 'to c', messageId: 'x#m1' });
+    await bridge.runDeliveries();
+    expect(bridge.slack.callsTo('chat.postMessage').map((post) => [post.args.thread_ts, post.args.text])).toEqual([
+      [first.threadTs, 'to c#x'],
+      [second.threadTs, 'to c'],
     ]);
   });
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NOT_CONNECTED_NOTICE } from '../../shared/agent-replies';
+import { NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE } from '../../shared/agent-replies';
+import { DELETED_REPLY_NOTICE } from '../../shared/deliveries';
 import type { HttpResponse } from '../../shared/http';
 import { NAME_WAIT_MS } from '../../shared/runtime';
 import { ThreadStore } from '../../shared/thread-store';
@@ -12,9 +13,11 @@ import {
   customizedBotPost,
   eventCallback,
   fileShare,
-  messageDeleted,
+  meMessage,
   otherBotReply,
   ownPostEcho,
+  replyDeleted,
+  replyEdited,
   threadBroadcast,
   threadReply,
   topLevelMessage,
@@ -118,6 +121,7 @@ describe('POST /slack/events', () => {
   it.each([
     ['thread_broadcast', threadBroadcast],
     ['file_share (text part)', fileShare],
+    ['/me (me_message)', meMessage],
   ])('forwards a %s reply', async (_case, make) => {
     const { threadTs } = await openThread();
     await send(eventCallback({ ...make('Here you go'), thread_ts: threadTs }));
@@ -131,9 +135,9 @@ describe('POST /slack/events', () => {
   });
 
   it.each([
-    ['an edit', () => ({ ...cardUpdated(), message: threadReply('edited') })],
+    ['a change Slack made itself (no `edited`: a link unfurled)', () => ({ ...cardUpdated(), message: threadReply('see https://x.test') })],
     ["the bridge's own card update", cardUpdated],
-    ['a deletion', messageDeleted],
+    ["the deletion of the bridge's own post", () => replyDeleted(ownPostEcho('Customer says hi'))],
     ['a channel join', channelJoin],
     ["the bridge's own post with a custom username", () => customizedBotPost('Customer says hi')],
     ["the bridge's own chat.postMessage echo", () => ownPostEcho('Customer says hi')],
@@ -146,6 +150,15 @@ describe('POST /slack/events', () => {
     expect(bridge.queued().deliveries).toEqual([]);
     await bridge.runDeliveries();
     expect(bridge.botpress.received).toHaveLength(0);
+    expect(bridge.slack.calls).toHaveLength(0);
+  });
+
+  it("ignores a reply in a colleague's own thread silently: 200, no DynamoDB or Slack call, no notice", async () => {
+    const operations = bridge.dynamo.operations.length;
+    const response = await send(eventCallback(threadReply('did you see the deploy?', { threadTs: '1717549999.000001', parentUserId: 'U0COLLEAGUE' })));
+    expect(response.statusCode).toBe(200);
+    expect(bridge.dynamo.operations.slice(operations)).toEqual([]);
+    expect(bridge.queued().deliveries).toEqual([]);
     expect(bridge.slack.calls).toHaveLength(0);
   });
 
@@ -224,6 +237,54 @@ describe('POST /slack/events', () => {
     expect((await send(callback, { retryNum: 1 })).statusCode).toBe(200);
     await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ text: 'queue me' }]);
+  });
+
+  describe("an agent's edit or deletion", () => {
+    async function replied(text: string) {
+      const { conversationId, threadTs } = await openThread();
+      const original = threadReply(text, { threadTs });
+      await send(eventCallback(original));
+      return { conversationId, threadTs, original };
+    }
+
+    it('sends the customer the correction, marked "(edited)", after the reply it corrects', async () => {
+      const { threadTs, original } = await replied('Your refund is on its way');
+      expect((await send(eventCallback(replyEdited(original, 'Your refund was sent today')))).statusCode).toBe(200);
+      await bridge.runDeliveries();
+      expect(bridge.botpress.deliveredBodies()).toMatchObject([
+        { text: 'Your refund is on its way', messageTs: original.ts, threadTs },
+        { text: '(edited) Your refund was sent today', messageTs: original.ts, edited: true, eventId: expect.stringMatching(/:edited:/) as string },
+      ]);
+    });
+
+    it('tells the agent, privately, that the customer keeps a reply they deleted', async () => {
+      const { threadTs, original } = await replied('Oops, wrong customer');
+      expect((await send(eventCallback(replyDeleted(original)))).statusCode).toBe(200);
+      await bridge.runDeliveries();
+      expect(bridge.botpress.deliveredBodies()).toMatchObject([{ text: 'Oops, wrong customer' }]);
+      expect(bridge.slack.callsTo('chat.postEphemeral').map((call) => call.args)).toEqual([{ channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs, text: DELETED_REPLY_NOTICE }]);
+    });
+
+    it('says nothing more of a deleted reply that never reached the customer (the agent was told it was lost)', async () => {
+      bridge.botpress.status = 400;
+      const { original } = await replied('never arrives');
+      await send(eventCallback(replyDeleted(original)));
+      await bridge.runDeliveries();
+      const texts = bridge.slack.calls.map((call) => String(call.args.text));
+      expect(texts.some((text) => text.includes('did not reach the customer'))).toBe(true);
+      expect(texts).not.toContain(DELETED_REPLY_NOTICE);
+    });
+
+    it('in a thread whose handoff has closed: the agent hears the change did not reach the customer', async () => {
+      const { conversationId, threadTs, original } = await replied('See you');
+      await bridge.runDeliveries();
+      await bridge.store.close(conversationId, threadTs, { by: AGENT, reason: 'resolved' });
+      bridge.slack.calls.length = 0;
+      await send(eventCallback(replyEdited(original, 'See you soon')));
+      await bridge.runDeliveries();
+      expect(bridge.slack.callsTo('chat.postEphemeral').map((call) => call.args.text)).toEqual([NOT_CONNECTED_REVISION_NOTICE.edited]);
+      expect(bridge.botpress.deliveredBodies()).toHaveLength(1);
+    });
   });
 
   describe('a reply in a thread with no live handoff', () => {

@@ -63,13 +63,13 @@ const jobsFor = (conversationId: string) =>
     .filter((job) => 'conversationId' in job && job.conversationId === conversationId);
 
 describe('openHandoff', () => {
-  it('posts the card, queues the transcript for its thread, then opens the handoff', async () => {
+  it('posts the card, queues the introduction to the thread (the transcript), then opens the handoff', async () => {
     const request = handoffRequest();
     const opened = await openHandoff(request, dependencies());
     expect(opened).toMatchObject({ status: 'created', channelId: CHANNEL });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(jobsFor(request.conversationId)).toEqual([
-      expect.objectContaining({ kind: 'transcript', channelId: CHANNEL, threadTs: (opened as { threadTs: string }).threadTs, transcript: request.transcript }),
+      expect.objectContaining({ kind: 'thread-intro', channelId: CHANNEL, threadTs: (opened as { threadTs: string }).threadTs, transcript: request.transcript, omittedLines: 0 }),
     ]);
   });
 
@@ -79,7 +79,7 @@ describe('openHandoff', () => {
     expect(await openHandoff(request, dependencies())).toEqual({ status: 'queued' });
     expect(slack.rateLimited).not.toHaveLength(0);
     // The card first, then the transcript for whichever thread it opens, then whatever the customer writes.
-    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'transcript']);
+    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'thread-intro']);
     expect(await store.findByConversation(request.conversationId)).toEqual({ state: 'opening', conversationId: request.conversationId, queued: true });
 
     slack.postLimit = undefined;
@@ -153,7 +153,7 @@ describe('forwardCustomerMessage', () => {
     slack.postLimit = { perSecond: 1, burst: 0 };
     await openHandoff(request, dependencies());
     expect(await forwardCustomerMessage({ conversationId: request.conversationId, text: 'Anyone?', messageId: 'm1' }, dependencies())).toEqual({ handoffActive: true, queued: true });
-    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'transcript', 'customer-message']);
+    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'thread-intro', 'customer-message']);
   });
 
   it('answers handoffActive: false and queues nothing when there is no handoff', async () => {

@@ -11,7 +11,9 @@ import {
   customizedBotPost,
   eventCallback,
   fileShare,
-  messageDeleted,
+  meMessage,
+  replyDeleted,
+  replyEdited,
   otherBotReply,
   ownPostEcho,
   threadBroadcast,
@@ -23,9 +25,12 @@ const callback = (event: Record<string, unknown>) => eventCallback(event) as unk
 
 describe('selectAgentReply', () => {
   it.each([
-    ['an edit (message_changed)', () => ({ ...cardUpdated(), message: threadReply('edited') }), 'unsupported_subtype'],
-    ["the bridge's own card update (message_changed)", cardUpdated, 'unsupported_subtype'],
-    ['a deletion', messageDeleted, 'unsupported_subtype'],
+    ['a message_changed without `edited` (a link unfurled)', () => ({ ...cardUpdated(), message: threadReply('see https://x.test'), previous_message: threadReply('see https://x.test') }), 'not_an_edit'],
+    ['an edit that leaves the text as it was', () => replyEdited(threadReply('same'), 'same'), 'not_an_edit'],
+    ['an edit in a colleague’s own thread', () => replyEdited(threadReply('a', { parentUserId: 'U0COLLEAGUE' }), 'b'), 'side_thread'],
+    ["the bridge's own card update (message_changed)", cardUpdated, 'from_a_bot'],
+    ["the deletion of the bridge's own post", () => replyDeleted(ownPostEcho('Customer: hi')), 'from_a_bot'],
+    ['a deletion of a top-level message', () => replyDeleted(topLevelMessage('Morning team')), 'not_in_a_thread'],
     ['a channel join', channelJoin, 'unsupported_subtype'],
     ['a post with a custom username (bot_message)', () => customizedBotPost('customer text'), 'unsupported_subtype'],
     ["the bridge's own chat.postMessage echo", () => ownPostEcho('Customer: hi'), 'from_a_bot'],
@@ -46,6 +51,7 @@ describe('selectAgentReply', () => {
     ['a thread reply also sent to the channel', () => threadBroadcast('Hello!')],
     ['a thread reply with a file (text part)', () => fileShare('Hello!')],
     ['a thread reply whose null fields read as absent', (): Record<string, unknown> => ({ ...threadReply('Hello!'), subtype: null, bot_id: null, app_id: null, hidden: null })],
+    ['a /me message', () => meMessage('Hello!')],
   ])('forwards %s', (_case, makeEvent) => {
     const event = makeEvent();
     const input = callback(event);
@@ -53,6 +59,29 @@ describe('selectAgentReply', () => {
       forward: true,
       reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: event.ts, userId: AGENT, markup: 'Hello!' },
     });
+  });
+  it('takes an edit as a revision of the reply it changes, with the new text', () => {
+    const original = threadReply('Your refund is on its way');
+    const input = callback(replyEdited(original, 'Your refund was sent today'));
+    const editedAt = ((input.event as { message: { edited: { ts: string } } }).message.edited.ts);
+    expect(selectAgentReply(input)).toEqual({
+      forward: true,
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: 'Your refund was sent today', revision: { kind: 'edited', at: editedAt } },
+    });
+  });
+
+  it('takes a deletion as a revision of the reply deleted', () => {
+    const original = threadReply('Oops, wrong customer');
+    const input = callback(replyDeleted(original));
+    expect(selectAgentReply(input)).toEqual({
+      forward: true,
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: '', revision: { kind: 'deleted', at: input.event.ts } },
+    });
+  });
+
+  it('names a nested field of the wrong type in a 400', () => {
+    const edit = replyEdited(threadReply('a'), 'b');
+    expect(() => selectAgentReply(callback({ ...edit, message: { ...(edit.message as object), thread_ts: 42 } }))).toThrow('body.event.message.thread_ts must be a string');
   });
 });
 
@@ -71,6 +100,11 @@ describe('normalizeAgentReply', () => {
       messageTs: '1717549400.000200',
       agentName: 'Maya',
     });
+  });
+
+  it('gives a correction its own eventId and the "(edited)" marker, since the customer has the first version', () => {
+    const reply = { eventId: 'Ev2', channelId: 'C456', threadTs: '1.1', messageTs: '1.2', userId: 'U123', markup: 'Sent today &amp; more', revision: { kind: 'edited' as const, at: '1.3' } };
+    expect(normalizeAgentReply(reply, { conversationId: 'abc-123' })).toMatchObject({ eventId: 'C456:1.2:edited:1.3', text: '(edited) Sent today & more', messageTs: '1.2', edited: true });
   });
 
   it('leaves agentName out when the name is unknown', () => {

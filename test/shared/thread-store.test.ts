@@ -41,6 +41,13 @@ describe('ThreadStore', () => {
     expect((await rawItem(threadKey('C0SUPPORT1', '1717549330.000100')))?.expiresAt).toBe(expected);
   });
 
+  it('gives every thread a key of its own, whatever its parts hold, and keeps the keys of Slack ids as they were', () => {
+    const pairs = [['C_1', '2'], ['C', '1_2'], ['C%5F1', '2'], ['C', '1%5F2']] as const;
+    expect(new Set(pairs.map(([channel, ts]) => threadKey(channel, ts))).size).toBe(pairs.length);
+    expect(threadKey('C0SUPPORT1', '1717549330.000100')).toBe('thread#C0SUPPORT1_1717549330.000100');
+    expect(conversationKey('c#x')).not.toBe(conversationKey('c'));
+  });
+
   it('treats an expired item as absent although DynamoDB has not deleted it yet', async () => {
     clock.now = START;
     const threads = store(3600);

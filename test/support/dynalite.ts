@@ -6,6 +6,8 @@ export interface LocalDynamo {
   readonly endpoint: string;
   readonly tableName: string;
   readonly documentClient: DynamoDBDocumentClient;
+  /** Every operation asked of the server so far (`GetItem`, `PutItem`, …), in order. */
+  readonly operations: string[];
   close(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export async function startLocalDynamo(tableName = 'bridge-test'): Promise<Local
     endpoint: server.endpoint,
     tableName,
     documentClient,
+    operations: server.operations!,
     close: async () => {
       documentClient.destroy();
       await server.close();

@@ -1,4 +1,5 @@
 import { decodeSlackArguments } from '../../local/sandbox/slack-workspace';
+import { slackRefusal } from '../../local/slack-api-rules';
 import { sendJson, startHttpStandIn, type StandIn } from './http-stand-in';
 
 export interface SlackCall {
@@ -30,7 +31,8 @@ export interface SlackStandIn extends StandIn {
 
 /**
  * Stands in for the Slack Web API on loopback: records every call with its
- * decoded arguments (form or JSON) and answers like Slack does.
+ * decoded arguments (form or JSON) and answers like Slack does, refusing
+ * what Slack refuses (local/slack-api-rules.ts).
  */
 export async function startSlackStandIn(): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
@@ -72,6 +74,9 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       }
     }
     calls.push(call);
+    // What Slack refuses of a message (limits, Block Kit), answered as Slack answers it.
+    const refusal = slackRefusal(method, args);
+    if (refusal) return sendJson(res, 200, refusal);
     const delayMs = delays.get(method);
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const error = failing.get(method);
