@@ -97,6 +97,8 @@ const functionEnv: Record<string, string> = {
     deadLetterQueueUrl: queues.deadLetters.url,
     supportChannelId: CHANNEL,
     slackApiUrl: slack.apiUrl,
+    fileBucket: 'bench-files',
+    publicUrl: 'https://bench.invalid',
     logLevel: 'INFO',
   }),
   ...secretsEnvironment({
@@ -301,6 +303,7 @@ const bridge = await spawnLocalBridge({
     sqsEndpoint: '',
     deliveryQueueUrl: '',
     deadLetterQueueUrl: '',
+    publicUrl: '',
     dataDir: mkdtempSync(path.join(tmpdir(), 'bench-data-')),
     envFile: path.join(buildDir, 'none'),
   }),

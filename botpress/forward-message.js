@@ -4,8 +4,12 @@
 //   false -> the handoff is over (resolved, ended or expired): the bot takes the conversation back.
 // Needs the configuration variables bridgeUrl and bridgeToken.
 
-const text = event.preview || (event.payload && event.payload.text) || ''
-const body = { conversationId: event.conversationId, text, messageId: event.messageId || event.id }
+// An image, audio, video or file message goes as the file (the bridge uploads it into the thread); a text message as its text.
+const URL_FIELD = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' }
+const fileUrl = URL_FIELD[event.type] && event.payload && event.payload[URL_FIELD[event.type]]
+const files = fileUrl ? [{ url: fileUrl, kind: event.type, name: event.payload.title || undefined }] : undefined
+const text = fileUrl ? '' : event.preview || (event.payload && event.payload.text) || ''
+const body = { conversationId: event.conversationId, text, messageId: event.messageId || event.id, files }
 
 // Retrying is safe: the bridge posts each messageId once. It answers at once: the message is queued for the thread,
 // and should it never get there, the bot hears (customer_message_failed, in webhook-handler.js).

@@ -24,9 +24,11 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
   if (!Number.isFinite(mappingTtlHours) || mappingTtlHours <= 0) throw new Error('mappingTtlHours must be a positive number of hours');
   const deliveryGiveUpMinutes = Number(readContext(app, 'deliveryGiveUpMinutes') ?? SETTINGS.deliveryGiveUpMinutes.default);
   if (!Number.isFinite(deliveryGiveUpMinutes) || deliveryGiveUpMinutes <= 0) throw new Error('deliveryGiveUpMinutes must be a positive number of minutes');
+  const fileLinkDays = Number(readContext(app, 'fileLinkDays') ?? SETTINGS.fileLinkDays.default);
+  if (!Number.isInteger(fileLinkDays) || fileLinkDays <= 0) throw new Error('fileLinkDays must be a whole, positive number of days');
   const logLevel = (readContext(app, 'logLevel') ?? SETTINGS.logLevel.default).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
-  return { supportChannelId, alarmEmail: readContext(app, 'alarmEmail'), mappingTtlHours, deliveryGiveUpMinutes, logLevel: logLevel as BridgeStackProps['logLevel'] };
+  return { supportChannelId, alarmEmail: readContext(app, 'alarmEmail'), mappingTtlHours, deliveryGiveUpMinutes, fileLinkDays, logLevel: logLevel as BridgeStackProps['logLevel'] };
 }
 
 /** The CDK app: the bridge's stack, checked by cdk-nag's AWS Solutions rules at every synth. */

@@ -2,7 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT } from './bundling';
+import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 
 const options = (): BuildOptions => ({
   bundle: true,
@@ -24,14 +24,17 @@ export async function bundleEntry(entry: string, outfile: string, external: read
   await build({ ...options(), entryPoints: [path.resolve(PROJECT_ROOT, entry)], outfile, external: [...external] });
 }
 
-/** Writes each lazily loaded package as `<outDir>/node_modules/<name>/index.mjs`, where the function's `import()` finds it. */
-export async function bundleLazyModules(outDir: string): Promise<void> {
-  for (const name of LAZY_MODULES) {
+/** Writes each package the function loads lazily as `<outDir>/node_modules/<name>/index.mjs`, where its `import()` finds it. */
+export async function bundleLazyModules(functionName: LambdaFunctionName, outDir: string): Promise<void> {
+  for (const name of LAZY_MODULES[functionName]) {
     const dir = path.join(outDir, 'node_modules', name);
     // Named re-exports, listed from the package itself: `export *` of a CommonJS package would re-export nothing.
     const names = Object.keys(createRequire(path.join(PROJECT_ROOT, 'package.json'))(name) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
     const contents = `export { ${names.join(', ')} } from '${name}';`;
-    await build({ ...options(), stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: path.join(dir, 'index.mjs') });
+    // S3's client imports the event-stream serde (for SelectObjectContent) at its top: a lazy module may carry it, since
+    // only its first use pays for loading it, where the shim keeps it out of every cold start (infra/shims).
+    const { '@smithy/core/event-streams': _eventStreams, ...alias } = BUNDLING.alias;
+    await build({ ...options(), alias, stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: path.join(dir, 'index.mjs') });
     await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name, type: 'module', exports: './index.mjs' })}\n`);
   }
 }
@@ -39,25 +42,27 @@ export async function bundleLazyModules(outDir: string): Promise<void> {
 /** Writes each Lambda function to <outDir>/<name>/ exactly as the CDK stack packages it. */
 export async function buildFunctions(outDir = path.join(PROJECT_ROOT, 'dist')): Promise<Record<string, string>> {
   const outputs: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS)) {
+  for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS) as [LambdaFunctionName, string][]) {
     outputs[name] = path.join(outDir, name, 'index.mjs');
-    await bundleEntry(entry, outputs[name], LAZY_MODULES);
-    await bundleLazyModules(path.join(outDir, name));
+    await bundleEntry(entry, outputs[name], LAZY_EXTERNALS);
+    await bundleLazyModules(name, path.join(outDir, name));
   }
   return outputs;
 }
 
 const invokedAs = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (invokedAs === path.resolve(import.meta.filename)) {
-  // `tsx infra/build.ts --lazy-modules-only DIR`: the CDK stack's afterBundling hook.
+  // `tsx infra/build.ts --lazy-modules-only FUNCTION DIR`: the CDK stack's afterBundling hook.
   const only = process.argv.indexOf('--lazy-modules-only');
   if (only >= 0) {
-    await mkdir(process.argv[only + 1]!, { recursive: true });
-    await bundleLazyModules(process.argv[only + 1]!);
+    const [functionName, dir] = [process.argv[only + 1] as LambdaFunctionName, process.argv[only + 2]!];
+    if (!(functionName in LAZY_MODULES)) throw new Error(`--lazy-modules-only: no function ${functionName}`);
+    await mkdir(dir, { recursive: true });
+    await bundleLazyModules(functionName, dir);
   } else {
     const outputs = await buildFunctions();
     for (const [name, file] of Object.entries(outputs)) {
-      console.warn(`${name}: ${path.relative(PROJECT_ROOT, file)} (${((await stat(file)).size / 1024).toFixed(1)} KiB, plus ${LAZY_MODULES.join(', ')} loaded on first use)`);
+      console.warn(`${name}: ${path.relative(PROJECT_ROOT, file)} (${((await stat(file)).size / 1024).toFixed(1)} KiB, plus ${LAZY_MODULES[name as LambdaFunctionName].join(', ')} loaded on first use)`);
     }
   }
 }

@@ -55,9 +55,18 @@ export const DELIVERY_QUEUE = {
  * bundled into a file of their own beside the function, in
  * `node_modules/<name>/index.mjs`. Within the main bundle they would still be
  * parsed at every cold start even when never evaluated; @slack/web-api is a
- * sixth of the bundle, and ignored Slack events, the most common kind, never need it.
+ * sixth of the bundle, and ignored Slack events, the most common kind, never
+ * need it; S3 is for the replies and links that carry a file. Each function
+ * ships the ones it uses; all are kept out of every main bundle.
  */
-export const LAZY_MODULES = ['@slack/web-api'] as const;
+export const LAZY_MODULES = {
+  'slack-events': ['@slack/web-api'],
+  'botpress-callbacks': ['@slack/web-api', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner'],
+  delivery: ['@slack/web-api', '@aws-sdk/client-s3'],
+} as const satisfies Record<LambdaFunctionName, readonly string[]>;
+
+/** What no main bundle includes: every lazily loaded package. */
+export const LAZY_EXTERNALS: readonly string[] = [...new Set(Object.values(LAZY_MODULES).flat())];
 
 /**
  * The one set of bundling choices, shared by `npm run build` and the CDK

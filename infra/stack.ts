@@ -9,14 +9,15 @@ import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel } from 'aws-c
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metric-names';
 import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/settings';
-import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
-import { ROUTES } from './routes';
+import { FILE_ROUTE, ROUTES } from './routes';
 
 export interface BridgeStackProps extends StackProps {
   /** Slack channel id (C… or G…) that receives handoff cards. */
@@ -26,6 +27,8 @@ export interface BridgeStackProps extends StackProps {
   readonly mappingTtlHours: number;
   /** How long a delivery is retried before the bridge gives up on it. */
   readonly deliveryGiveUpMinutes: number;
+  /** How long a link to an agent's file works; the bucket keeps the file one day longer. */
+  readonly fileLinkDays: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -75,6 +78,22 @@ export class BridgeStack extends Stack {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
     });
 
+    // Agents' files for customers' links: private, encrypted, TLS only, gone a day after the last link to them ends.
+    const files = new Bucket(this, 'AgentFiles', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(props.fileLinkDays + 1), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Copies kept for a week at most, of files whose originals stay in Slack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    Validations.of(files).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Short-lived copies of files that stay in Slack; every read goes through the bridge, whose function log records each link opened.',
+    });
+
     const functions = {} as Record<LambdaFunctionName, NodejsFunction>;
     for (const name of Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]) {
       functions[name] = this.bridgeFunction(
@@ -87,6 +106,8 @@ export class BridgeStack extends Stack {
           mappingTtlHours: String(props.mappingTtlHours),
           deliveryQueueUrl: deliveries.queueUrl,
           deliveryGiveUpMinutes: String(props.deliveryGiveUpMinutes),
+          fileBucket: files.bucketName,
+          fileLinkDays: String(props.fileLinkDays),
           ...(name === 'delivery' ? { deadLetterQueueUrl: deadLetters.queueUrl } : {}),
           serviceName: METRICS_SERVICE,
           metricsNamespace: METRICS_NAMESPACE,
@@ -102,6 +123,17 @@ export class BridgeStack extends Stack {
         }),
       );
       functions[name].addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    }
+    // The delivery function keeps agents' files; the Botpress-side one signs the links' redirects (a presigned GET).
+    const agentFiles = files.arnForObjects('agent-files/*');
+    functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [agentFiles] }));
+    functions['botpress-callbacks'].addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [agentFiles] }));
+    const bucketId = this.resolve((files.node.defaultChild as CfnBucket).logicalId) as string;
+    for (const name of ['delivery', 'botpress-callbacks'] as const) {
+      Validations.of(functions[name].role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/agent-files/*]`,
+        reason: "One object operation on the bridge's own file prefix; each object is named by a Slack file id that no policy can list in advance.",
+      });
     }
     // Batches of up to ten, reported per message; each failed one is made visible again after its own delay.
     functions.delivery.addEventSource(new SqsEventSource(deliveries, { batchSize: DELIVERY_QUEUE.batchSize, reportBatchItemFailures: true }));
@@ -146,6 +178,16 @@ export class BridgeStack extends Stack {
         }
       }
     }
+
+    const fileIntegration = new HttpLambdaIntegration('file-links-integration', functions[FILE_ROUTE.function]);
+    for (const route of api.addRoutes({ path: FILE_ROUTE.apiGatewayPath, methods: [HttpMethod.GET], integration: fileIntegration })) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: "Opened by a customer's browser: each link carries its own HMAC signature and expiry, checked in constant time inside the function.",
+      });
+    }
+    // The links start with the API's own URL.
+    for (const [name, value] of Object.entries(settingsEnvironment({ publicUrl: api.apiEndpoint }))) functions.delivery.addEnvironment(name, value);
 
     const monitoring = new BridgeMonitoring(this, 'Monitoring', {
       api,
@@ -200,7 +242,7 @@ export class BridgeStack extends Stack {
         mainFields: [...BUNDLING.mainFields],
         banner: BUNDLING.banner,
         // Bundled apart and loaded on first use (infra/bundling.ts), by the same code as `npm run build`.
-        externalModules: [...LAZY_MODULES],
+        externalModules: [...LAZY_EXTERNALS],
         esbuildArgs: {
           '--legal-comments': BUNDLING.legalComments,
           ...Object.fromEntries(Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
@@ -208,7 +250,7 @@ export class BridgeStack extends Stack {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx infra/build.ts --lazy-modules-only "${outputDir}"`],
+          afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx infra/build.ts --lazy-modules-only ${name} "${outputDir}"`],
         },
       },
     });

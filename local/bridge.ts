@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../infra/bundling';
-import { ROUTES } from '../infra/routes';
+import { FILE_ROUTE, ROUTES } from '../infra/routes';
 import { createSqsClient } from '../shared/delivery-queue';
 import type { HttpResponse } from '../shared/http';
 import { settingsEnvironment } from '../shared/settings';
 import { readBody, toApiGatewayEvent, writeResponse } from './api-gateway-adapter';
 import type { LocalBridgeConfig } from './config';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from './embedded-sqs';
 import { startSqsEventSource } from './event-source';
 
@@ -43,43 +44,26 @@ export interface LocalBridge {
 export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: ExtraRoutes): Promise<LocalBridge> {
   let embeddedDynamo: EmbeddedDynamo | undefined;
   let embeddedSqs: EmbeddedSqs | undefined;
+  let embeddedS3: EmbeddedS3 | undefined;
   const dynamodbEndpoint = config.dynamodbEndpoint ?? (embeddedDynamo = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
   const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json') })).endpoint;
+  const s3Endpoint = config.s3Endpoint ?? (embeddedS3 = await startEmbeddedS3({ buckets: [config.fileBucket], directory: path.join(config.dataDir, 's3') })).endpoint;
   await ensureTable(dynamodbEndpoint, config.tableName);
   const sqs = createSqsClient({ endpoint: sqsEndpoint });
   // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
   const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
   const queues = await ensureDeliveryQueues(sqs, config.tableName);
-  Object.assign(
-    process.env,
-    config.functionEnv,
-    settingsEnvironment({ dynamodbEndpoint, sqsEndpoint, deliveryQueueUrl: queues.deliveries.url, deadLetterQueueUrl: queues.deadLetters.url }),
-  );
 
-  const [slack, botpress, delivery] = await Promise.all([
-    import('../functions/slack-events/handler') as Promise<{ handler: Handler }>,
-    import('../functions/botpress-callbacks/handler') as Promise<{ handler: Handler }>,
-    import('../functions/delivery/handler') as Promise<{ handler: QueueHandler }>,
-  ]);
-  const handlers = new Map<string, Handler>([
-    ...ROUTES['slack-events'].map((route) => [`POST ${route}`, slack.handler] as const),
-    ...ROUTES['botpress-callbacks'].map((route) => [`POST ${route}`, botpress.handler] as const),
-  ]);
-  const deliveries = startSqsEventSource({
-    client: pollingClient,
-    queueUrl: queues.deliveries.url,
-    queueArn: queues.deliveries.arn,
-    handler: delivery.handler,
-    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
-    batchSize: DELIVERY_QUEUE.batchSize,
-    onError: (error) => console.error('delivery function invocation failed:', error),
-  });
-
+  // Listening first: the links to agents' files start with this address unless a tunnel's is set, and the handlers
+  // read their settings at import. Requests that come meanwhile wait for them.
+  let handlersReady!: (value: Handlers) => void;
+  const handlers = new Promise<Handlers>((resolve) => (handlersReady = resolve));
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (request.method === 'GET' && url.pathname === '/healthz') return writeResponse(response, { statusCode: 200, body: 'ok' });
-      const handler = handlers.get(`${request.method} ${url.pathname}`);
+      const { byRoute, files } = await handlers;
+      const handler = byRoute.get(`${request.method} ${url.pathname}`) ?? (request.method === 'GET' && url.pathname.startsWith(FILE_ROUTE.prefix) ? files : undefined);
       if (!handler && (await extraRoutes?.(request, response, url))) return;
       if (!handler) return writeResponse(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' });
       const event = toApiGatewayEvent(request, await readBody(request));
@@ -94,8 +78,45 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  Object.assign(
+    process.env,
+    config.functionEnv,
+    settingsEnvironment({
+      dynamodbEndpoint,
+      sqsEndpoint,
+      s3Endpoint,
+      fileBucket: config.fileBucket,
+      publicUrl: config.publicUrl ?? url,
+      deliveryQueueUrl: queues.deliveries.url,
+      deadLetterQueueUrl: queues.deadLetters.url,
+    }),
+  );
+  const [slack, botpress, delivery] = await Promise.all([
+    import('../functions/slack-events/handler') as Promise<{ handler: Handler }>,
+    import('../functions/botpress-callbacks/handler') as Promise<{ handler: Handler }>,
+    import('../functions/delivery/handler') as Promise<{ handler: QueueHandler }>,
+  ]);
+  handlersReady({
+    byRoute: new Map<string, Handler>([
+      ...ROUTES['slack-events'].map((route) => [`POST ${route}`, slack.handler] as const),
+      ...ROUTES['botpress-callbacks'].map((route) => [`POST ${route}`, botpress.handler] as const),
+    ]),
+    files: botpress.handler,
+  });
+  const deliveries = startSqsEventSource({
+    client: pollingClient,
+    queueUrl: queues.deliveries.url,
+    queueArn: queues.deliveries.arn,
+    handler: delivery.handler,
+    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+    batchSize: DELIVERY_QUEUE.batchSize,
+    onError: (error) => console.error('delivery function invocation failed:', error),
+  });
+
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
     server,
     close: async () => {
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
@@ -105,9 +126,16 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       sqs.destroy();
       pollingClient.destroy();
       await embeddedSqs?.close();
+      await embeddedS3?.close();
       await embeddedDynamo?.close();
     },
   };
+}
+
+interface Handlers {
+  readonly byRoute: ReadonlyMap<string, Handler>;
+  /** The handler of FILE_ROUTE: every GET under its prefix. */
+  readonly files: Handler;
 }
 
 /** Stops accepting connections and waits for the requests in flight; kept-alive connections close once idle. */

@@ -10,6 +10,11 @@ export interface LocalServerConfig {
   readonly dynamodbEndpoint: string | undefined;
   /** Another SQS-API server; unset: the embedded one, keeping its messages in `dataDir`. */
   readonly sqsEndpoint: string | undefined;
+  /** Another S3-API server; unset: the embedded one, keeping its files in `dataDir`. */
+  readonly s3Endpoint: string | undefined;
+  readonly fileBucket: string;
+  /** What links to agents' files start with (the user's tunnel); unset: the local address. */
+  readonly publicUrl: string | undefined;
   readonly dataDir: string;
   readonly tableName: string;
 }
@@ -44,6 +49,9 @@ export function readServerConfig(env: Env, cwd = process.cwd()): LocalServerConf
     port,
     dynamodbEndpoint: value(env, SETTINGS.dynamodbEndpoint.env),
     sqsEndpoint: value(env, SETTINGS.sqsEndpoint.env),
+    s3Endpoint: value(env, SETTINGS.s3Endpoint.env),
+    fileBucket: value(env, SETTINGS.fileBucket.env) ?? SETTINGS.fileBucket.localDefault,
+    publicUrl: value(env, SETTINGS.publicUrl.env),
     dataDir: path.resolve(cwd, value(env, SETTINGS.dataDir.env) ?? SETTINGS.dataDir.default),
     tableName: value(env, SETTINGS.tableName.env) ?? SETTINGS.tableName.localDefault,
   };
@@ -62,5 +70,5 @@ export function readLocalConfig(env: Env, cwd = process.cwd()): LocalBridgeConfi
     const setting = value(env, name);
     if (setting) functionEnv[name] = setting;
   }
-  return { ...server, functionEnv: { ...functionEnv, [SETTINGS.tableName.env]: server.tableName } };
+  return { ...server, functionEnv: { ...functionEnv, [SETTINGS.tableName.env]: server.tableName, [SETTINGS.fileBucket.env]: server.fileBucket } };
 }

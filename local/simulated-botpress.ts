@@ -8,8 +8,18 @@ import { runBotpressSnippet, type SnippetName } from './botpress-snippets';
 export interface BotMessage {
   readonly conversationId: string;
   readonly userId: string;
+  readonly type: string;
+  /** A text message's text; of an image, audio, video or file message, its URL. */
   readonly text: string;
+  readonly payload: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * The message types the snippets send, with the field Botpress requires of
+ * each (its SDK's message schemas: a non-empty string), as Botpress checks
+ * them: createMessage fails otherwise.
+ */
+const REQUIRED_FIELD: Readonly<Record<string, string>> = { text: 'text', image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' };
 
 export interface SimulatedBotpressOptions {
   /** The Webhook integration's secret, checked on `x-bp-secret` as Botpress does. */
@@ -36,6 +46,8 @@ export class SimulatedBotpress {
   private readonly state = new Map<string, { workflow: Record<string, unknown>; conversation: Record<string, unknown> }>();
   private readonly listeners = new Set<(message: BotMessage) => void>();
   private server: Server | undefined;
+  private origin = '';
+  private readonly files = new Map<string, { content: Buffer; contentType: string }>();
   private env: SimulatedBotpressOptions['env'];
 
   constructor(private readonly options: SimulatedBotpressOptions) {
@@ -45,6 +57,11 @@ export class SimulatedBotpress {
   /** Starts the webhook endpoint on loopback; returns the URL to give the bridge as BOTPRESS_WEBHOOK_URL. */
   async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => {
+      if (request.method === 'GET' && request.url?.startsWith('/files/')) {
+        const file = this.files.get(decodeURIComponent(request.url.slice('/files/'.length)));
+        response.writeHead(file ? 200 : 404, { 'content-type': file?.contentType ?? 'application/json' });
+        return void response.end(file?.content ?? '{"message":"File not found"}');
+      }
       void this.acceptWebhook(request.headers['x-bp-secret'], request.url ?? '/', readBody(request)).then(
         (status) => {
           response.writeHead(status, { 'content-type': 'application/json' });
@@ -57,7 +74,8 @@ export class SimulatedBotpress {
       );
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook`;
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.origin}/webhook`;
   }
 
   /** Points the snippets at a bridge that started after this simulator. */
@@ -136,10 +154,21 @@ export class SimulatedBotpress {
     return 200;
   }
 
+  /** Keeps a file as Botpress's file storage would for a customer's upload; returns its URL. */
+  hostFile(name: string, content: Buffer, contentType: string): string {
+    this.files.set(name, { content, contentType });
+    return `${this.origin}/files/${encodeURIComponent(name)}`;
+  }
+
   private client() {
     return {
-      createMessage: (input: { conversationId: string; userId: string; type: string; payload: { text: string }; tags: object }) => {
-        const message = { conversationId: input.conversationId, userId: input.userId, text: input.payload.text };
+      createMessage: (input: { conversationId: string; userId: string; type: string; payload: Record<string, unknown>; tags: object }) => {
+        const field = REQUIRED_FIELD[input.type];
+        const value = field === undefined ? undefined : input.payload[field];
+        if (typeof value !== 'string' || value === '') {
+          return Promise.reject(new Error(`createMessage: a ${input.type} message needs a non-empty payload.${field ?? '?'} (Botpress's message schemas)`));
+        }
+        const message = { conversationId: input.conversationId, userId: input.userId, type: input.type, text: value, payload: input.payload };
         this.messages.push(message);
         for (const listener of this.listeners) listener(message);
         return Promise.resolve({ message: { id: `msg_${this.messages.length}`, ...input } });

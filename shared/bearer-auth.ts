@@ -16,10 +16,17 @@ export function tokensMatch(received: string, expected: string): boolean {
   return timingSafeEqual(digest(received), digest(expected)) && expected.length > 0;
 }
 
-/** middy middleware: `Authorization: Bearer <bridge API token>` or an opaque 401. */
-export function bearerTokenAuth(options: { token: () => string | Promise<string> }): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
+/**
+ * middy middleware: `Authorization: Bearer <bridge API token>` or an opaque 401.
+ * `exempt` names the requests that carry their own proof (a signed file link, opened by a customer's browser).
+ */
+export function bearerTokenAuth(options: {
+  token: () => string | Promise<string>;
+  exempt?: (event: APIGatewayProxyEventV2) => boolean;
+}): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
   return {
     before: async (request) => {
+      if (options.exempt?.(request.event)) return;
       const header = getHeader(request.event, 'authorization');
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match) throw new AuthenticationError(header ? 'malformed authorization header' : 'missing bearer token');

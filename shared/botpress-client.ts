@@ -35,6 +35,10 @@ export interface CustomerMessageFailedPayload {
   readonly eventId: string;
   readonly conversationId: string;
   readonly messageId?: string;
+  /** When one of the message's files, not the message, did not reach the agents: which, and why. */
+  readonly fileName?: string;
+  readonly reason?: 'file_too_large' | 'file_unreachable';
+  readonly maxFileBytes?: number;
 }
 
 /** Tells the bot that a queued handoff never reached Slack: nobody will answer, and the customer should hear so. */

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequestError } from './errors';
+import { FILE_KINDS, FILE_LIMITS } from './files/policy';
 
 /*
  * The bodies Botpress sends to the bridge. valibot: a few kilobytes once
@@ -36,8 +37,32 @@ export const HandoffRequestSchema = v.object(
   OBJECT,
 );
 
-// As long as a Slack message may be: shared/slack/limits.ts splits what escaping makes longer.
-export const CustomerMessageRequestSchema = v.object({ conversationId: id, text: text(40_000), messageId: v.optional(id) }, OBJECT);
+/** A customer's image, audio, video or file, as Botpress keeps it: its URL, and the kind of message that carried it. */
+const CustomerFileSchema = v.object(
+  {
+    url: v.pipe(str(), v.trim(), v.url('must be a URL'), v.regex(/^https?:/i, 'must be an http(s) URL'), v.maxLength(2_000, 'must be at most 2000 characters')),
+    name: v.optional(v.pipe(str(), v.trim(), v.maxLength(255, 'must be at most 255 characters'))),
+    kind: v.optional(v.picklist(FILE_KINDS, `must be one of ${FILE_KINDS.join(', ')}`), 'file'),
+  },
+  OBJECT,
+);
+
+// As long as a Slack message may be: shared/slack/limits.ts splits what escaping makes longer. A file may come alone.
+export const CustomerMessageRequestSchema = v.pipe(
+  v.object(
+    {
+      conversationId: id,
+      text: v.optional(v.pipe(str(), v.trim(), v.maxLength(40_000, 'must be at most 40000 characters')), ''),
+      messageId: v.optional(id),
+      files: v.optional(v.pipe(v.array(CustomerFileSchema, 'must be an array'), v.maxLength(FILE_LIMITS.perMessage, `must have at most ${FILE_LIMITS.perMessage} entries`))),
+    },
+    OBJECT,
+  ),
+  v.forward(
+    v.check((message) => message.text !== '' || (message.files?.length ?? 0) > 0, 'is required (or files)'),
+    ['text'],
+  ),
+);
 
 export const EndRequestSchema = v.object(
   { conversationId: id, reason: v.optional(v.pipe(str(), v.trim(), v.maxLength(200, 'must be at most 200 characters')), 'user_ended') },

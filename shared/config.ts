@@ -24,10 +24,18 @@ export interface Settings {
   readonly sqsEndpoint: string | undefined;
   /** How long a delivery is retried before the bridge gives up on it and says so. */
   readonly deliveryGiveUpMs: number;
+  /** The bucket for agents' files (the functions that handle files need it). */
+  readonly fileBucket: string | undefined;
+  /** An S3-API endpoint other than AWS (the embedded one locally). */
+  readonly s3Endpoint: string | undefined;
+  /** What links to agents' files start with: the API's URL (the delivery function needs it). */
+  readonly publicUrl: string | undefined;
+  /** How long a link to an agent's file works. */
+  readonly fileLinkSeconds: number;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
-type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl';
+type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl' | 'fileBucket' | 'publicUrl';
 export type SettingsWith<K extends OptionalSetting> = Settings & { readonly [P in K]: NonNullable<Settings[P]> };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -45,7 +53,7 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
   const missing = (['tableName', 'deliveryQueueUrl', ...required] as const).filter((key) => present(key) === undefined).map((key) => SETTINGS[key].env);
   if (missing.length > 0) throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
 
-  const positive = (key: 'mappingTtlHours' | 'deliveryGiveUpMinutes', unit: string): number => {
+  const positive = (key: 'mappingTtlHours' | 'deliveryGiveUpMinutes' | 'fileLinkDays', unit: string): number => {
     const text = present(key);
     const value = Number(text ?? SETTINGS[key].default);
     if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${SETTINGS[key].env} must be a positive number of ${unit}, got "${text}"`, [SETTINGS[key].env]);
@@ -63,6 +71,10 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     deadLetterQueueUrl: present('deadLetterQueueUrl'),
     sqsEndpoint: present('sqsEndpoint'),
     deliveryGiveUpMs: Math.round(positive('deliveryGiveUpMinutes', 'minutes') * 60_000),
+    fileBucket: present('fileBucket'),
+    s3Endpoint: present('s3Endpoint'),
+    publicUrl: present('publicUrl')?.replace(/\/+$/, ''),
+    fileLinkSeconds: Math.round(positive('fileLinkDays', 'days') * 86_400),
   } as SettingsWith<K>;
 }
 

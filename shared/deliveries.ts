@@ -6,11 +6,14 @@ import type { DeliveryQueue } from './delivery-queue';
 import { BridgeError, DownstreamError, PermanentDownstreamError } from './errors';
 import { CardNotPosted, postCardAndOpen, type CardPoster } from './handoffs';
 import { settleLoggingFailures } from './logger';
+import { rehostAgentFiles, type AgentFileDependencies, type RefusedFile } from './files/agent-files';
+import { postCustomerFile, type CustomerFileOutcome } from './files/customer-files';
+import { FILE_LIMITS, megabytes } from './files/policy';
 import { normalizeAgentReply } from './normalize';
 import { customerUsername, handoffCard, summaryInThread, transcriptText } from './slack/cards';
 import { callSlack, type SlackClient, type UserDirectory } from './slack/client';
 import { splitEscaped } from './slack/limits';
-import { mentionedUserIds } from './slack/markup';
+import { escapeSlackText, mentionedUserIds } from './slack/markup';
 import type { ThreadStore } from './thread-store';
 
 /*
@@ -44,7 +47,14 @@ export interface DeliveryDependencies {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
   readonly policy: DeliveryPolicy;
   readonly supportChannelId: string;
+  /** Files both ways (shared/files): where agents' files are kept and linked from, and which plain-HTTP origin a customer's may come from. */
+  readonly files: DeliveryFiles;
   readonly now?: () => number;
+}
+
+export interface DeliveryFiles extends Pick<AgentFileDependencies, 'files' | 'linkKey' | 'publicUrl' | 'linkSeconds' | 'slackApiUrl'> {
+  /** The Botpress stand-in's origin, locally: the one a customer's file may come from over plain HTTP. */
+  readonly plainHttpOrigin: () => Promise<string | undefined>;
 }
 
 export interface DeliveryAttempt {
@@ -222,7 +232,13 @@ async function perform(job: DeliveryJob, progress: Progress, deps: DeliveryDepen
     case 'agent-action':
       return sendAgentAction(job, deps);
     case 'customer-message-failed':
-      await deps.sendToBotpress({ type: 'customer_message_failed', eventId: JSON.stringify(job.key), conversationId: job.conversationId, ...(job.messageId ? { messageId: job.messageId } : {}) });
+      await deps.sendToBotpress({
+        type: 'customer_message_failed',
+        eventId: JSON.stringify(job.key),
+        conversationId: job.conversationId,
+        ...(job.messageId ? { messageId: job.messageId } : {}),
+        ...(job.file ? { fileName: job.file.name, reason: job.file.reason === 'too_large' ? 'file_too_large' : 'file_unreachable', maxFileBytes: FILE_LIMITS.maxBytes } : {}),
+      });
       return { outcome: 'delivered' };
     case 'handoff-failed':
       await deps.sendToBotpress({ type: 'handoff_failed', eventId: JSON.stringify(job.key), conversationId: job.conversationId });
@@ -262,9 +278,32 @@ async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependenc
   } catch (error) {
     deps.logger.warn('could not resolve user names', { eventId: reply.eventId, error: error as Error });
   }
-  await deps.sendToBotpress(normalizeAgentReply(reply, { conversationId: job.conversationId, userNames }));
-  deps.logger.info('agent reply delivered', { eventId: reply.eventId, conversationId: job.conversationId, messageTs: reply.messageTs, textLength: reply.markup.length });
+  // Files first: a failure there (Slack or S3 down) retries the reply before any of it reached the customer.
+  const { sent, refused } = reply.files?.length
+    ? await rehostAgentFiles(reply.files, { ...deps.files, slack: deps.slack, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) })
+    : { sent: [], refused: [] };
+  const payload = normalizeAgentReply(reply, { conversationId: job.conversationId, userNames }, sent);
+  if (payload.text !== '' || sent.length > 0) await deps.sendToBotpress(payload);
+  if (refused.length > 0) await tellAboutRefusedFiles(reply, refused, deps);
+  deps.logger.info('agent reply delivered', {
+    eventId: reply.eventId,
+    conversationId: job.conversationId,
+    messageTs: reply.messageTs,
+    textLength: reply.markup.length,
+    ...(reply.files?.length ? { filesSent: sent.length, filesRefused: refused.length } : {}),
+  });
   return { outcome: 'delivered' };
+}
+
+/** The agent hears, privately and once the rest went out, which files the customer did not get and why. */
+async function tellAboutRefusedFiles(reply: JobOf<'agent-reply'>['reply'], refused: readonly RefusedFile[], deps: DeliveryDependencies): Promise<void> {
+  const lines = refused.map((file) => `• ${escapeSlackText(file.name)}: ${file.reason}`);
+  const text = `:paperclip: Not sent to the customer:\n${lines.join('\n')}`;
+  await settleLoggingFailures(deps.logger, 'could not tell the agent about files not sent', { eventId: reply.eventId }, [
+    deps.slack().then((slack) =>
+      deps.pacer.call(reply.channelId, 'chat.postEphemeral', () => slack.chat.postEphemeral({ channel: reply.channelId, user: reply.userId, thread_ts: reply.threadTs, text })),
+    ),
+  ]);
 }
 
 /**
@@ -363,22 +402,67 @@ async function postThreadIntro(job: JobOf<'thread-intro'>, progress: Progress, d
   return { outcome: 'delivered' };
 }
 
+/**
+ * How long one attempt starts files for before it leaves the rest to the next: a file started then takes at most
+ * two transfers (FILE_TRANSFER_TIMEOUT_MS) and two Slack calls more, within the job's JOB_BUDGET_MS (25 s).
+ */
+export const FILES_PER_ATTEMPT_MS = 6_000;
+
 async function postCustomerMessage(job: JobOf<'customer-message'>, progress: Progress, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const handoff = await deps.store.findThreadOf(job.conversationId);
   // Queued while the handoff was opening, and it never opened: the customer must hear that nobody got it.
   if (!handoff) throw new PermanentDownstreamError('slack', 'the handoff has no thread to post in', 'no_thread', 'nothing: the handoff never opened or has expired; the customer is told');
   // Whole, however long: in as many posts as Slack's 40,000 characters take, split at line ends.
-  await postParts(handoff, splitEscaped(job.text), progress, deps, {
+  const parts = splitEscaped(job.text);
+  const sender = customerUsername(handoff.customerName);
+  await postParts(handoff, parts, progress, deps, {
     // chat:write.customize: the thread reads as a conversation with the customer, and says who is the customer,
     // lest a customer calling themselves "Maya (Support)" read as an agent.
-    username: customerUsername(handoff.customerName),
+    username: sender,
     icon_emoji: ':bust_in_silhouette:',
   });
+  // Then the files, each a part of its own: a retry goes on from the first one not posted. Past FILES_PER_ATTEMPT_MS,
+  // the next file waits for the next attempt, so that the invocation is never cut off with posts made but not noted.
+  const files = job.files ?? [];
+  const now = deps.now ?? Date.now;
+  const stopAt = now() + FILES_PER_ATTEMPT_MS;
+  for (const file of files.slice(progress.partsDone - parts.length)) {
+    if (now() > stopAt) throw new DownstreamError('file-host', 'more files than one attempt carries: the rest go in the next', { retryAfterMs: 0 });
+    const outcome = await postCustomerFile(handoff, file, sender, {
+      slack: deps.slack,
+      pace: (method, call) => deps.pacer.call(handoff.channelId, method, call),
+      plainHttpOrigin: await deps.files.plainHttpOrigin(),
+    });
+    if (!outcome.posted) await reportRefusedCustomerFile(job, handoff, outcome, deps);
+    progress.partsDone += 1;
+  }
   await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { conversationId: job.conversationId }, [
     handoff.state === 'open' ? deps.store.touch(handoff) : undefined,
   ]);
   deps.logger.info('customer message posted', { conversationId: job.conversationId, threadTs: handoff.threadTs, textLength: job.text.length });
   return { outcome: 'delivered' };
+}
+
+/** A customer's file that cannot reach the thread: the customer hears through the bot, the agents from a note. */
+async function reportRefusedCustomerFile(
+  job: JobOf<'customer-message'>,
+  thread: { readonly channelId: string; readonly threadTs: string },
+  refused: Extract<CustomerFileOutcome, { posted: false }>,
+  deps: DeliveryDependencies,
+): Promise<void> {
+  deps.logger.warn('customer file not posted', { conversationId: job.conversationId, reason: refused.reason, detail: refused.detail });
+  await deps.queue.enqueue({
+    kind: 'customer-message-failed',
+    key: ['customer-file-failed', ...job.key, refused.name],
+    conversationId: job.conversationId,
+    ...(job.messageId ? { messageId: job.messageId } : {}),
+    file: { name: refused.name, reason: refused.reason },
+  });
+  const why = refused.reason === 'too_large' ? `it is over ${megabytes(FILE_LIMITS.maxBytes)}` : 'it could not be fetched from Botpress';
+  const slack = await deps.slack();
+  await deps.pacer.call(thread.channelId, 'chat.postMessage', () =>
+    slack.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text: `:paperclip: The customer sent a file, ${escapeSlackText(refused.name)}, that is not shown here: ${why}. They have been told.` }),
+  );
 }
 
 async function updateCard(job: JobOf<'card'>, deps: DeliveryDependencies): Promise<DeliveryResult> {

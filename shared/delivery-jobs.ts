@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { HandoffRequestSchema } from './botpress-requests';
+import { FILE_KINDS } from './files/policy';
 
 /*
  * The work the delivery function does after the request that asked for it has
@@ -24,14 +25,23 @@ const AgentReplySchema = v.object({
   userId: str,
   markup: str,
   revision: v.optional(v.object({ kind: v.picklist(['edited', 'deleted']), at: str })),
+  files: v.optional(v.pipe(v.array(v.object({ id: str })), v.readonly())),
 });
+const CustomerFileSchema = v.object({ url: str, name: v.optional(str), kind: v.picklist(FILE_KINDS) });
 const AgentActionSchema = v.object({ kind: v.picklist(['claim', 'resolve']), conversationId: str, agentUserId: str, channelId: str, threadTs: str });
 const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
 
 const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('agent-reply'), key: v.array(str), conversationId: str, reply: AgentReplySchema }),
   v.object({ kind: v.literal('agent-action'), key: v.array(str), action: AgentActionSchema }),
-  v.object({ kind: v.literal('customer-message-failed'), key: v.array(str), conversationId: str, messageId: v.optional(str) }),
+  // Without a file: the whole message was lost. With one: that file did not reach the thread (too large, unreachable).
+  v.object({
+    kind: v.literal('customer-message-failed'),
+    key: v.array(str),
+    conversationId: str,
+    messageId: v.optional(str),
+    file: v.optional(v.object({ name: str, reason: v.picklist(['too_large', 'unreachable']) })),
+  }),
   v.object({ kind: v.literal('handoff-failed'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('open-thread'), key: v.array(str), conversationId: str, reservation: str, request: HandoffRequestSchema }),
   // The thread's first posts: the summary the card had to shorten, whole, then the transcript's newest lines.
@@ -46,7 +56,7 @@ const JobSchema = v.variant('kind', [
     transcript: TranscriptSchema,
     omittedLines: v.optional(v.number()),
   }),
-  v.object({ kind: v.literal('customer-message'), key: v.array(str), conversationId: str, text: str, messageId: v.optional(str) }),
+  v.object({ kind: v.literal('customer-message'), key: v.array(str), conversationId: str, text: str, messageId: v.optional(str), files: v.optional(v.array(CustomerFileSchema)) }),
   v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, text: str }),
   v.object({ kind: v.literal('private-notice'), key: v.array(str), channelId: str, threadTs: str, userId: str, text: str }),

@@ -45,7 +45,7 @@ export class BadRequestError extends BridgeError {
  */
 export class DownstreamError extends BridgeError {
   constructor(
-    readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager' | 'sqs',
+    readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager' | 'sqs' | 's3' | 'file-host',
     message: string,
     options?: { cause?: unknown; status?: number | undefined; retryAfterMs?: number | undefined },
   ) {

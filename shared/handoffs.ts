@@ -220,8 +220,9 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
     conversationId: request.conversationId,
     text: request.text,
     ...(request.messageId ? { messageId: request.messageId } : {}),
+    ...(request.files?.length ? { files: request.files } : {}),
   });
-  deps.logger.info('customer message queued', { conversationId: request.conversationId, textLength: request.text.length });
+  deps.logger.info('customer message queued', { conversationId: request.conversationId, textLength: request.text.length, files: request.files?.length ?? 0 });
   return { handoffActive: true, queued: true };
 }
 

@@ -10,14 +10,24 @@ export class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
 
+/** The answer's body was longer than the caller takes (`maxBodyBytes`); the transfer was cut off. */
+export class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+  constructor(readonly maxBytes: number, readonly announcedBytes: number | undefined) {
+    super(`answer body over ${maxBytes} bytes${announcedBytes === undefined ? '' : ` (${announcedBytes} announced)`}`);
+  }
+}
+
 export interface HttpExchange {
   readonly url: string | URL;
   readonly method: string;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | Buffer;
   /** Bounds the whole exchange, from the request to the last byte of the answer. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal | undefined;
+  /** The longest answer body taken (a file download); a longer one fails with BodyTooLarge, unread. */
+  readonly maxBodyBytes?: number;
 }
 
 export interface HttpAnswer {
@@ -47,6 +57,7 @@ export function sendHttpRequest(exchange: HttpExchange): Promise<HttpAnswer> {
     target,
     options: { method: exchange.method, headers, ...(exchange.signal ? { signal: exchange.signal } : {}) },
     body: exchange.body,
+    maxBodyBytes: exchange.maxBodyBytes,
     timeoutMs: exchange.timeoutMs,
     deadline: exchange.timeoutMs === undefined ? undefined : Date.now() + exchange.timeoutMs,
   };
@@ -62,21 +73,30 @@ export async function postJson(url: string, headers: Readonly<Record<string, str
 interface Attempt {
   readonly target: URL;
   readonly options: RequestOptions;
-  readonly body: string | undefined;
+  readonly body: string | Buffer | undefined;
+  readonly maxBodyBytes: number | undefined;
   readonly timeoutMs: number | undefined;
   /** Shared by a first attempt and its resend: the caller's budget is for the whole exchange. */
   readonly deadline: number | undefined;
 }
 
 function sendOnce(attempt: Attempt, mayResend: boolean): Promise<HttpAnswer> {
-  const { target, options, body, timeoutMs, deadline } = attempt;
+  const { target, options, body, timeoutMs, deadline, maxBodyBytes } = attempt;
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     let answered = false;
     const request: ClientRequest = send(target, options, (response) => {
       answered = true;
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      const announced = response.headers['content-length'] === undefined ? undefined : Number(response.headers['content-length']);
+      const tooLarge = () => request.destroy(new BodyTooLarge(maxBodyBytes!, announced));
+      if (maxBodyBytes !== undefined && announced !== undefined && announced > maxBodyBytes) return tooLarge();
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (maxBodyBytes !== undefined && received > maxBodyBytes) return tooLarge();
+        chunks.push(chunk);
+      });
       response.once('end', () =>
         resolve({ url: target.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }),
       );

@@ -1,5 +1,6 @@
 import { BadRequestError } from './errors';
-import { messageFieldProblems, replyFieldProblems, type SlackEventCallback, type SlackMessageFields } from './slack/events';
+import type { SentFile } from './files/agent-files';
+import { messageFieldProblems, replyFieldProblems, sharedFileIds, type SlackEventCallback, type SlackMessageFields } from './slack/events';
 import { slackMarkupToPlainText } from './slack/markup';
 
 /** A human agent's reply in a Slack thread, before the thread mapping is known. */
@@ -14,6 +15,8 @@ export interface AgentReply {
   readonly markup: string;
   /** A change to a reply already written: an edit (`at` is the edit's ts) or a deletion (the event's ts). */
   readonly revision?: { readonly kind: 'edited' | 'deleted'; readonly at: string } | undefined;
+  /** The files shared with it (a file_share), by Slack id; the delivery function reads and re-hosts them. */
+  readonly files?: readonly { readonly id: string }[] | undefined;
 }
 
 export type IgnoreReason =
@@ -60,8 +63,14 @@ export function selectAgentReply(callback: SlackEventCallback): AgentReplySelect
   throwOnProblems(replyFieldProblems(callback));
   const message = threadReplyIn(event, event.channel, ownUserIdsOf(callback));
   if (!message.ok) return ignore(message.reason);
-  if (!message.text.trim()) return ignore('empty_text');
-  return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: message.text } };
+  const files = sharedFileIds(event);
+  if ('problem' in files) throw new BadRequestError([files.problem]);
+  // A file sent alone is a reply too: it has no text, but something for the customer.
+  if (!message.text.trim() && files.ids.length === 0) return ignore('empty_text');
+  return {
+    forward: true,
+    reply: { eventId: callback.event_id, ...message.reply, markup: message.text, ...(files.ids.length > 0 ? { files: files.ids.map((id) => ({ id })) } : {}) },
+  };
 }
 
 /**
@@ -130,6 +139,8 @@ export interface AgentMessagePayload {
   readonly agentName?: string;
   /** A correction of the reply `messageTs` names, which the customer already has; `text` starts "(edited)". */
   readonly edited?: true;
+  /** The agent's files, each behind a link that works without Slack and expires (shared/files). `text` may then be empty. */
+  readonly files?: readonly SentFile[];
 }
 
 export interface NormalizeContext {
@@ -141,7 +152,7 @@ export interface NormalizeContext {
 /** Before a correction's text: the webhook route cannot change a message the customer has, so the correction follows it. */
 export const EDITED_MARKER = '(edited)';
 
-export function normalizeAgentReply(reply: AgentReply, context: NormalizeContext): AgentMessagePayload {
+export function normalizeAgentReply(reply: AgentReply, context: NormalizeContext, files: readonly SentFile[] = []): AgentMessagePayload {
   const names = context.userNames;
   const agentName = names?.get(reply.userId);
   const text = slackMarkupToPlainText(reply.markup, { userName: (id) => names?.get(id) }).trim();
@@ -157,6 +168,7 @@ export function normalizeAgentReply(reply: AgentReply, context: NormalizeContext
     messageTs: reply.messageTs,
     ...(agentName ? { agentName } : {}),
     ...(edited ? { edited: true as const } : {}),
+    ...(files.length > 0 ? { files } : {}),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WebClient } from '@slack/web-api';
 import { postToBotpress, type BotpressSender } from './botpress-client';
-import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from './config';
+import { createSecretsProvider, secretFrom, type SecretName, type SecretsProvider, type Settings, type SettingsWith } from './config';
+import type { DeliveryFiles } from './deliveries';
+import { s3FileStore } from './files/file-store';
+import { fileLinkKey } from './files/links';
 import { DeliveryLedger } from './delivery-ledger';
 import { createSqsClient, sqsDeliveryQueue, type DeliveryQueue } from './delivery-queue';
 import { createDocumentClient } from './dynamo';
@@ -72,5 +75,22 @@ export function createRuntime(settings: Settings, options: RuntimeOptions): Runt
       const { botpressWebhookUrl, botpressWebhookSecret } = await secrets();
       await postToBotpress({ url: botpressWebhookUrl, secret: botpressWebhookSecret, timeoutMs: BOTPRESS_TIMEOUT_MS }, event);
     },
+  };
+}
+
+/**
+ * What the delivery function needs for files: the bucket, and the link key,
+ * derived from the bridge API token (so the delivery function reads that
+ * secret too). Plain HTTP is fetched from the Botpress webhook's origin only,
+ * which is HTTPS but for a local stand-in.
+ */
+export function deliveryFiles(settings: SettingsWith<'fileBucket' | 'publicUrl'>, secrets: SecretsProvider): DeliveryFiles {
+  return {
+    files: s3FileStore({ bucket: settings.fileBucket, endpoint: settings.s3Endpoint }),
+    linkKey: async () => fileLinkKey(await secretFrom(secrets, 'bridgeApiToken')),
+    publicUrl: settings.publicUrl,
+    linkSeconds: settings.fileLinkSeconds,
+    slackApiUrl: settings.slackApiUrl,
+    plainHttpOrigin: async () => new URL(await secretFrom(secrets, 'botpressWebhookUrl')).origin,
   };
 }

@@ -69,6 +69,32 @@ export const SETTINGS = {
     required: false,
     where: 'functions',
   },
+  fileBucket: {
+    env: 'FILE_BUCKET',
+    meaning: 'The private S3 bucket for agents’ files sent to customers',
+    required: true,
+    localDefault: 'botpress-slack-hitl-files-local',
+    where: 'functions',
+  },
+  s3Endpoint: {
+    env: 'S3_ENDPOINT',
+    meaning: 'Another S3-API server; unset: AWS’s, or under `npm start` an embedded one',
+    required: false,
+    where: 'functions',
+  },
+  publicUrl: {
+    env: 'BRIDGE_PUBLIC_URL',
+    meaning: 'What links to agents’ files start with: the API’s URL (locally your tunnel’s; unset, the local one)',
+    required: false,
+    where: 'functions',
+  },
+  fileLinkDays: {
+    env: 'FILE_LINK_DAYS',
+    meaning: 'How long a link to an agent’s file works, in days',
+    required: false,
+    default: '7',
+    where: 'functions',
+  },
   deliveryQueueUrl: { env: 'DELIVERY_QUEUE_URL', meaning: 'The FIFO queue of deliveries', required: true, where: 'functions', internal: true },
   deadLetterQueueUrl: { env: 'DEAD_LETTER_QUEUE_URL', meaning: 'Where deliveries the bridge gave up on are kept', required: false, where: 'functions', internal: true },
   secretId: {
@@ -95,7 +121,7 @@ export const SETTINGS = {
   },
   port: { env: 'PORT', meaning: 'The port `npm start` listens on', required: false, default: '3000', where: 'local' },
   host: { env: 'HOST', meaning: 'The address `npm start` listens on', required: false, default: '127.0.0.1', where: 'local' },
-  dataDir: { env: 'BRIDGE_DATA_DIR', meaning: 'Where the embedded DynamoDB and SQS keep their data', required: false, default: '.data', where: 'local' },
+  dataDir: { env: 'BRIDGE_DATA_DIR', meaning: 'Where the embedded DynamoDB, SQS and S3 keep their data', required: false, default: '.data', where: 'local' },
   envFile: { env: 'DOTENV_CONFIG_PATH', meaning: 'Another settings file for `npm start` (from the environment only)', required: false, default: '.env', where: 'local' },
 } as const satisfies Record<string, SettingDeclaration>;
 

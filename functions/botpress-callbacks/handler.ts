@@ -5,6 +5,9 @@ import { CustomerMessageRequestSchema, EndRequestSchema, HandoffRequestSchema, p
 import { readSettings, secretFrom } from '../../shared/config';
 import { PermanentDownstreamError } from '../../shared/errors';
 import { httpErrorResponder } from '../../shared/error-responder';
+import { s3FileStore } from '../../shared/files/file-store';
+import { FILE_ROUTE_PREFIX, fileLinkKey } from '../../shared/files/links';
+import { openFileLink } from '../../shared/files/open-link';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/handoffs';
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
@@ -14,11 +17,20 @@ import { MIDDY_OPTIONS } from '../../shared/middy-options';
 import { createRuntime } from '../../shared/runtime';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
-const settings = readSettings(process.env, ['supportChannelId']);
+const settings = readSettings(process.env, ['supportChannelId', 'fileBucket']);
 const runtime = createRuntime(settings, { secrets: ['bridgeApiToken', 'slackBotToken'] });
 const deps: HandoffDependencies = { ...runtime, supportChannelId: settings.supportChannelId, queuedOpeningMs: settings.deliveryGiveUpMs, logger };
+const fileLinks = {
+  files: s3FileStore({ bucket: settings.fileBucket, endpoint: settings.s3Endpoint }),
+  linkKey: async () => fileLinkKey(await secretFrom(runtime.secrets, 'bridgeApiToken')),
+  logger,
+};
+
+/** A customer's browser opening a link to an agent's file: the link's signature is its proof, not the bearer token. */
+const isFileLink = (event: APIGatewayProxyEventV2) => event.requestContext.http.method === 'GET' && event.rawPath.startsWith(FILE_ROUTE_PREFIX);
 
 async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
+  if (isFileLink(event)) return openFileLink(event.rawPath, Object.fromEntries(new URLSearchParams(event.rawQueryString)), fileLinks);
   switch (routeOf(event)) {
     case 'POST /botpress/handoff': {
       const result = await openHandoff(parseJsonBody(event.rawBody, HandoffRequestSchema), deps).catch((error: unknown) => {
@@ -47,5 +59,5 @@ async function route(event: AuthenticatedEvent): Promise<HttpResponse> {
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS)
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
-  .use(bearerTokenAuth({ token: () => secretFrom(runtime.secrets, 'bridgeApiToken') }))
+  .use(bearerTokenAuth({ token: () => secretFrom(runtime.secrets, 'bridgeApiToken'), exempt: isFileLink }))
   .handler((event) => route(event as AuthenticatedEvent));

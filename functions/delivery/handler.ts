@@ -8,15 +8,16 @@ import { DEFAULT_DELIVERY_POLICY, SlackPacer, type DeliveryDependencies } from '
 import { logger } from '../../shared/logger';
 import { publishMetrics } from '../../shared/metrics';
 import { MIDDY_OPTIONS } from '../../shared/middy-options';
-import { createRuntime } from '../../shared/runtime';
+import { createRuntime, deliveryFiles } from '../../shared/runtime';
 
 /** Outside any caller's time limit, a Slack call may take longer than where Slack or Botpress waits for the answer. */
 const SLACK_TIMEOUT_MS = 3_000;
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
-const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl']);
+const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
 const runtime = createRuntime(settings, {
-  secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret'],
+  // The bridge API token signs the links to agents' files.
+  secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'],
   slackTimeoutMs: SLACK_TIMEOUT_MS,
   // Longer than any one job may run, so that only a dead attempt's claim is taken over.
   ledgerLeaseMs: JOB_BUDGET_MS * 2,
@@ -27,6 +28,7 @@ const delivery: DeliveryDependencies = {
   logger,
   policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: settings.deliveryGiveUpMs },
   supportChannelId: settings.supportChannelId,
+  files: deliveryFiles(settings, runtime.secrets),
 };
 const dependencies = {
   delivery,

@@ -62,11 +62,15 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
       port: options.port,
       dynamodbEndpoint: options.dynamodbEndpoint,
       sqsEndpoint: options.sqsEndpoint,
+      s3Endpoint: options.s3Endpoint,
+      fileBucket: options.fileBucket,
+      publicUrl: options.publicUrl,
       dataDir: options.dataDir,
       tableName: SANDBOX_TABLE,
       functionEnv: {
         ...settingsEnvironment({
           tableName: SANDBOX_TABLE,
+          fileBucket: options.fileBucket,
           supportChannelId: SANDBOX_CHANNEL_ID,
           slackApiUrl,
           metricsDisabled: 'true',

@@ -20,6 +20,8 @@ export interface SlackMessageEvent extends SlackMessageFields {
   readonly type: 'message';
   readonly message?: unknown;
   readonly previous_message?: unknown;
+  /** Of a file_share: the files, each with its `id` (the rest, when there, is read again with files.info). */
+  readonly files?: unknown;
 }
 
 /** The JSON type of each message field the bridge reads; see replyFieldProblems. */
@@ -105,4 +107,13 @@ export function messageFieldProblems(message: object, path: string): string[] {
     if (value != null && typeof value !== type) problems.push(`${path}.${field} must be a ${type}`);
   }
   return problems;
+}
+
+/** The ids of the files a message shares, or the problem with its `files` field. */
+export function sharedFileIds(event: { readonly files?: unknown }): { readonly ids: string[] } | { readonly problem: string } {
+  if (event.files == null) return { ids: [] };
+  if (!Array.isArray(event.files) || !event.files.every((file) => isObject(file) && typeof file.id === 'string')) {
+    return { problem: 'body.event.files must be an array of objects with a string id' };
+  }
+  return { ids: event.files.map((file: { id: string }) => file.id) };
 }

@@ -118,6 +118,33 @@ describe('a whole handoff through the local bridge and the shipped Botpress snip
     expect(botpress.flowFailures).toEqual([]);
   });
 
+  it("carries files both ways: the customer's photo into the thread, the agent's PDF to the customer as a link that opens", async () => {
+    const conversationId = 'e2e-files';
+    const threadTs = await handOff(conversationId);
+    const photo = Buffer.from('\xff\xd8\xff\xe0 the broken box', 'latin1');
+    const imageUrl = botpress.hostFile('box.jpg', photo, 'image/jpeg');
+    expect((await botpress.runCard('forward-message', conversationId, { type: 'image', payload: { imageUrl }, messageId: 'file-1' })).handoffActive).toBe(true);
+    await eventually(() => expect(slack.uploads.filter((upload) => upload.threadTs === threadTs)).toHaveLength(1));
+    const [upload] = slack.uploads.filter((entry) => entry.threadTs === threadTs);
+    expect(upload).toMatchObject({ filename: 'box.jpg', channel: CHANNEL, initialComment: '*Jane Doe (customer)* sent an image:' });
+    expect(upload!.content.equals(photo)).toBe(true);
+
+    const pdf = Buffer.from('%PDF-1.7 the return label');
+    slack.files.set('F0E2ELABEL', { name: 'return label.pdf', mimetype: 'application/pdf', content: pdf });
+    const share = { ...threadReply('', { threadTs, channel: CHANNEL }), subtype: 'file_share', files: [{ id: 'F0E2ELABEL' }] };
+    expect(await fromSlack('events', JSON.stringify(eventCallback(share)))).toBe(200);
+    await eventually(() => expect(botpress.messages.filter((message) => message.conversationId === conversationId).map((message) => message.type)).toEqual(['text', 'file']));
+    const [said, file] = botpress.messages.filter((message) => message.conversationId === conversationId);
+    expect(said!.text).toBe('Maya: sent a file:');
+    expect(file!.payload).toMatchObject({ title: 'return label.pdf', fileUrl: expect.stringMatching(new RegExp(`^${bridge.url}/files/F0E2ELABEL/`)) as string });
+    // The customer's browser opens the link: the bridge redirects to the file, which is the agent's, byte for byte.
+    const opened = await fetch(file!.text);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(Buffer.from(await opened.arrayBuffer()).equals(pdf)).toBe(true);
+    expect(botpress.flowFailures).toEqual([]);
+  });
+
   it('answers Slack 200 while Botpress is down, and delivers each reply once, in order, when it is back', async () => {
     const conversationId = 'e2e-outage';
     const threadTs = await handOff(conversationId);

@@ -338,7 +338,7 @@ describe('POST /botpress/message', () => {
   });
 
   it('answers 400 naming a missing text', async () => {
-    expect(await call('/botpress/message', { conversationId: 'c' })).toEqual({ status: 400, body: { error: 'bad_request', problems: ['text: is required'] } });
+    expect(await call('/botpress/message', { conversationId: 'c' })).toEqual({ status: 400, body: { error: 'bad_request', problems: ['text: is required (or files)'] } });
   });
 });
 

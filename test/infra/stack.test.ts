@@ -108,6 +108,9 @@ describe('BridgeStack', () => {
   it('packages each function with @slack/web-api in a file of its own, loaded on first use, not parsed at cold start', async () => {
     const codeAssets = readdirSync(assemblyDir).filter((name) => name.startsWith('asset.') && existsSync(path.join(assemblyDir, name, 'index.mjs')));
     expect(codeAssets).toHaveLength(3);
+    // S3 goes with the functions that handle files, beside them and loaded on first use too.
+    const withS3 = codeAssets.filter((asset) => existsSync(path.join(assemblyDir, asset, 'node_modules', '@aws-sdk', 'client-s3', 'index.mjs')));
+    expect(withS3).toHaveLength(2);
     for (const asset of codeAssets) {
       const lazy = path.join(assemblyDir, asset, 'node_modules', '@slack', 'web-api');
       expect(JSON.parse(readFileSync(path.join(lazy, 'package.json'), 'utf8'))).toMatchObject({ name: '@slack/web-api', exports: './index.mjs' });
@@ -140,6 +143,8 @@ describe('BridgeStack', () => {
     const queueIds = Object.keys(template.findResources('AWS::SQS::Queue'));
     const deliveriesId = queueIds.find((id) => id.startsWith('Deliveries'))!;
     const deadLettersId = queueIds.find((id) => id.startsWith('DeadLetters'))!;
+    const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0]!;
+    const s3Grants: string[] = [];
     for (const statement of statements) {
       const actions = ([] as string[]).concat(statement.Action);
       for (const action of actions) expect(action).not.toMatch(/\*/);
@@ -158,20 +163,26 @@ describe('BridgeStack', () => {
           expect(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']).toContain(action);
         }
         if (queue === deadLettersId) expect(actions.filter((action) => action !== 'sqs:GetQueueAttributes' && action !== 'sqs:GetQueueUrl')).toEqual(['sqs:SendMessage']);
+      } else if (service === 's3') {
+        // One object operation each, on the file prefix alone: the delivery function puts, the Botpress-side one gets (for the redirect).
+        expect(actions).toHaveLength(1);
+        s3Grants.push(actions[0]!);
+        expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/agent-files/*']] });
       } else {
         expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/logs/) as string, 'Arn'] });
       }
     }
+    expect(s3Grants.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
     // No managed policies (AWSLambdaBasicExecutionRole would allow writing to any log group).
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
       expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
 
-  it('routes the five POST routes through one HTTP API, throttled, with access logs', () => {
+  it('routes the five POST routes and the file links through one HTTP API, throttled, with access logs', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey);
-    expect(routeKeys.sort()).toEqual(Object.values(ROUTES).flat().map((route) => `POST ${route}`).sort());
+    expect(routeKeys.sort()).toEqual([...Object.values(ROUTES).flat().map((route) => `POST ${route}`), 'GET /files/{proxy+}'].sort());
     expect(routeKeys).toEqual(expect.arrayContaining(['POST /slack/events', 'POST /slack/interactions', 'POST /botpress/handoff', 'POST /botpress/message', 'POST /botpress/end']));
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -230,6 +241,20 @@ describe('BridgeStack', () => {
     expect(JSON.stringify(outputs.SlackInteractivityUrl)).toContain('/slack/interactions');
     expect(JSON.stringify(outputs.BotpressBaseUrl)).toContain('/botpress');
     expect(JSON.stringify(outputs.DashboardUrl)).toContain('#dashboards:name=');
+  });
+
+  it('keeps agents’ files in a private, encrypted, TLS-only bucket that forgets them a day after their links end; the delivery function knows where links start', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 8, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'botpress-slack-hitl delivery',
+      Environment: { Variables: Match.objectLike({ [SETTINGS.fileBucket.env]: { Ref: Match.stringLikeRegexp('AgentFiles') }, [SETTINGS.publicUrl.env]: Match.anyValue(), [SETTINGS.fileLinkDays.env]: '7' }) },
+    });
   });
 
   it('passes cdk-nag AwsSolutionsChecks with zero unacknowledged findings', () => {

@@ -7,7 +7,7 @@ import { JOB_BUDGET_MS, processDeliveryBatch, type BatchDependencies } from '../
 import { createSqsClient, sqsMailroom, type DeliveryQueue } from '../../shared/delivery-queue';
 import { DEFAULT_DELIVERY_POLICY, SlackPacer } from '../../shared/deliveries';
 import type { AgentReply } from '../../shared/normalize';
-import { createRuntime } from '../../shared/runtime';
+import { createRuntime, deliveryFiles } from '../../shared/runtime';
 import { SUPPORT_CHANNEL } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 
@@ -25,12 +25,12 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 beforeAll(async () => {
   bridge = await startBridgeHarness();
-  const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl']);
+  const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
   const runtime = createRuntime(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret'] });
   client = createSqsClient({ endpoint: bridge.sqs.endpoint });
   queue = runtime.queue;
   deps = {
-    delivery: { ...runtime, pacer: new SlackPacer(), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId },
+    delivery: { ...runtime, pacer: new SlackPacer(), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
     mailroom: sqsMailroom(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
     processor: new SqsFifoPartialProcessorAsync(),
     logger: silent,

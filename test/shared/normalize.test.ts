@@ -41,7 +41,7 @@ describe('selectAgentReply', () => {
     ['the thread parent itself', () => threadReply('parent', { ts: THREAD_TS, threadTs: THREAD_TS }), 'thread_parent'],
     ['a reaction event', () => ({ type: 'reaction_added', user: AGENT, reaction: 'thumbsup', item: { type: 'message', channel: SUPPORT_CHANNEL, ts: THREAD_TS } }), 'not_a_message'],
     ['a reply with only whitespace', () => threadReply('   '), 'empty_text'],
-    ['a file share without text', () => fileShare(''), 'empty_text'],
+    ['a file share of no files and no text', () => ({ ...fileShare(''), files: [] }), 'empty_text'],
   ])('ignores %s', (_case, makeEvent, reason) => {
     expect(selectAgentReply(callback(makeEvent()))).toEqual({ forward: false, reason });
   });
@@ -49,7 +49,7 @@ describe('selectAgentReply', () => {
   it.each([
     ['a plain thread reply', () => threadReply('Hello!')],
     ['a thread reply also sent to the channel', () => threadBroadcast('Hello!')],
-    ['a thread reply with a file (text part)', () => fileShare('Hello!')],
+    ['a thread reply also sent to the channel, again', () => threadBroadcast('Hello!')],
     ['a thread reply whose null fields read as absent', (): Record<string, unknown> => ({ ...threadReply('Hello!'), subtype: null, bot_id: null, app_id: null, hidden: null })],
     ['a /me message', () => meMessage('Hello!')],
   ])('forwards %s', (_case, makeEvent) => {
@@ -60,6 +60,22 @@ describe('selectAgentReply', () => {
       reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: event.ts, userId: AGENT, markup: 'Hello!' },
     });
   });
+  it.each([
+    ['with text', 'Here is the invoice'],
+    ['alone', ''],
+  ])('forwards a file share %s, naming its files by id', (_case, text) => {
+    const event = fileShare(text);
+    const input = callback(event);
+    expect(selectAgentReply(input)).toEqual({
+      forward: true,
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: event.ts, userId: AGENT, markup: text, files: [{ id: 'F0123ABC' }] },
+    });
+  });
+
+  it('names a files field of the wrong shape in a 400', () => {
+    expect(() => selectAgentReply(callback({ ...fileShare('x'), files: [{ name: 'no id' }] }))).toThrow('body.event.files must be an array of objects with a string id');
+  });
+
   it('takes an edit as a revision of the reply it changes, with the new text', () => {
     const original = threadReply('Your refund is on its way');
     const input = callback(replyEdited(original, 'Your refund was sent today'));

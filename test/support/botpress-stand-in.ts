@@ -16,6 +16,9 @@ export interface BotpressStandIn extends StandIn {
   /** Decides the status for one request (one conversation failing while others pass); the `status` field otherwise. */
   statusFor: ((body: { conversationId?: string; type?: string }) => number | undefined) | undefined;
   deliveredBodies(): unknown[];
+  /** Files customers sent, as Botpress's file storage serves them (GET <url>/files/<name>); add one and use fileUrl(name). */
+  readonly hostedFiles: Map<string, { readonly content: Buffer; readonly contentType: string }>;
+  fileUrl(name: string): string;
 }
 
 /** Stands in for the Botpress Webhook integration's URL on loopback. */
@@ -29,7 +32,14 @@ export async function startBotpressStandIn(): Promise<BotpressStandIn> {
     retryAfterSeconds: number | undefined;
     statusFor: BotpressStandIn['statusFor'];
   } = { status: 200, delayMs: 0, beforeAnswer: undefined, retryAfterSeconds: undefined, statusFor: undefined };
+  const hostedFiles = new Map<string, { content: Buffer; contentType: string }>();
   const server = await startHttpStandIn(async (request, res) => {
+    if (request.method === 'GET' && request.path.startsWith('/files/')) {
+      const file = hostedFiles.get(decodeURIComponent(request.path.slice('/files/'.length)));
+      if (!file) return sendJson(res, 404, { code: 404, type: 'ResourceNotFound', message: 'File not found' });
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.content.length });
+      return void res.end(file.content);
+    }
     received.push(request);
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     await state.beforeAnswer?.();
@@ -73,5 +83,7 @@ export async function startBotpressStandIn(): Promise<BotpressStandIn> {
       state.beforeAnswer = value;
     },
     deliveredBodies: () => delivered.map((request) => JSON.parse(request.rawBody) as unknown),
+    hostedFiles,
+    fileUrl: (name) => `${server.url}/files/${encodeURIComponent(name)}`,
   };
 }

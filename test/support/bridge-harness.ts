@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from
 import { vi } from 'vitest';
 import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../../infra/bundling';
 import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../local/embedded-sqs';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../local/embedded-s3';
 import { drainQueue } from '../../local/event-source';
 import { createSqsClient } from '../../shared/delivery-queue';
 import type { HttpResponse } from '../../shared/http';
@@ -16,6 +17,9 @@ export const BOT_TOKEN = 'xoxb-test-bot-token-do-not-log';
 export const BOTPRESS_SECRET = 'bp-webhook-secret-do-not-log';
 export const BRIDGE_TOKEN = 'bridge-api-token-do-not-log';
 export const SUPPORT_CHANNEL_ID = 'C0SUPPORT1';
+export const FILE_BUCKET = 'bridge-test-files';
+/** What links to agents' files start with: the API's URL in AWS; tests call the handler with the path. */
+export const PUBLIC_URL = 'https://bridge.test';
 
 type Handler = (event: APIGatewayProxyEventV2, context: never) => Promise<HttpResponse>;
 
@@ -26,6 +30,7 @@ export interface BridgeHarness {
   readonly store: ThreadStore;
   readonly sqs: EmbeddedSqs;
   readonly queues: DeliveryQueues;
+  readonly s3: EmbeddedS3;
   /** Loads a function's real handler module, fresh, with the harness's environment. */
   loadHandler(path: string): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>>;
   /**
@@ -47,7 +52,13 @@ type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespo
  * settings reach the handler through the environment, as in a deployment.
  */
 export async function startBridgeHarness(): Promise<BridgeHarness> {
-  const [dynamo, slack, botpress, sqs] = await Promise.all([startLocalDynamo(), startSlackStandIn(), startBotpressStandIn(), startEmbeddedSqs()]);
+  const [dynamo, slack, botpress, sqs, s3] = await Promise.all([
+    startLocalDynamo(),
+    startSlackStandIn(),
+    startBotpressStandIn(),
+    startEmbeddedSqs(),
+    startEmbeddedS3({ buckets: [FILE_BUCKET] }),
+  ]);
   const sqsClient = createSqsClient({ endpoint: sqs.endpoint });
   const queues = await ensureDeliveryQueues(sqsClient, dynamo.tableName);
   const env = {
@@ -59,6 +70,9 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
       sqsEndpoint: sqs.endpoint,
       deliveryQueueUrl: queues.deliveries.url,
       deadLetterQueueUrl: queues.deadLetters.url,
+      fileBucket: FILE_BUCKET,
+      s3Endpoint: s3.endpoint,
+      publicUrl: PUBLIC_URL,
     }),
     ...secretsEnvironment({
       slackSigningSecret: SIGNING_SECRET,
@@ -80,6 +94,7 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
     store,
     sqs,
     queues,
+    s3,
     loadHandler: async (path) => {
       vi.resetModules();
       const module = (await import(path)) as { handler: Handler };
@@ -106,7 +121,7 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
     close: async () => {
       vi.unstubAllEnvs();
       sqsClient.destroy();
-      await Promise.all([dynamo.close(), slack.close(), botpress.close(), sqs.close()]);
+      await Promise.all([dynamo.close(), slack.close(), botpress.close(), sqs.close(), s3.close()]);
     },
   };
 }

@@ -6,6 +6,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly rawBody: string;
+  /** The body as bytes (a file upload). */
+  readonly body: Buffer;
   /** The client's port: two requests with the same one came over one kept-alive connection. */
   readonly clientPort: number | undefined;
 }
@@ -23,7 +25,8 @@ export async function startHttpStandIn(
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), clientPort: req.socket.remotePort };
+      const body = Buffer.concat(chunks);
+      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: body.toString('utf8'), body, clientPort: req.socket.remotePort };
       Promise.resolve(respond(recorded, res)).catch((error: unknown) => {
         res.statusCode = 500;
         res.end(String(error));

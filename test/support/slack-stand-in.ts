@@ -27,7 +27,37 @@ export interface SlackStandIn extends StandIn {
   postLimit: { perSecond: number; burst: number } | undefined;
   /** The calls Slack answered 429. */
   readonly rateLimited: SlackCall[];
+  /** Files in the workspace, as files.info and their download URLs serve them; a test adds the ones its agents share. */
+  readonly files: Map<string, StoredFile>;
+  /** The scopes the bot token has; without files:read a file URL answers Slack's sign-in page, and files.info missing_scope. */
+  readonly scopes: Set<string>;
+  /** Files uploaded into threads (files.getUploadURLExternal, the bytes, files.completeUploadExternal), in order. */
+  readonly uploads: CompletedUpload[];
 }
+
+export interface StoredFile {
+  readonly name: string;
+  readonly mimetype: string;
+  readonly content: Buffer;
+  /** `hosted` unless a test says otherwise (`external`: a Google Drive link, which has no download URL). */
+  readonly mode?: 'hosted' | 'external' | 'snippet';
+}
+
+export interface CompletedUpload {
+  readonly fileId: string;
+  readonly filename: string;
+  readonly title: string | undefined;
+  readonly content: Buffer;
+  readonly channel: string;
+  readonly threadTs: string | undefined;
+  readonly initialComment: string | undefined;
+}
+
+/** The scopes the bridge's manifest asks for (slack-app-manifest.yaml); tests take some away. */
+const GRANTED_SCOPES = ['chat:write', 'chat:write.customize', 'channels:history', 'groups:history', 'users:read', 'files:read', 'files:write'];
+
+/** What files.slack.com answers a request for a private file it cannot authorise: its sign-in page, 200. */
+const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>';
 
 /**
  * Stands in for the Slack Web API on loopback: records every call with its
@@ -60,7 +90,46 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
   };
 
+  const files = new Map<string, StoredFile>();
+  const scopes = new Set(GRANTED_SCOPES);
+  const uploads: CompletedUpload[] = [];
+  /** Upload URLs handed out, by file id: what was declared, and the bytes once posted. */
+  const pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
+  let fileCounter = 0;
+  let baseUrl = '';
+  const fileInfo = (id: string, file: StoredFile) => ({
+    id,
+    name: file.name,
+    title: file.name,
+    mimetype: file.mimetype,
+    size: file.content.length,
+    mode: file.mode ?? 'hosted',
+    ...(file.mode === 'external' ? {} : { url_private: `${baseUrl}/files-pri/T061EG9R6-${id}/${encodeURIComponent(file.name)}`, url_private_download: `${baseUrl}/files-pri/T061EG9R6-${id}/download/${encodeURIComponent(file.name)}` }),
+  });
+  const needScope = (scope: string) => (scopes.has(scope) ? undefined : { ok: false, error: 'missing_scope', needed: scope, provided: [...scopes].join(',') });
+
   const server = await startHttpStandIn(async (request, res) => {
+    // files.slack.com: a private file's bytes, for a bearer token with files:read; Slack's sign-in page otherwise.
+    const download = /^\/files-pri\/T061EG9R6-([^/]+)\/download\//.exec(request.path);
+    if (request.method === 'GET' && download) {
+      const file = files.get(download[1]!);
+      if (!request.headers.authorization?.startsWith('Bearer ') || !scopes.has('files:read')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return void res.end(SIGN_IN_PAGE);
+      }
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length });
+      return void res.end(file.content);
+    }
+    // The upload URL files.getUploadURLExternal hands out: raw bytes, answered "OK - <size>".
+    const upload = /^\/upload\/v1\/([^/?]+)/.exec(request.path);
+    if (request.method === 'POST' && upload) {
+      const pending = pendingUploads.get(upload[1]!);
+      if (!pending) return void res.writeHead(404).end();
+      pending.content = request.body;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`OK - ${request.body.length}`);
+    }
     const method = request.path.replace(/^\/api\//, '').split('?')[0]!;
     const args = decodeSlackArguments(request.headers['content-type'], request.rawBody);
     const call = { method, args, token: request.headers.authorization?.replace(/^Bearer /, '') };
@@ -99,13 +168,54 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         return sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts });
       case 'chat.delete':
         return sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts });
+      case 'files.info': {
+        const refused = needScope('files:read');
+        if (refused) return sendJson(res, 200, refused);
+        const file = files.get(String(args.file));
+        return file ? sendJson(res, 200, { ok: true, file: fileInfo(String(args.file), file) }) : sendJson(res, 200, { ok: false, error: 'file_not_found' });
+      }
+      case 'files.getUploadURLExternal': {
+        const refused = needScope('files:write');
+        if (refused) return sendJson(res, 200, refused);
+        const length = Number(args.length);
+        if (!args.filename || !Number.isInteger(length) || length <= 0) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+        fileCounter += 1;
+        const fileId = `F0UPLOAD${String(fileCounter).padStart(4, '0')}`;
+        pendingUploads.set(fileId, { filename: args.filename as string, length });
+        return sendJson(res, 200, { ok: true, upload_url: `${baseUrl}/upload/v1/${fileId}`, file_id: fileId });
+      }
+      case 'files.completeUploadExternal': {
+        const refused = needScope('files:write');
+        if (refused) return sendJson(res, 200, refused);
+        const listed = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[];
+        for (const { id, title } of listed) {
+          const pending = pendingUploads.get(id);
+          // Slack finds no file whose bytes never arrived, or arrived other than as announced.
+          if (!pending?.content || pending.content.length !== pending.length) return sendJson(res, 200, { ok: false, error: 'file_not_found' });
+          uploads.push({
+            fileId: id,
+            filename: pending.filename,
+            title,
+            content: pending.content,
+            channel: String(args.channel_id),
+            threadTs: args.thread_ts as string | undefined,
+            initialComment: args.initial_comment as string | undefined,
+          });
+          pendingUploads.delete(id);
+        }
+        return sendJson(res, 200, { ok: true, files: listed.map(({ id, title }) => ({ id, title })) });
+      }
       default:
         return sendJson(res, 200, { ok: false, error: 'unknown_method' });
     }
   });
 
+  baseUrl = server.url;
   return {
     ...server,
+    files,
+    scopes,
+    uploads,
     apiUrl: `${server.url}/api/`,
     calls,
     callsTo: (method) => calls.filter((call) => call.method === method),

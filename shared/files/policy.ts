@@ -1,0 +1,69 @@
+/*
+ * What the bridge carries as files, both ways, stated once: README, the
+ * notices people get and the checks all read it from here.
+ */
+
+export const FILE_LIMITS = {
+  /** Per file, both ways. A transfer over it is cut off, and whoever sent the file is told. */
+  maxBytes: 20 * 1024 * 1024,
+  /** Per message: Slack's own cap on files in one share is 10. */
+  perMessage: 10,
+} as const;
+
+/** How a file is shown: Botpress's image, audio, video and file messages. */
+export type FileKind = 'image' | 'audio' | 'video' | 'file';
+export const FILE_KINDS = ['image', 'audio', 'video', 'file'] as const satisfies readonly FileKind[];
+
+/**
+ * What an agent may send a customer, by MIME type, and how it shows. The
+ * customer opens it from the bridge's link in a browser, so nothing that can
+ * run script there (HTML, SVG, XML) and nothing that runs on their machine.
+ */
+const AGENT_FILE_TYPES: Readonly<Record<string, FileKind>> = {
+  'image/png': 'image',
+  'image/jpeg': 'image',
+  'image/gif': 'image',
+  'image/webp': 'image',
+  'application/pdf': 'file',
+  'text/plain': 'file',
+  'text/csv': 'file',
+  'application/msword': 'file',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'file',
+  'application/vnd.ms-excel': 'file',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'file',
+  'application/vnd.ms-powerpoint': 'file',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'file',
+  'application/vnd.oasis.opendocument.text': 'file',
+  'application/vnd.oasis.opendocument.spreadsheet': 'file',
+  'application/vnd.oasis.opendocument.presentation': 'file',
+  'application/zip': 'file',
+  'audio/mpeg': 'audio',
+  'audio/mp4': 'audio',
+  'audio/ogg': 'audio',
+  'audio/wav': 'audio',
+  'audio/webm': 'audio',
+  'video/mp4': 'video',
+  'video/webm': 'video',
+  'video/quicktime': 'video',
+};
+
+/** Said to an agent whose file was not sent, and in README. */
+export const AGENT_FILE_TYPES_TEXT = 'images (PNG, JPEG, GIF, WebP), PDF, text and CSV, Office and OpenDocument files, ZIP, audio and video';
+
+/** How a file an agent shares shows to the customer; undefined when it may not be sent. */
+export function agentFileKind(mimetype: string): FileKind | undefined {
+  return Object.hasOwn(AGENT_FILE_TYPES, mimetype.toLowerCase()) ? AGENT_FILE_TYPES[mimetype.toLowerCase()] : undefined;
+}
+
+/** "20 MB", "3.4 MB": for people. */
+export function megabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
+}
+
+/** A file name safe as one path segment, in a header and through any URL decoding: no slashes, controls, quotes or `%`; at most 200 characters. */
+export function safeFileName(name: string | undefined, fallback = 'file'): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = [...(name ?? '').replace(/[\u0000-\u001f\u007f/\\"%]/g, '_').trim()].slice(0, 200).join('');
+  return cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
+}

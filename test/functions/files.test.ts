@@ -1,0 +1,257 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readSettings } from '../../shared/config';
+import { DEFAULT_DELIVERY_POLICY, deliver, SlackPacer, type RetryDelivery } from '../../shared/deliveries';
+import type { DeliveryJob } from '../../shared/delivery-jobs';
+import { fileLink, fileLinkKey } from '../../shared/files/links';
+import { FILE_LIMITS } from '../../shared/files/policy';
+import type { HttpResponse } from '../../shared/http';
+import { createRuntime, deliveryFiles } from '../../shared/runtime';
+import { AGENT, SUPPORT_CHANNEL, eventCallback, fileShare } from '../fixtures/slack-events';
+import { BRIDGE_TOKEN, PUBLIC_URL, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { botpressRequest } from '../support/botpress-requests';
+import { signedSlackRequest } from '../support/slack-requests';
+
+/*
+ * Files both ways, through the real handlers and the delivery function:
+ * Slack's file API and files.slack.com (the Slack stand-in, which answers a
+ * request without files:read with its sign-in page), S3 (s3rver behind a
+ * front that checks Signature Version 4 and refuses anonymous reads), and a
+ * Botpress that keeps the customers' files.
+ */
+let bridge: BridgeHarness;
+let slackEvents: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let botpress: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let n = 0;
+
+beforeAll(async () => {
+  bridge = await startBridgeHarness();
+  slackEvents = await bridge.loadHandler('../../functions/slack-events/handler');
+  botpress = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+});
+afterAll(() => bridge.close());
+beforeEach(async () => {
+  await bridge.runDeliveries();
+  bridge.slack.calls.length = 0;
+  bridge.slack.uploads.length = 0;
+  bridge.botpress.delivered.length = 0;
+  bridge.botpress.received.length = 0;
+});
+
+/** A PNG's signature and some bytes: what matters is that they arrive unchanged. */
+const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(size - 8, 7)]);
+
+async function liveThread(): Promise<{ conversationId: string; threadTs: string }> {
+  n += 1;
+  const threadTs = `1717800000.${String(n).padStart(6, '0')}`;
+  await seedHandoff(bridge.store, `conv-files-${n}`, threadTs);
+  return { conversationId: `conv-files-${n}`, threadTs };
+}
+
+/** An agent shares the files, with or without text, in the thread. */
+async function agentShares(threadTs: string, text: string, files: Record<string, { name: string; mimetype: string; content: Buffer; mode?: 'external' }>) {
+  for (const [id, file] of Object.entries(files)) bridge.slack.files.set(id, file);
+  const event = { ...fileShare(text), thread_ts: threadTs, files: Object.keys(files).map((id) => ({ id, name: files[id]!.name, mimetype: files[id]!.mimetype })) };
+  expect((await slackEvents(signedSlackRequest(JSON.stringify(eventCallback(event))))).statusCode).toBe(200);
+  await bridge.runDeliveries();
+}
+
+/** What API Gateway hands the function for a customer's browser opening the link (GET /files/{proxy+}). */
+function browserOpens(link: string): APIGatewayProxyEventV2 {
+  const url = new URL(link);
+  return {
+    version: '2.0',
+    routeKey: 'GET /files/{proxy+}',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: { 'user-agent': 'Mozilla/5.0', accept: 'image/avif,image/webp,*/*' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'bridge',
+      http: { method: 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'Mozilla/5.0' },
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      routeKey: 'GET /files/{proxy+}',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+const ephemeralTexts = () => bridge.slack.callsTo('chat.postEphemeral').map((call) => String(call.args.text));
+
+describe("an agent's file, for the customer", () => {
+  it('reaches Botpress as a link that works without Slack: the link redirects to the file, which arrives byte for byte; S3 itself is closed', async () => {
+    const { conversationId, threadTs } = await liveThread();
+    const content = png(300_000);
+    await agentShares(threadTs, 'Here is the screenshot', { F0SHOT0001: { name: 'error screen.png', mimetype: 'image/png', content } });
+
+    const [delivered] = bridge.botpress.deliveredBodies() as { text: string; files: { name: string; mimetype: string; size: number; kind: string; url: string }[]; conversationId: string }[];
+    expect(delivered).toMatchObject({ type: 'agent_message', conversationId, text: 'Here is the screenshot' });
+    expect(delivered!.files).toEqual([{ name: 'error screen.png', mimetype: 'image/png', size: content.length, kind: 'image', url: expect.stringMatching(/^https:\/\/bridge\.test\/files\/F0SHOT0001\/error%20screen\.png\?expires=\d+&signature=/) as string }]);
+    // The bot token went to Slack's file URL, and nowhere else.
+    expect(bridge.slack.callsTo('files.info')).toEqual([expect.objectContaining({ args: { file: 'F0SHOT0001' } })]);
+
+    const opened = await botpress(browserOpens(delivered!.files[0]!.url));
+    expect(opened.statusCode).toBe(302);
+    expect(opened.headers).toMatchObject({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    const location = String(opened.headers!.location);
+    const file = await fetch(location);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/png');
+    expect(file.headers.get('content-disposition')).toBe("inline; filename*=UTF-8''error%20screen.png");
+    expect(Buffer.from(await file.arrayBuffer()).equals(content)).toBe(true);
+    // Without the signature S3 answers as it does for a private bucket.
+    expect((await fetch(location.split('?')[0]!)).status).toBe(403);
+    expect(bridge.s3.refusals.at(-1)).toMatchObject({ code: 'AccessDenied' });
+  });
+
+  it('sends a file shared alone (no text): the customer gets the file, not an empty message', async () => {
+    const { threadTs } = await liveThread();
+    await agentShares(threadTs, '', { F0ALONE001: { name: 'invoice.pdf', mimetype: 'application/pdf', content: Buffer.from('%PDF-1.7 invoice') } });
+    expect(bridge.botpress.deliveredBodies()).toEqual([expect.objectContaining({ text: '', files: [expect.objectContaining({ name: 'invoice.pdf', kind: 'file' })] })]);
+  });
+
+  it('answers a link whose signature or file was changed with a 404 that says nothing, and an expired one with a 410', async () => {
+    const { threadTs } = await liveThread();
+    await agentShares(threadTs, 'doc', { F0LINK0001: { name: 'terms.pdf', mimetype: 'application/pdf', content: Buffer.from('%PDF terms') } });
+    const url = (bridge.botpress.deliveredBodies()[0] as { files: { url: string }[] }).files[0]!.url;
+    for (const forged of [url.replace(/signature=.{4}/, 'signature=AAAA'), url.replace('F0LINK0001', 'F0OTHER001'), url.replace(/expires=\d+/, 'expires=4102444800')]) {
+      expect(await botpress(browserOpens(forged))).toMatchObject({ statusCode: 404, body: '{"error":"not_found"}' });
+    }
+    const expired = fileLink(PUBLIC_URL, { fileId: 'F0LINK0001', name: 'terms.pdf' }, Math.floor(Date.now() / 1000) - 1, fileLinkKey(BRIDGE_TOKEN));
+    expect(await botpress(browserOpens(expired))).toMatchObject({ statusCode: 410, body: expect.stringContaining('expired') as string });
+    // The other routes still want the bridge token.
+    expect((await botpress(botpressRequest('/botpress/end', { conversationId: 'c' }, null))).statusCode).toBe(401);
+  });
+
+  it('tells the agent, privately, which files the customer did not get and why; the rest goes', async () => {
+    const { threadTs } = await liveThread();
+    await agentShares(threadTs, 'Three files', {
+      F0OKAY0001: { name: 'photo.jpg', mimetype: 'image/jpeg', content: Buffer.from('jpeg bytes') },
+      F0SVG00001: { name: 'logo.svg', mimetype: 'image/svg+xml', content: Buffer.from('<svg onload="alert(1)"/>') },
+      F0HUGE0001: { name: 'backup.zip', mimetype: 'application/zip', content: Buffer.alloc(FILE_LIMITS.maxBytes + 1) },
+      F0GDRIVE01: { name: 'Plan', mimetype: 'application/vnd.google-apps.document', content: Buffer.alloc(0), mode: 'external' },
+    });
+    expect(bridge.botpress.deliveredBodies()).toEqual([expect.objectContaining({ text: 'Three files', files: [expect.objectContaining({ name: 'photo.jpg' })] })]);
+    const [notice] = ephemeralTexts();
+    expect(notice).toContain('Not sent to the customer');
+    expect(notice).toContain('logo.svg: files of type image/svg+xml are not sent to customers');
+    expect(notice).toContain('backup.zip: it is 20 MB, over the 20 MB files may be');
+    expect(notice).toContain('Plan: it is a link to another service');
+    expect(bridge.slack.callsTo('chat.postEphemeral')[0]!.args).toMatchObject({ channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs });
+  });
+
+  it('without the files:read scope: the text goes, and the agent hears the file could not be read', async () => {
+    const { threadTs } = await liveThread();
+    bridge.slack.scopes.delete('files:read');
+    try {
+      await agentShares(threadTs, 'See attached', { F0NOSCOPE1: { name: 'a.png', mimetype: 'image/png', content: png(100) } });
+    } finally {
+      bridge.slack.scopes.add('files:read');
+    }
+    expect(bridge.botpress.deliveredBodies()).toEqual([expect.not.objectContaining({ files: expect.anything() as unknown })]);
+    expect(ephemeralTexts()[0]).toContain('the bridge could not read it from Slack');
+  });
+});
+
+describe("a customer's file, for the agents", () => {
+  async function openConversation(): Promise<{ conversationId: string; threadTs: string }> {
+    n += 1;
+    const conversationId = `conv-customer-files-${n}`;
+    const opened = await botpress(botpressRequest('/botpress/handoff', { conversationId, userId: 'bp-user', summary: 'Sends a photo', customer: { name: 'Jane Doe' } }));
+    await bridge.runDeliveries();
+    bridge.slack.calls.length = 0;
+    return { conversationId, threadTs: (JSON.parse(opened.body!) as { threadTs: string }).threadTs };
+  }
+  const message = (body: unknown) => botpress(botpressRequest('/botpress/message', body));
+
+  it('is uploaded into the thread after the text, byte for byte, saying who sent it', async () => {
+    const { conversationId, threadTs } = await openConversation();
+    const photo = Buffer.from('\xff\xd8\xff\xe0 a jpeg', 'latin1');
+    bridge.botpress.hostedFiles.set('broken-box.jpg', { content: photo, contentType: 'image/jpeg' });
+    const answer = await message({ conversationId, text: 'It arrived like this', messageId: 'cf-1', files: [{ url: bridge.botpress.fileUrl('broken-box.jpg'), kind: 'image' }] });
+    expect(JSON.parse(answer.body!)).toEqual({ handoffActive: true });
+    await bridge.runDeliveries();
+
+    expect(bridge.slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['It arrived like this']);
+    expect(bridge.slack.uploads).toEqual([
+      expect.objectContaining({ filename: 'broken-box.jpg', title: 'broken-box.jpg', channel: SUPPORT_CHANNEL, threadTs, initialComment: '*Jane Doe (customer)* sent an image:' }),
+    ]);
+    expect(bridge.slack.uploads[0]!.content.equals(photo)).toBe(true);
+  });
+
+  it('may come alone, without text', async () => {
+    const { conversationId } = await openConversation();
+    bridge.botpress.hostedFiles.set('voice.ogg', { content: Buffer.from('OggS voice'), contentType: 'audio/ogg' });
+    expect((await message({ conversationId, files: [{ url: bridge.botpress.fileUrl('voice.ogg'), kind: 'audio' }] })).statusCode).toBe(200);
+    await bridge.runDeliveries();
+    expect(bridge.slack.callsTo('chat.postMessage')).toEqual([]);
+    expect(bridge.slack.uploads.map((upload) => upload.initialComment)).toEqual(['*Jane Doe (customer)* sent an audio recording:']);
+  });
+
+  it.each([
+    ['over the size limit', () => (bridge.botpress.hostedFiles.set('big.mov', { content: Buffer.alloc(FILE_LIMITS.maxBytes + 1), contentType: 'video/quicktime' }), bridge.botpress.fileUrl('big.mov')), 'file_too_large', 'it is over 20 MB'],
+    ['gone from where Botpress kept it', () => bridge.botpress.fileUrl('deleted.png'), 'file_unreachable', 'it could not be fetched from Botpress'],
+    ['on plain HTTP elsewhere', () => 'http://files.example.invalid/photo.png', 'file_unreachable', 'it could not be fetched from Botpress'],
+  ])('%s: the customer hears through the bot, the agents from a note, and the rest of the message goes', async (_case, url, reason, note) => {
+    const { conversationId, threadTs } = await openConversation();
+    await message({ conversationId, text: 'See the file', messageId: `cf-${reason}-${n}`, files: [{ url: url(), kind: 'file' }] });
+    await bridge.runDeliveries();
+    expect(bridge.slack.uploads).toEqual([]);
+    const posts = bridge.slack.callsTo('chat.postMessage');
+    expect(posts.map((post) => post.args.thread_ts)).toEqual([threadTs, threadTs]);
+    expect(posts[0]!.args.text).toBe('See the file');
+    expect(String(posts[1]!.args.text)).toContain(note);
+    expect(bridge.botpress.deliveredBodies()).toEqual([
+      expect.objectContaining({ type: 'customer_message_failed', conversationId, messageId: `cf-${reason}-${n}`, reason, fileName: expect.any(String) as string, maxFileBytes: FILE_LIMITS.maxBytes }),
+    ]);
+  });
+
+  it("posts a message's many files over several attempts, when one attempt's time is up, each file once and in order", async () => {
+    const { conversationId, threadTs } = await openConversation();
+    const files = ['one', 'two', 'three'].map((name) => {
+      bridge.botpress.hostedFiles.set(`${name}.txt`, { content: Buffer.from(`file ${name}`), contentType: 'text/plain' });
+      return { url: bridge.botpress.fileUrl(`${name}.txt`), kind: 'file' as const };
+    });
+    // A clock that moves 4 s each time it is read: an attempt has time to start one file (FILES_PER_ATTEMPT_MS, 6 s).
+    let clock = Date.now();
+    const settings = readSettings(process.env, ['supportChannelId', 'fileBucket', 'publicUrl']);
+    const runtime = createRuntime(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'] });
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const deps = {
+      ...runtime,
+      pacer: new SlackPacer(),
+      logger: silent,
+      policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+      supportChannelId: settings.supportChannelId,
+      files: deliveryFiles(settings, runtime.secrets),
+      now: () => (clock += 4_000),
+    };
+    const job: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', conversationId, 'many'], conversationId, text: 'Three files', messageId: 'many', files };
+    const attempt = { receiveCount: 1, queuedAt: Date.now() };
+
+    const outcomes = [];
+    for (let i = 0; i < 3; i += 1) outcomes.push(await deliver(job, attempt, deps).then((result) => result.outcome, (error: unknown) => (error as RetryDelivery).delayMs));
+    expect(outcomes).toEqual([0, 0, 'delivered']);
+    expect(bridge.slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['Three files']);
+    expect(bridge.slack.uploads.map((upload) => [upload.threadTs, upload.content.toString()])).toEqual([
+      [threadTs, 'file one'],
+      [threadTs, 'file two'],
+      [threadTs, 'file three'],
+    ]);
+    expect(await deliver(job, attempt, deps)).toEqual({ outcome: 'duplicate' });
+  });
+
+  it.each([
+    ['not an http(s) URL', { url: 'ftp://files.example/x.png' }, 'files.0.url: must be an http(s) URL'],
+    ['an unknown kind', { url: 'https://files.example/x.png', kind: 'sticker' }, 'files.0.kind: must be one of image, audio, video, file'],
+  ])('answers 400 to a file that is %s', async (_case, file, problem) => {
+    const answer = await message({ conversationId: 'c', files: [file] });
+    expect(answer.statusCode).toBe(400);
+    expect((JSON.parse(answer.body!) as { problems: string[] }).problems).toEqual([problem]);
+  });
+});
