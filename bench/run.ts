@@ -106,6 +106,7 @@ const functionEnv: Record<string, string> = {
     slackBotToken: 'xoxb-bench',
     botpressWebhookUrl: webhookUrl,
     botpressWebhookSecret: 'bench-webhook-secret',
+    botpressSigningSecret: 'bench-signing-secret',
     bridgeApiToken: BRIDGE_TOKEN,
   }),
   AWS_REGION: 'us-east-1',

@@ -1,3 +1,4 @@
+import { signSlackRequest } from './slack/signature';
 import { DownstreamError, PermanentDownstreamError } from './errors';
 import { RequestTimeout, sendHttpRequest, type HttpAnswer } from './node-http';
 import type { AgentMessagePayload } from './normalize';
@@ -53,27 +54,45 @@ export type BotpressEvent = AgentMessagePayload | AgentAssignedPayload | Handoff
 export interface BotpressWebhook {
   readonly url: string;
   readonly secret: string;
+  /** Signs each event (BRIDGE_SIGNATURE_HEADERS), for the bridge's Botpress integration to verify. */
+  readonly signingSecret: string;
   /** Bounds one POST; the delivery function retries a POST that timed out. */
   readonly timeoutMs: number;
+  readonly now?: () => number;
 }
+
+/**
+ * Where each event carries its signature: `v0=` + hex HMAC-SHA256 over
+ * `v0:{timestamp}:{body}`, the scheme Slack signs its requests with
+ * (shared/slack/signature.ts), verified by botpress/integration.
+ */
+export const BRIDGE_SIGNATURE_HEADERS = { timestamp: 'x-bridge-request-timestamp', signature: 'x-bridge-signature' } as const;
 
 export type BotpressSender = (event: BotpressEvent) => Promise<void>;
 
 /**
- * POSTs one event to the Botpress Webhook integration, authenticated by its
- * `x-bp-secret` header. A timeout, a network failure, a 5xx, 408 or 429 (with
+ * POSTs one event to Botpress, authenticated twice, so that either route takes
+ * it: the `x-bp-secret` header the Webhook integration checks, and the
+ * signature the bridge's own integration checks (BRIDGE_SIGNATURE_HEADERS). A timeout, a network failure, a 5xx, 408 or 429 (with
  * its Retry-After) is a DownstreamError to retry; any other non-2xx a
  * PermanentDownstreamError: the webhook refused the event as sent, and
  * sending it again will not change that.
  */
 export async function postToBotpress(webhook: BotpressWebhook, event: BotpressEvent): Promise<void> {
   let answer: HttpAnswer;
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor((webhook.now ?? Date.now)() / 1000);
   try {
     answer = await sendHttpRequest({
       url: webhook.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-bp-secret': webhook.secret },
-      body: JSON.stringify(event),
+      headers: {
+        'content-type': 'application/json',
+        'x-bp-secret': webhook.secret,
+        [BRIDGE_SIGNATURE_HEADERS.timestamp]: String(timestamp),
+        [BRIDGE_SIGNATURE_HEADERS.signature]: signSlackRequest(webhook.signingSecret, timestamp, body),
+      },
+      body,
       timeoutMs: webhook.timeoutMs,
     });
   } catch (error) {
@@ -89,8 +108,8 @@ export async function postToBotpress(webhook: BotpressWebhook, event: BotpressEv
 }
 
 const BOTPRESS_REFUSALS: Readonly<Record<number, string>> = {
-  401: 'set the Webhook integration’s secret in the bridge’s secret (botpressWebhookSecret)',
-  403: 'set the Webhook integration’s secret in the bridge’s secret (botpressWebhookSecret)',
+  401: 'set the Webhook integration’s secret (botpressWebhookSecret), or the integration’s signing secret (botpressSigningSecret), in the bridge’s secret',
+  403: 'set the Webhook integration’s secret (botpressWebhookSecret), or the integration’s signing secret (botpressSigningSecret), in the bridge’s secret',
   404: 'set the Webhook integration’s URL in the bridge’s secret (botpressWebhookUrl), and check the integration is enabled',
 };
 

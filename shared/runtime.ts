@@ -72,8 +72,8 @@ export function createRuntime(settings: Settings, options: RuntimeOptions): Runt
       return slackClient.client;
     },
     sendToBotpress: async (event) => {
-      const { botpressWebhookUrl, botpressWebhookSecret } = await secrets();
-      await postToBotpress({ url: botpressWebhookUrl, secret: botpressWebhookSecret, timeoutMs: BOTPRESS_TIMEOUT_MS }, event);
+      const { botpressWebhookUrl, botpressWebhookSecret, botpressSigningSecret } = await secrets();
+      await postToBotpress({ url: botpressWebhookUrl, secret: botpressWebhookSecret, signingSecret: botpressSigningSecret, timeoutMs: BOTPRESS_TIMEOUT_MS }, event);
     },
   };
 }

@@ -146,6 +146,10 @@ export const SECRETS = {
     env: 'BRIDGE_API_TOKEN',
     meaning: 'The token Botpress sends as `Bearer` (in AWS the stack makes it)',
   },
+  botpressSigningSecret: {
+    env: 'BOTPRESS_SIGNING_SECRET',
+    meaning: 'Signs the bridge’s calls to Botpress: the integration’s *Signing secret* (any long random text)',
+  },
 } as const satisfies Record<string, SecretDeclaration>;
 
 export type SecretName = keyof typeof SECRETS;

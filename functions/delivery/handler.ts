@@ -17,7 +17,7 @@ const SLACK_TIMEOUT_MS = 3_000;
 const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
 const runtime = createRuntime(settings, {
   // The bridge API token signs the links to agents' files.
-  secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'],
+  secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'botpressSigningSecret', 'bridgeApiToken'],
   slackTimeoutMs: SLACK_TIMEOUT_MS,
   // Longer than any one job may run, so that only a dead attempt's claim is taken over.
   ledgerLeaseMs: JOB_BUDGET_MS * 2,

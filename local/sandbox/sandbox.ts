@@ -81,6 +81,7 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
           slackBotToken: botToken,
           botpressWebhookUrl: webhookUrl,
           botpressWebhookSecret: webhookSecret,
+          botpressSigningSecret: secret(),
           bridgeApiToken: bridgeToken,
         }),
       },

@@ -31,6 +31,7 @@ beforeAll(async () => {
     SLACK_API_URL: slack.apiUrl,
     BOTPRESS_WEBHOOK_URL: webhookUrl,
     BOTPRESS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BOTPRESS_SIGNING_SECRET: 'e2e-signing-secret',
     BRIDGE_API_TOKEN: BRIDGE_TOKEN,
     BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-e2e-')),
   });

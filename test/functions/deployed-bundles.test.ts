@@ -145,6 +145,7 @@ describe('the production bundles, deployed', () => {
         slackBotToken: BOT_TOKEN,
         botpressWebhookUrl: `${botpress.url}/webhook/abc`,
         botpressWebhookSecret: BOTPRESS_SECRET,
+        botpressSigningSecret: 'bp-signing-secret',
         bridgeApiToken: BRIDGE_TOKEN,
       }),
     });

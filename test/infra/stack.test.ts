@@ -17,6 +17,7 @@ const CANARIES = {
   SLACK_BOT_TOKEN: 'xoxb-canary-bot-token-7f3a',
   BOTPRESS_WEBHOOK_URL: 'https://canary.botpress.example/7f3a',
   BOTPRESS_WEBHOOK_SECRET: 'canary-bp-secret-7f3a',
+  BOTPRESS_SIGNING_SECRET: 'canary-bp-signing-7f3a',
   BRIDGE_API_TOKEN: 'canary-bridge-token-7f3a',
 };
 
@@ -59,7 +60,7 @@ describe('BridgeStack', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
         GenerateStringKey: 'bridgeApiToken',
-        SecretStringTemplate: JSON.stringify({ slackSigningSecret: '', slackBotToken: '', botpressWebhookUrl: '', botpressWebhookSecret: '' }),
+        SecretStringTemplate: JSON.stringify({ slackSigningSecret: '', slackBotToken: '', botpressWebhookUrl: '', botpressWebhookSecret: '', botpressSigningSecret: '' }),
         PasswordLength: 48,
         ExcludePunctuation: true,
       },

@@ -26,6 +26,7 @@ beforeAll(async () => {
     SLACK_API_URL: slack.apiUrl,
     BOTPRESS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
     BOTPRESS_WEBHOOK_SECRET: 'bp',
+    BOTPRESS_SIGNING_SECRET: 'bp-signing',
     BRIDGE_API_TOKEN: 'local-token',
   };
 });
@@ -42,7 +43,7 @@ describe('npm start (local/main.ts)', () => {
     for (const name of LOCALLY_REQUIRED) if (name !== 'SLACK_BOT_TOKEN') delete env[name];
     const { code, output } = await runLocalBridgeToExit(env);
     expect(code).toBe(1);
-    expect(output).toContain('missing required setting(s): SLACK_SIGNING_SECRET, BOTPRESS_WEBHOOK_URL, BOTPRESS_WEBHOOK_SECRET, BRIDGE_API_TOKEN, SLACK_SUPPORT_CHANNEL_ID');
+    expect(output).toContain('missing required setting(s): SLACK_SIGNING_SECRET, BOTPRESS_WEBHOOK_URL, BOTPRESS_WEBHOOK_SECRET, BRIDGE_API_TOKEN, BOTPRESS_SIGNING_SECRET, SLACK_SUPPORT_CHANNEL_ID');
     expect(output).not.toContain('listening on');
   });
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postToBotpress, retryAfterMs, type BotpressEvent } from '../../shared/botpress-client';
+import { BRIDGE_SIGNATURE_HEADERS, postToBotpress, retryAfterMs, type BotpressEvent } from '../../shared/botpress-client';
+import { verifySlackSignature } from '../../shared/slack/signature';
 import { DownstreamError, PermanentDownstreamError } from '../../shared/errors';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 
@@ -25,7 +26,7 @@ const event: BotpressEvent = {
   conversationId: 'conv-1',
   messageTs: '1717549400.000200',
 };
-const webhook = (overrides: { url?: string; timeoutMs?: number } = {}) => ({ url: `${botpress.url}/webhook`, secret: 'bp-secret', timeoutMs: 1_000, ...overrides });
+const webhook = (overrides: { url?: string; timeoutMs?: number } = {}) => ({ url: `${botpress.url}/webhook`, secret: 'bp-secret', signingSecret: 'bp-signing-secret', timeoutMs: 1_000, ...overrides });
 
 async function failure(promise: Promise<unknown>): Promise<DownstreamError> {
   const error = await promise.then(
@@ -47,6 +48,18 @@ describe('postToBotpress', () => {
     expect(Number(first!.headers['content-length'])).toBe(Buffer.byteLength(first!.rawBody));
     expect(JSON.parse(first!.rawBody)).toEqual(event);
     expect(second!.clientPort).toBe(first!.clientPort);
+  });
+
+  it("signs each event as Slack signs its requests, for the bridge's integration: the signature covers the timestamp and the exact body", async () => {
+    const before = botpress.delivered.length;
+    const now = Date.now();
+    await postToBotpress({ ...webhook(), now: () => now }, event);
+    const [sent] = botpress.delivered.slice(before);
+    const timestamp = sent!.headers[BRIDGE_SIGNATURE_HEADERS.timestamp] as string;
+    expect(timestamp).toBe(String(Math.floor(now / 1000)));
+    const signature = sent!.headers[BRIDGE_SIGNATURE_HEADERS.signature] as string;
+    expect(verifySlackSignature({ signingSecret: 'bp-signing-secret', timestamp, signature, rawBody: sent!.body, nowSeconds: Math.floor(now / 1000) })).toEqual({ valid: true });
+    expect(verifySlackSignature({ signingSecret: 'another-secret', timestamp, signature, rawBody: sent!.body, nowSeconds: Math.floor(now / 1000) })).toMatchObject({ valid: false });
   });
 
   it.each([502, 503, 500, 408])('fails, to be retried, when the webhook answers %i', async (status) => {

@@ -9,6 +9,7 @@ const SECRET_JSON = JSON.stringify({
   slackBotToken: 'xoxb-1',
   botpressWebhookUrl: 'https://webhook.botpress.cloud/abc',
   botpressWebhookSecret: 'bp',
+  botpressSigningSecret: 'bp-signing',
   bridgeApiToken: 'bridge',
 });
 

@@ -31,7 +31,7 @@ describe('the one declaration of settings (shared/settings.ts)', () => {
 
   it('makes npm start require every secret and the channel, and default the table', () => {
     expect([...LOCALLY_REQUIRED].sort()).toEqual(
-      ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'BOTPRESS_WEBHOOK_URL', 'BOTPRESS_WEBHOOK_SECRET', 'BRIDGE_API_TOKEN', 'SLACK_SUPPORT_CHANNEL_ID'].sort(),
+      ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'BOTPRESS_WEBHOOK_URL', 'BOTPRESS_WEBHOOK_SECRET', 'BRIDGE_API_TOKEN', 'BOTPRESS_SIGNING_SECRET', 'SLACK_SUPPORT_CHANNEL_ID'].sort(),
     );
   });
 

@@ -16,6 +16,7 @@ import { startSlackStandIn, type SlackStandIn } from './slack-stand-in';
 export const BOT_TOKEN = 'xoxb-test-bot-token-do-not-log';
 export const BOTPRESS_SECRET = 'bp-webhook-secret-do-not-log';
 export const BRIDGE_TOKEN = 'bridge-api-token-do-not-log';
+export const BOTPRESS_SIGNING_SECRET = 'bp-signing-secret-do-not-log';
 export const SUPPORT_CHANNEL_ID = 'C0SUPPORT1';
 export const FILE_BUCKET = 'bridge-test-files';
 /** What links to agents' files start with: the API's URL in AWS; tests call the handler with the path. */
@@ -79,6 +80,7 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
       slackBotToken: BOT_TOKEN,
       botpressWebhookUrl: `${botpress.url}/webhook/abc`,
       botpressWebhookSecret: BOTPRESS_SECRET,
+      botpressSigningSecret: BOTPRESS_SIGNING_SECRET,
       bridgeApiToken: BRIDGE_TOKEN,
     }),
   };
