@@ -1,3 +1,4 @@
+import { BRIDGE_SIGNATURE_HEADERS } from './bridge-signature';
 import { signSlackRequest } from './slack/signature';
 import { DownstreamError, PermanentDownstreamError } from './errors';
 import { RequestTimeout, sendHttpRequest, type HttpAnswer } from './node-http';
@@ -61,12 +62,6 @@ export interface BotpressWebhook {
   readonly now?: () => number;
 }
 
-/**
- * Where each event carries its signature: `v0=` + hex HMAC-SHA256 over
- * `v0:{timestamp}:{body}`, the scheme Slack signs its requests with
- * (shared/slack/signature.ts), verified by botpress/integration.
- */
-export const BRIDGE_SIGNATURE_HEADERS = { timestamp: 'x-bridge-request-timestamp', signature: 'x-bridge-signature' } as const;
 
 export type BotpressSender = (event: BotpressEvent) => Promise<void>;
 

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedBotpress } from '../../local/simulated-botpress';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
-import { signSlackRequest } from '../../shared/slack/signature';
 import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
+import { postAsSlack } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
 const SIGNING_SECRET = 'e2e-signing-secret';
@@ -44,21 +44,7 @@ afterAll(async () => {
 });
 
 /** Plays Slack: POSTs a body to the bridge with Slack's signature headers. */
-async function fromSlack(route: 'events' | 'interactions', body: string, retryNum?: number): Promise<number> {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const response = await fetch(`${bridge.url}/slack/${route}`, {
-    method: 'POST',
-    headers: {
-      'content-type': route === 'events' ? 'application/json' : 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, body),
-      ...(retryNum === undefined ? {} : { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_error' }),
-    },
-    body,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+const fromSlack = (route: 'events' | 'interactions', body: string, retryNum?: number) => postAsSlack(bridge.url, SIGNING_SECRET, route, body, retryNum);
 
 const agentReply = (threadTs: string, text: string) => fromSlack('events', JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: CHANNEL }))));
 const press = (actionId: string, conversationId: string, threadTs: string) =>

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BRIDGE_SIGNATURE_HEADERS, postToBotpress, retryAfterMs, type BotpressEvent } from '../../shared/botpress-client';
+import { postToBotpress, retryAfterMs, type BotpressEvent } from '../../shared/botpress-client';
+import { BRIDGE_SIGNATURE_HEADERS } from '../../shared/bridge-signature';
 import { verifySlackSignature } from '../../shared/slack/signature';
 import { DownstreamError, PermanentDownstreamError } from '../../shared/errors';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';

@@ -63,3 +63,20 @@ export function apiGatewayEvent(path: string, rawBody: string, headers: Record<s
     isBase64Encoded: base64,
   };
 }
+
+/** Plays Slack towards a running bridge: POSTs a body to its events or interactions route with Slack's signature headers; resolves with the status. */
+export async function postAsSlack(bridgeUrl: string, signingSecret: string, route: 'events' | 'interactions', body: string, retryNum?: number): Promise<number> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${bridgeUrl}/slack/${route}`, {
+    method: 'POST',
+    headers: {
+      'content-type': route === 'events' ? 'application/json' : 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signSlackRequest(signingSecret, timestamp, body),
+      ...(retryNum === undefined ? {} : { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_error' }),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}

@@ -1,0 +1,63 @@
+import * as sdk from '@botpress/sdk';
+import hitl from './bp_modules/hitl';
+
+const { z } = sdk;
+
+/** What a bot owner fills in when installing the integration: from the bridge's stack outputs and secret. */
+export const configurationSchema = z.object({
+  bridgeUrl: z
+    .string()
+    .url()
+    .title('Bridge URL')
+    .describe('The BotpressBaseUrl output of cdk deploy (it ends in /botpress), or http://…/botpress printed by npm start behind a tunnel'),
+  bridgeToken: z.string().min(1).secret().title('Bridge API token').describe('bridgeApiToken in the bridge’s secret (BRIDGE_API_TOKEN locally)'),
+  signingSecret: z
+    .string()
+    .min(1)
+    .secret()
+    .title('Signing secret')
+    .describe('botpressSigningSecret in the bridge’s secret (BOTPRESS_SIGNING_SECRET locally): the bridge signs its calls with it'),
+});
+
+/*
+ * The tags the integration gives what it creates, each the discriminator of a
+ * get-or-create, so that a retried call finds what the first one made.
+ */
+export const TAGS = {
+  user: {
+    /** An agent, by Slack user id: one Botpress user per agent, named as in Slack. */
+    slackUserId: { title: 'Slack user ID', description: 'The Slack user this Botpress user stands for (an agent)' },
+    /** A customer, by a key of the integration's making: createUser makes a new one each time. */
+    customerKey: { title: 'Customer key', description: 'Tells apart the customers createUser made' },
+    /** A customer's e-mail address, as createUser was given it, for the handoff card. */
+    email: { title: 'E-mail address', description: 'The customer’s e-mail address, shown to the agents' },
+  },
+  conversation: {
+    sessionKey: { title: 'Session key', description: 'Tells apart the HITL sessions startHitl opened' },
+  },
+  message: {
+    /** The bridge's eventId of an agent's reply (channel:ts): the same reply re-sent is the same message. */
+    bridgeEventId: { title: 'Bridge event ID', description: 'The Slack message this message carries' },
+  },
+} as const;
+
+export default new sdk.IntegrationDefinition({
+  name: 'slack-hitl-bridge',
+  version: '0.1.0',
+  title: 'Slack HITL bridge',
+  description: 'Hands conversations to your support team in a Slack channel, through the botpress-slack-hitl bridge, for the HITL plugin.',
+  readme: 'hub.md',
+  configuration: { schema: configurationSchema },
+  user: { tags: TAGS.user },
+  entities: {
+    hitlSession: {
+      title: 'HITL session',
+      description: 'Nothing to set: the bridge opens one Slack thread per session',
+      schema: z.object({}),
+    },
+  },
+  __advanced: { useLegacyZuiTransformer: true },
+}).extend(hitl, ({ entities }) => ({
+  entities: { hitlSession: entities.hitlSession },
+  channels: { hitl: { conversation: { tags: TAGS.conversation }, message: { tags: TAGS.message } } },
+}));

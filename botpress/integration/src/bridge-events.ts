@@ -1,0 +1,119 @@
+import type * as sdk from '@botpress/sdk';
+import { BRIDGE_SIGNATURE_HEADERS } from '../../../shared/bridge-signature';
+import { verifySlackSignature } from '../../../shared/slack/signature';
+import type { BotpressEvent } from '../../../shared/botpress-client';
+import type { AgentMessagePayload } from '../../../shared/normalize';
+import type { Client } from './types';
+
+/*
+ * What the bridge sends Botpress (README, "Bridge → Botpress"), arriving at
+ * the integration's webhook URL: an agent's reply becomes a message in the
+ * session's conversation from a Botpress user standing for the agent, which
+ * the HITL plugin shows the customer with the agent's name; Claim and Resolve
+ * become the interface's hitlAssigned and hitlStopped.
+ */
+
+type Logger = { warn(message: string): void; info(message: string): void };
+
+type BridgeEvent = BotpressEvent;
+type BridgeFile = NonNullable<AgentMessagePayload['files']>[number];
+
+/** The system user that says what went wrong, when something the customer sent did not reach the agents. */
+const SUPPORT_TEAM = { slackUserId: 'bridge', name: 'Support team' };
+
+const header = (req: sdk.Request, name: string) => req.headers[name] ?? Object.entries(req.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+const respond = (status: number, body: unknown): sdk.Response => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/**
+ * The webhook: a call the bridge did not sign, or signed more than five
+ * minutes ago, is refused with an opaque 401 (the reason logged for the bot
+ * owner); a body that is not one of the bridge's events, with a 400 naming why.
+ */
+export async function handleBridgeCall(req: sdk.Request, signingSecret: string, client: Client, logger: Logger, nowSeconds = Math.floor(Date.now() / 1000)): Promise<sdk.Response> {
+  const check = verifySlackSignature({
+    signingSecret,
+    timestamp: header(req, BRIDGE_SIGNATURE_HEADERS.timestamp),
+    signature: header(req, BRIDGE_SIGNATURE_HEADERS.signature),
+    rawBody: req.body ?? '',
+    nowSeconds,
+  });
+  if (!check.valid) {
+    logger.warn(`A call to the webhook was refused (${check.reason}): it is not from the bridge, or the integration's Signing secret is not the bridge's botpressSigningSecret.`);
+    return respond(401, { error: 'unauthorized' });
+  }
+  let event: BridgeEvent;
+  try {
+    event = JSON.parse(req.body ?? '') as BridgeEvent;
+  } catch {
+    return respond(400, { error: 'bad_request', problems: ['body is not valid JSON'] });
+  }
+  if (typeof event?.type !== 'string' || typeof event.conversationId !== 'string') return respond(400, { error: 'bad_request', problems: ['type and conversationId must be strings'] });
+
+  switch (event.type) {
+    case 'agent_message':
+      await showAgentMessage(event, client);
+      break;
+    case 'agent_assigned': {
+      const agent = await agentUser(client, event.userId, event.agentName);
+      await client.createEvent({ type: 'hitlAssigned', payload: { conversationId: event.conversationId, userId: agent }, conversationId: event.conversationId });
+      break;
+    }
+    case 'handoff_resolved':
+      await client.createEvent({ type: 'hitlStopped', payload: { conversationId: event.conversationId }, conversationId: event.conversationId });
+      break;
+    case 'customer_message_failed':
+      await tellCustomer(client, event, failureText(event));
+      break;
+    case 'handoff_failed':
+      await tellCustomer(client, event, 'Sorry, I could not reach our support team just now. Please try again in a few minutes.');
+      await client.createEvent({ type: 'hitlStopped', payload: { conversationId: event.conversationId }, conversationId: event.conversationId });
+      break;
+    default:
+      logger.info(`A bridge event of type ${String((event as { type: string }).type)} was ignored.`);
+  }
+  return respond(200, { ok: true });
+}
+
+/** Once per Slack message, however often the bridge sends it: each message is found again by the reply's eventId. */
+async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_message' }>, client: Client): Promise<void> {
+  const agent = await agentUser(client, event.userId, event.agentName);
+  const messages: { type: 'text' | BridgeFile['kind']; payload: Record<string, string> }[] = [
+    ...(event.text ? [{ type: 'text' as const, payload: { text: event.text } }] : []),
+    ...(event.files ?? []).map((file) => ({ type: file.kind, payload: { [`${file.kind}Url`]: file.url, title: file.name } })),
+  ];
+  for (const [index, message] of messages.entries()) {
+    await client.getOrCreateMessage({
+      conversationId: event.conversationId,
+      userId: agent,
+      type: message.type,
+      payload: message.payload,
+      tags: { bridgeEventId: index === 0 ? event.eventId : `${event.eventId}#${index}` },
+      discriminateByTags: ['bridgeEventId'],
+    });
+  }
+}
+
+/** The Botpress user standing for a Slack agent, named as Slack names them (and renamed when that changes). */
+async function agentUser(client: Client, slackUserId: string, name: string | undefined): Promise<string> {
+  const { user } = await client.getOrCreateUser({ name: name ?? 'Support agent', tags: { slackUserId }, discriminateByTags: ['slackUserId'] });
+  if (name && user.name !== name) await client.updateUser({ id: user.id, name });
+  return user.id;
+}
+
+async function tellCustomer(client: Client, event: { conversationId: string; eventId: string }, text: string): Promise<void> {
+  const team = await agentUser(client, SUPPORT_TEAM.slackUserId, SUPPORT_TEAM.name);
+  await client.getOrCreateMessage({
+    conversationId: event.conversationId,
+    userId: team,
+    type: 'text',
+    payload: { text },
+    tags: { bridgeEventId: event.eventId },
+    discriminateByTags: ['bridgeEventId'],
+  });
+}
+
+function failureText(event: Extract<BridgeEvent, { type: 'customer_message_failed' }>): string {
+  if (event.reason === 'file_too_large') return `Sorry, your file ${event.fileName ?? ''} is too large for our support team (at most ${Math.round((event.maxFileBytes ?? 0) / 1048576)} MB).`;
+  if (event.reason === 'file_unreachable') return `Sorry, your file ${event.fileName ?? ''} could not be passed on to our support team. Please send it again.`;
+  return 'Sorry, your last message did not reach our support team. Please send it again.';
+}

@@ -1,0 +1,180 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type * as sdk from '@botpress/sdk';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { signSlackRequest } from '../../shared/slack/signature';
+import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
+import { buttonPress } from '../fixtures/slack-interactions';
+import { startBotpressApiStandIn, type BotpressApiStandIn } from '../support/botpress-api-stand-in';
+import { startBotpressRuntime, type BotpressRuntime } from '../support/botpress-runtime';
+import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
+import { postAsSlack } from '../support/slack-requests';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+/*
+ * The integration in botpress/integration, driven through @botpress/sdk's own
+ * request handling as Botpress's runtime drives it, against the real bridge
+ * (`npm start`'s, in a child process) and a Botpress API stand-in that checks
+ * every user, conversation, message and event call against the integration's
+ * definition. What the HITL plugin would do is played by the test: it calls
+ * the actions and sends the customer's messages on the hitl channel.
+ */
+const SIGNING_SECRET = 'slack-signing-secret';
+const BRIDGE_TOKEN = 'bridge-api-token';
+const BP_SIGNING_SECRET = 'botpress-signing-secret';
+const CHANNEL = 'C0INTEGRAT';
+const INSTALLATION = { botId: 'bot_integration_test', botUserId: 'user_bot0000000000000000000000', integrationId: 'intver_slackhitl', webhookId: 'wh_slackhitl' };
+const BP_TOKEN = 'bp_token_integration_test';
+
+let slack: SlackStandIn;
+let api: BotpressApiStandIn;
+let runtime: BotpressRuntime;
+let bridge: LocalBridgeProcess;
+
+beforeAll(async () => {
+  const definition = (await import('../../botpress/integration/integration.definition')).default as unknown as sdk.IntegrationDefinition;
+  [slack, api] = await Promise.all([startSlackStandIn(), startBotpressApiStandIn({ definition, token: BP_TOKEN, botId: INSTALLATION.botId, integrationId: INSTALLATION.integrationId })]);
+  slack.users.set(AGENT, { display_name: 'Maya' });
+  // Where the SDK's client finds Botpress's API, as the runtime sets it for an integration.
+  vi.stubEnv('BP_API_URL', api.url);
+  vi.stubEnv('BP_TOKEN', BP_TOKEN);
+  const integration = (await import('../../botpress/integration/src/index')).default;
+  // The bridge's URL is known once it runs; the configuration is read per request, so it is filled in below.
+  const configuration: Record<string, unknown> = { bridgeToken: BRIDGE_TOKEN, signingSecret: BP_SIGNING_SECRET };
+  runtime = await startBotpressRuntime(integration, { ...INSTALLATION, configuration });
+  bridge = await spawnLocalBridge({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-integration',
+    SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
+    SLACK_API_URL: slack.apiUrl,
+    BOTPRESS_WEBHOOK_URL: runtime.webhookUrl,
+    BOTPRESS_WEBHOOK_SECRET: 'unused-by-the-integration',
+    BOTPRESS_SIGNING_SECRET: BP_SIGNING_SECRET,
+    BRIDGE_API_TOKEN: BRIDGE_TOKEN,
+    BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-integration-')),
+  });
+  configuration.bridgeUrl = `${bridge.url}/botpress`;
+}, 60_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await bridge?.stop();
+  await Promise.all([runtime?.close(), api?.close(), slack?.close()]);
+});
+
+const pick = (record: Record<string, string>, keys: string[]) => Object.fromEntries(keys.map((key) => [key, record[key]!]));
+const eventually = (assertion: () => void, timeout = 15_000) => vi.waitFor(assertion, { timeout, interval: 20 });
+
+const fromSlack = (route: 'events' | 'interactions', body: string, retryNum?: number) => postAsSlack(bridge.url, SIGNING_SECRET, route, body, retryNum);
+const agentReply = (threadTs: string, text: string) => fromSlack('events', JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: CHANNEL }))));
+const press = (actionId: string, conversationId: string, threadTs: string) =>
+  fromSlack('interactions', buttonPress({ actionId, value: conversationId, user: AGENT, messageTs: threadTs, channel: CHANNEL }));
+
+/** What the HITL plugin does when the bot escalates: the customer's user, then the session, with the conversation so far. */
+async function startSession(name: string): Promise<{ conversationId: string; customerId: string; threadTs: string }> {
+  const { userId: customerId } = await runtime.action<{ userId: string }>('createUser', { name, email: 'jane@example.com' });
+  const { conversationId } = await runtime.action<{ conversationId: string }>('startHitl', {
+    userId: customerId,
+    title: 'Refund for a double charge',
+    description: 'The customer was charged twice for order 1234.',
+    messageHistory: [
+      { source: { type: 'user', userId: customerId }, type: 'text', payload: { text: 'I was charged twice' } },
+      { source: { type: 'bot' }, type: 'text', payload: { text: 'Let me get you a person.' } },
+    ],
+  });
+  return { conversationId, customerId, threadTs: await threadOf(conversationId) };
+}
+
+/** The session's thread: asked of the bridge as a second handoff for the same conversation would (it answers already_open). */
+async function threadOf(conversationId: string): Promise<string> {
+  const response = await fetch(`${bridge.url}/botpress/handoff`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BRIDGE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ conversationId, userId: 'check', summary: 'check' }),
+  });
+  const answer = (await response.json()) as { status: string; threadTs: string };
+  expect(answer.status).toBe('already_open');
+  return answer.threadTs;
+}
+
+const customerWrites = (session: { conversationId: string; customerId: string }, text: string, messageId: string) =>
+  runtime.message({ conversation: { id: session.conversationId, channel: 'hitl', tags: {} }, user: { id: session.customerId }, type: 'text', payload: { text }, messageId });
+
+describe('the Botpress integration (hitl interface) through the bridge', () => {
+  it('a session: card and transcript in Slack, the customer in the thread, the agent in the conversation once, Claim → hitlAssigned, Resolve → hitlStopped', async () => {
+    const session = await startSession('Jane Doe');
+    const { conversationId, threadTs } = session;
+    expect(api.conversations.find((conversation) => conversation.id === conversationId)).toMatchObject({ channel: 'hitl', integration: 'slack-hitl-bridge' });
+    const inThread = () => slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs);
+    await eventually(() => expect(inThread()[0]?.args.text).toContain('*Customer:* I was charged twice'));
+    const card = slack.callsTo('chat.postMessage').find((call) => call.args.thread_ts === undefined && JSON.stringify(call.args.blocks ?? '').includes(conversationId))!;
+    expect(JSON.stringify(card.args.blocks)).toContain('Jane Doe (jane@example.com)');
+    expect(JSON.stringify(card.args.blocks)).toContain('Refund for a double charge');
+
+    expect((await customerWrites(session, 'Is anyone there?', 'msg_customer_1')).status).toBe(200);
+    await eventually(() => expect(inThread().at(-1)?.args).toMatchObject({ text: 'Is anyone there?', username: 'Jane Doe (customer)' }));
+
+    const reply = eventCallback(threadReply('Hi Jane, I am on it', { threadTs, channel: CHANNEL }));
+    expect(await fromSlack('events', JSON.stringify(reply))).toBe(200);
+    await eventually(() => expect(api.messagesIn(conversationId)).toHaveLength(1));
+    const [shown] = api.messagesIn(conversationId);
+    const maya = api.users.find((user) => user.id === shown!.userId)!;
+    expect(shown).toMatchObject({ type: 'text', payload: { text: 'Hi Jane, I am on it' }, tags: { bridgeEventId: expect.stringContaining(CHANNEL) as string } });
+    expect(maya).toMatchObject({ name: 'Maya', tags: { slackUserId: AGENT } });
+
+    // The same event delivered again (as after a lost answer): the conversation still shows it once.
+    const delivered = runtime.webhookAnswers.length;
+    expect(await fromSlack('events', JSON.stringify({ ...reply, event_id: 'Ev0RESENT001' }))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(runtime.webhookAnswers.length).toBe(delivered);
+    // And the bridge's very request arriving twice (the bridge retries when it cannot know Botpress took it): once still.
+    const sent = runtime.webhookRequests.find((request) => request.body.includes('Hi Jane, I am on it'))!;
+    const replay = await fetch(runtime.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...pick(sent.headers, ['x-bridge-request-timestamp', 'x-bridge-signature']) }, body: sent.body });
+    expect(replay.status).toBe(200);
+    expect(api.messagesIn(conversationId)).toHaveLength(1);
+
+    expect(await press(CLAIM_ACTION_ID, conversationId, threadTs)).toBe(200);
+    await eventually(() => expect(api.events.filter((event) => event.conversationId === conversationId).map((event) => [event.type, event.payload])).toEqual([['hitlAssigned', { conversationId, userId: maya.id }]]));
+
+    expect(await press(RESOLVE_ACTION_ID, conversationId, threadTs)).toBe(200);
+    await eventually(() => expect(api.events.filter((event) => event.conversationId === conversationId).map((event) => event.type)).toEqual(['hitlAssigned', 'hitlStopped']));
+    expect(api.calls.filter((call) => call.status !== 200)).toEqual([]);
+  });
+
+  it("the customer's /end (stopHitl): the thread says the session ended on the bot's side, and a later agent reply is not delivered but noticed", async () => {
+    const session = await startSession('Sam Lee');
+    await runtime.action('stopHitl', { conversationId: session.conversationId });
+    await eventually(() => expect(slack.callsTo('chat.postMessage').some((call) => call.args.thread_ts === session.threadTs && /ended on the bot’s side/i.test(String(call.args.text)))).toBe(true));
+    expect(await agentReply(session.threadTs, 'Still there?')).toBe(200);
+    await eventually(() => expect(slack.callsTo('chat.postEphemeral').some((call) => call.args.thread_ts === session.threadTs && /no longer connected/.test(String(call.args.text)))).toBe(true));
+    expect(api.messagesIn(session.conversationId)).toEqual([]);
+  });
+
+  it('tells the plugin the session is over when the customer writes after the handoff ended in Slack', async () => {
+    const session = await startSession('Kim Park');
+    expect(await press(RESOLVE_ACTION_ID, session.conversationId, session.threadTs)).toBe(200);
+    await eventually(() => expect(api.events.filter((event) => event.conversationId === session.conversationId).map((event) => event.type)).toEqual(['hitlStopped']));
+    expect((await customerWrites(session, 'One more thing', 'msg_after')).status).toBe(200);
+    expect(api.events.filter((event) => event.conversationId === session.conversationId).map((event) => event.type)).toEqual(['hitlStopped', 'hitlStopped']);
+  });
+
+  it('refuses a webhook call the bridge did not sign, or signed too long ago, with an opaque 401, creating nothing', async () => {
+    const body = JSON.stringify({ type: 'handoff_resolved', eventId: 'x', conversationId: api.conversations[0]!.id, userId: AGENT });
+    const before = api.events.length;
+    const post = (headers: Record<string, string>) => fetch(runtime.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const stale = Math.floor(Date.now() / 1000) - 600;
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-bridge-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-bridge-signature': signSlackRequest('not-the-secret', Math.floor(Date.now() / 1000), body) },
+      { 'x-bridge-request-timestamp': String(stale), 'x-bridge-signature': signSlackRequest(BP_SIGNING_SECRET, stale, body) },
+    ];
+    for (const headers of attempts) {
+      const response = await post(headers);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'unauthorized' });
+    }
+    expect(api.events.length).toBe(before);
+  });
+});

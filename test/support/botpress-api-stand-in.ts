@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type * as sdk from '@botpress/sdk';
+import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from './http-stand-in';
+
+/*
+ * Stands in for the part of Botpress's runtime API an integration calls
+ * (api.botpress.cloud/v1/chat: users, conversations, messages, events), as
+ * strict as Botpress: the bearer token, the bot and the integration must be
+ * the installation's; a tag must be one the integration declares, and a
+ * get-or-create's discriminating tags among those given; a conversation's
+ * channel, a message's type and payload, an event's type and payload must
+ * match the integration's definition (its own zod schemas, which Botpress
+ * checks as JSON schemas). Errors come as Botpress's API errors do.
+ */
+
+export interface StoredUser {
+  id: string;
+  name?: string;
+  pictureUrl?: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface StoredConversation {
+  id: string;
+  channel: string;
+  integration: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  userId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  tags: Record<string, string>;
+  direction: 'incoming';
+  createdAt: string;
+  updatedAt: string;
+}
+export interface StoredEvent {
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  conversationId?: string;
+  userId?: string;
+  status: 'pending';
+  failureReason: null;
+  createdAt: string;
+}
+
+export interface BotpressApiStandIn extends StandIn {
+  readonly users: StoredUser[];
+  readonly conversations: StoredConversation[];
+  readonly messages: StoredMessage[];
+  readonly events: StoredEvent[];
+  /** Every call, refused ones included, with the status it got. */
+  readonly calls: { readonly method: string; readonly path: string; readonly status: number }[];
+  messagesIn(conversationId: string): StoredMessage[];
+}
+
+export interface BotpressApiOptions {
+  readonly definition: sdk.IntegrationDefinition;
+  readonly token: string;
+  readonly botId: string;
+  readonly integrationId: string;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startBotpressApiStandIn(options: BotpressApiOptions): Promise<BotpressApiStandIn> {
+  const { definition } = options;
+  const users: StoredUser[] = [];
+  const conversations: StoredConversation[] = [];
+  const messages: StoredMessage[] = [];
+  const events: StoredEvent[] = [];
+  const calls: { method: string; path: string; status: number }[] = [];
+  const now = () => new Date().toISOString();
+  const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 26)}`;
+
+  const declared = {
+    user: Object.keys(definition.user?.tags ?? {}),
+    conversation: (channel: string) => Object.keys(definition.channels?.[channel]?.conversation?.tags ?? {}),
+    message: (channel: string) => Object.keys(definition.channels?.[channel]?.message?.tags ?? {}),
+  };
+  const checkTags = (tags: unknown, allowed: string[], what: string, discriminateByTags?: unknown): Record<string, string> => {
+    if (tags === undefined) return {};
+    if (typeof tags !== 'object' || tags === null) throw new ApiError(400, 'InvalidPayload', `${what} tags must be an object`);
+    for (const [key, value] of Object.entries(tags)) {
+      if (!allowed.includes(key)) throw new ApiError(400, 'InvalidPayload', `${what} tag "${key}" is not defined by integration "${definition.name}"`);
+      if (typeof value !== 'string') throw new ApiError(400, 'InvalidPayload', `${what} tag "${key}" must be a string`);
+    }
+    for (const key of (discriminateByTags as string[] | undefined) ?? []) {
+      if (!(key in tags)) throw new ApiError(400, 'InvalidPayload', `discriminating tag "${key}" is not among the ${what} tags given`);
+    }
+    return tags as Record<string, string>;
+  };
+  const matching = <T extends { tags: Record<string, string> }>(items: T[], tags: Record<string, string>, keys: string[] | undefined) =>
+    items.find((item) => (keys ?? Object.keys(tags)).every((key) => item.tags[key] === tags[key]));
+  const find = <T extends { id: string }>(items: T[], itemId: string, what: string): T => {
+    const item = items.find((candidate) => candidate.id === itemId);
+    if (!item) throw new ApiError(404, 'ResourceNotFound', `${what} ${itemId} does not exist`);
+    return item;
+  };
+  const conversationOf = (conversationId: unknown) => find(conversations, String(conversationId), 'Conversation');
+  const userOf = (userId: unknown) => find(users, String(userId), 'User');
+
+  function validMessage(conversation: StoredConversation, type: unknown, payload: unknown): void {
+    const schema = definition.channels?.[conversation.channel]?.messages[String(type)]?.schema;
+    if (!schema) throw new ApiError(400, 'InvalidPayload', `message type "${String(type)}" is not defined in channel "${conversation.channel}"`);
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) throw new ApiError(400, 'InvalidPayload', `message payload is invalid: ${parsed.error.message}`);
+  }
+
+  function answer(request: RecordedRequest): unknown {
+    if (request.headers.authorization !== `Bearer ${options.token}`) throw new ApiError(401, 'Unauthorized', 'Invalid or missing token');
+    if (request.headers['x-bot-id'] !== options.botId || request.headers['x-integration-id'] !== options.integrationId) {
+      throw new ApiError(403, 'Forbidden', 'The bot or integration header is not this installation’s');
+    }
+    const body = (request.rawBody ? JSON.parse(request.rawBody) : {}) as Record<string, unknown>;
+    const route = `${request.method} ${request.path.split('?')[0]!.replace(/\/(user|conv|msg|evt)_[A-Za-z0-9]+/, '/:id')}`;
+    const pathId = /\/((?:user|conv|msg|evt)_[A-Za-z0-9]+)/.exec(request.path)?.[1];
+    switch (route) {
+      case 'POST /v1/chat/users/get-or-create': {
+        const tags = checkTags(body.tags, declared.user, 'user', body.discriminateByTags);
+        const existing = matching(users, tags, body.discriminateByTags as string[] | undefined);
+        if (existing) return { user: existing };
+        const user: StoredUser = { id: id('user'), tags, createdAt: now(), updatedAt: now(), ...(typeof body.name === 'string' ? { name: body.name } : {}), ...(typeof body.pictureUrl === 'string' ? { pictureUrl: body.pictureUrl } : {}) };
+        users.push(user);
+        return { user };
+      }
+      case 'GET /v1/chat/users/:id':
+        return { user: userOf(pathId) };
+      case 'PUT /v1/chat/users/:id': {
+        const user = userOf(pathId);
+        Object.assign(user.tags, checkTags(body.tags, declared.user, 'user'));
+        if (typeof body.name === 'string') user.name = body.name;
+        user.updatedAt = now();
+        return { user };
+      }
+      case 'POST /v1/chat/conversations/get-or-create': {
+        const channel = String(body.channel);
+        if (!definition.channels?.[channel]) throw new ApiError(400, 'InvalidPayload', `channel "${channel}" is not defined by integration "${definition.name}"`);
+        const tags = checkTags(body.tags, declared.conversation(channel), 'conversation', body.discriminateByTags);
+        const existing = matching(conversations, tags, body.discriminateByTags as string[] | undefined);
+        if (existing) return { conversation: existing };
+        const conversation: StoredConversation = { id: id('conv'), channel, integration: definition.name, tags, createdAt: now(), updatedAt: now() };
+        conversations.push(conversation);
+        return { conversation };
+      }
+      case 'GET /v1/chat/conversations/:id':
+        return { conversation: conversationOf(pathId) };
+      case 'POST /v1/chat/messages':
+      case 'POST /v1/chat/messages/get-or-create': {
+        const conversation = conversationOf(body.conversationId);
+        userOf(body.userId);
+        validMessage(conversation, body.type, body.payload);
+        const getOrCreate = route.endsWith('get-or-create');
+        const tags = checkTags(body.tags, declared.message(conversation.channel), 'message', getOrCreate ? body.discriminateByTags : undefined);
+        const existing = getOrCreate ? matching(messages.filter((message) => message.conversationId === conversation.id), tags, body.discriminateByTags as string[] | undefined) : undefined;
+        if (existing) return { message: existing };
+        const message: StoredMessage = {
+          id: id('msg'),
+          conversationId: conversation.id,
+          userId: String(body.userId),
+          type: String(body.type),
+          payload: body.payload as Record<string, unknown>,
+          tags,
+          direction: 'incoming',
+          createdAt: now(),
+          updatedAt: now(),
+        };
+        messages.push(message);
+        return { message };
+      }
+      case 'POST /v1/chat/events': {
+        const type = String(body.type);
+        const schema = definition.events?.[type]?.schema;
+        if (!schema) throw new ApiError(400, 'InvalidPayload', `event type "${type}" is not defined by integration "${definition.name}"`);
+        const parsed = schema.safeParse(body.payload);
+        if (!parsed.success) throw new ApiError(400, 'InvalidPayload', `event payload is invalid: ${parsed.error.message}`);
+        if (body.conversationId !== undefined) conversationOf(body.conversationId);
+        const event: StoredEvent = {
+          id: id('evt'),
+          type,
+          payload: body.payload as Record<string, unknown>,
+          ...(typeof body.conversationId === 'string' ? { conversationId: body.conversationId } : {}),
+          status: 'pending',
+          failureReason: null,
+          createdAt: now(),
+        };
+        events.push(event);
+        return { event };
+      }
+      default:
+        throw new ApiError(404, 'ResourceNotFound', `no route ${route}`);
+    }
+  }
+
+  const server = await startHttpStandIn((request, response) => {
+    try {
+      const body = answer(request);
+      calls.push({ method: request.method, path: request.path, status: 200 });
+      sendJson(response, 200, body);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(500, 'Internal', String(error));
+      calls.push({ method: request.method, path: request.path, status: failure.code });
+      sendJson(response, failure.code, { id: id('err'), code: failure.code, type: failure.type, message: failure.message });
+    }
+  });
+  return { ...server, users, conversations, messages, events, calls, messagesIn: (conversationId) => messages.filter((message) => message.conversationId === conversationId) };
+}
