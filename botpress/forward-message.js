@@ -1,7 +1,9 @@
 // Botpress Studio: Execute Code card "Forward to Slack", in the node that waits for the customer during a handoff.
-// Posts the customer's message in the Slack thread. Then branch on workflow.handoffActive:
+// Posts the customer's message in the Slack thread. Then branch on conversation.handoffActive:
 //   true  -> wait for the next customer message (agents answer through the webhook);
-//   false -> the handoff is over (resolved, ended or expired): the bot takes the conversation back.
+//   false -> the handoff is over (resolved, ended or expired): the bot takes the conversation back, and this
+//            message is the bot's to answer (transition to a node that answers it, not to one that waits).
+// Sets conversation.handoffDeliveryFailed (Boolean) when the bridge could not be reached.
 // Needs the configuration variables bridgeUrl and bridgeToken.
 
 // An image, audio, video or file message goes as the file (the bridge uploads it into the thread); a text message as its text.
@@ -20,8 +22,8 @@ for (let attempt = 1; attempt <= 3; attempt++) {
       headers: { Authorization: `Bearer ${env.bridgeToken}` },
       timeout: 10000,
     })
-    workflow.handoffActive = response.data.handoffActive
-    workflow.handoffDeliveryFailed = false
+    conversation.handoffActive = response.data.handoffActive
+    conversation.handoffDeliveryFailed = false
     lastError = undefined
     break
   } catch (error) {
@@ -34,7 +36,7 @@ for (let attempt = 1; attempt <= 3; attempt++) {
 }
 if (lastError) {
   // Stay in the handoff, and let the flow tell the customer that the message did not get through.
-  workflow.handoffActive = true
-  workflow.handoffDeliveryFailed = true
+  conversation.handoffActive = true
+  conversation.handoffDeliveryFailed = true
   console.error('Forwarding to Slack failed:', lastError.response ? lastError.response.status : lastError.message)
 }

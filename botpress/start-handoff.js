@@ -1,9 +1,11 @@
 // Botpress Studio: Execute Code card "Start human handoff".
 // Opens a thread in the Slack support channel with the conversation's summary.
 // Needs the configuration variables bridgeUrl (the BotpressBaseUrl output, ending in /botpress) and bridgeToken.
-// Optional workflow variables: customerName, customerEmail, handoffSummary (used when the Summary Agent is off).
-// Sets workflow.handoffStatus to 'created', 'already_open', 'queued' (Slack was busy: the bridge posts the card as soon as it can,
-// and forwards what the customer writes meanwhile) or 'failed', and workflow.handoffThreadTs to the Slack thread when it exists.
+// Conversation variables (create them in Studio, Variables → Conversation; conversation scope, so that every
+// workflow, the Timeout workflow included, sees the same handoff): reads customerName, customerEmail and
+// handoffSummary (String; the summary when the Summary Agent is off); sets handoffStatus (String: 'created',
+// 'already_open', 'queued' when Slack was busy and the bridge posts the card as soon as it can, or 'failed'),
+// handoffThreadTs (String) and handoffActive (Boolean).
 
 // The Summary Agent's transcript is text, one "User: ..." or "Bot: ..." turn per line.
 const transcript = []
@@ -18,12 +20,12 @@ if (typeof transcriptText === 'string') {
 
 const summary =
   (conversation.SummaryAgent && conversation.SummaryAgent.summary) ||
-  workflow.handoffSummary ||
+  conversation.handoffSummary ||
   'The customer asked to talk to a person.'
 
 const customer = {}
-if (workflow.customerName) customer.name = String(workflow.customerName)
-if (workflow.customerEmail) customer.email = String(workflow.customerEmail)
+if (conversation.customerName) customer.name = String(conversation.customerName)
+if (conversation.customerEmail) customer.email = String(conversation.customerEmail)
 
 const body = {
   conversationId: event.conversationId,
@@ -39,10 +41,12 @@ try {
     headers: { Authorization: `Bearer ${env.bridgeToken}` },
     timeout: 15000,
   })
-  workflow.handoffStatus = response.data.status
-  workflow.handoffThreadTs = response.data.threadTs
+  conversation.handoffStatus = response.data.status
+  conversation.handoffThreadTs = response.data.threadTs
+  conversation.handoffActive = true
 } catch (error) {
-  workflow.handoffStatus = 'failed'
+  conversation.handoffStatus = 'failed'
+  conversation.handoffActive = false
   // A 502 with retryable: false says what a person must fix (e.g. invite the app to the Slack channel).
   console.error('Handoff to Slack failed:', error.response ? error.response.status : error.message, error.response && error.response.data)
 }

@@ -21,6 +21,12 @@ export interface BotMessage {
  */
 const REQUIRED_FIELD: Readonly<Record<string, string>> = { text: 'text', image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' };
 
+/** A conversation's variables: the main workflow's, and the conversation's (every workflow's). */
+export interface ConversationVariables {
+  readonly workflow: Record<string, unknown>;
+  readonly conversation: Record<string, unknown>;
+}
+
 export interface SimulatedBotpressOptions {
   /** The Webhook integration's secret, checked on `x-bp-secret` as Botpress does. */
   readonly webhookSecret: string;
@@ -43,7 +49,7 @@ export class SimulatedBotpress {
   /** Errors the webhook flow raised after the webhook had answered 200. */
   readonly flowFailures: unknown[] = [];
   private readonly flows = new Set<Promise<void>>();
-  private readonly state = new Map<string, { workflow: Record<string, unknown>; conversation: Record<string, unknown> }>();
+  private readonly state = new Map<string, ConversationVariables & { readonly workflows: Map<string, Record<string, unknown>> }>();
   private readonly listeners = new Set<(message: BotMessage) => void>();
   private server: Server | undefined;
   private origin = '';
@@ -89,18 +95,35 @@ export class SimulatedBotpress {
   }
 
   /** A conversation's variables, as the snippets see them; tests and the sandbox fill `conversation.SummaryAgent`. */
-  conversationState(conversationId: string): { workflow: Record<string, unknown>; conversation: Record<string, unknown> } {
+  conversationState(conversationId: string): ConversationVariables {
+    return this.variables(conversationId);
+  }
+
+  private variables(conversationId: string) {
     let state = this.state.get(conversationId);
     if (!state) {
-      state = { workflow: {}, conversation: {} };
+      const workflow = {};
+      state = { workflow, conversation: {}, workflows: new Map([['main', workflow]]) };
       this.state.set(conversationId, state);
     }
     return state;
   }
 
-  /** Runs an Execute Code snippet in a conversation; returns its workflow variables afterwards. */
-  async runCard(name: Exclude<SnippetName, 'webhook-handler'>, conversationId: string, event: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const { workflow, conversation } = this.conversationState(conversationId);
+  /**
+   * Runs an Execute Code snippet in a conversation; returns its conversation variables afterwards (where the
+   * snippets keep the handoff). `workflow` names the workflow it runs in: each has variables of its own, as in
+   * Studio, so a snippet in the Timeout workflow does not see the main workflow's.
+   */
+  async runCard(
+    name: Exclude<SnippetName, 'webhook-handler'>,
+    conversationId: string,
+    event: Record<string, unknown> = {},
+    options: { workflow?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const { conversation, workflows } = this.variables(conversationId);
+    const workflowName = options.workflow ?? 'main';
+    if (!workflows.has(workflowName)) workflows.set(workflowName, {});
+    const workflow = workflows.get(workflowName)!;
     await runBotpressSnippet(name, {
       axios,
       client: this.client(),
@@ -109,7 +132,7 @@ export class SimulatedBotpress {
       conversation,
       event: { conversationId, userId: `user_of_${conversationId}`, botId: this.botId, ...event },
     });
-    return workflow;
+    return conversation;
   }
 
   messagesFor(conversationId: string): string[] {

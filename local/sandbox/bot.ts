@@ -43,7 +43,7 @@ export class SandboxBot {
   }
 
   get handoffActive(): boolean {
-    return this.botpress.conversationState(this.conversationId).workflow.handoffActive === true;
+    return this.botpress.conversationState(this.conversationId).conversation.handoffActive === true;
   }
 
   onChange(listener: () => void): () => void {
@@ -55,9 +55,9 @@ export class SandboxBot {
     this.push({ from: 'customer', text });
     if (this.handoffActive) {
       // forward-message.js: the customer's message goes into the Slack thread while the handoff lasts.
-      const workflow = await this.botpress.runCard('forward-message', this.conversationId, { preview: text, messageId: randomUUID() });
-      if (workflow.handoffDeliveryFailed) this.push({ from: 'bot', text: 'Sorry, that message did not reach our team. Please send it again.' });
-      if (workflow.handoffActive) return;
+      const variables = await this.botpress.runCard('forward-message', this.conversationId, { preview: text, messageId: randomUUID() });
+      if (variables.handoffDeliveryFailed) this.push({ from: 'bot', text: 'Sorry, that message did not reach our team. Please send it again.' });
+      if (variables.handoffActive) return;
       // The handoff is over (resolved, ended or expired): the bot answers this message itself.
       this.changed();
     }
@@ -86,13 +86,12 @@ export class SandboxBot {
       summary: `The visitor wrote ${asked.join(', ')} and asked to talk to a person.`.slice(0, 2_000),
       transcript: this.chat.map((entry) => `${entry.from === 'customer' ? 'User' : 'Bot'}: ${entry.text}`).join('\n'),
     };
-    state.workflow.customerName = 'Sam (sandbox visitor)';
-    const workflow = await this.botpress.runCard('start-handoff', this.conversationId);
-    if (workflow.handoffStatus === 'failed') {
+    state.conversation.customerName = 'Sam (sandbox visitor)';
+    const variables = await this.botpress.runCard('start-handoff', this.conversationId);
+    if (variables.handoffStatus === 'failed') {
       this.push({ from: 'bot', text: 'Sorry, I could not reach the support team. Please try again in a moment.' });
       return;
     }
-    state.workflow.handoffActive = true;
     this.changed();
   }
 

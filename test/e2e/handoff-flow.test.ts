@@ -52,14 +52,14 @@ const press = (actionId: string, conversationId: string, threadTs: string) =>
 
 async function handOff(conversationId: string, customerName = 'Jane Doe'): Promise<string> {
   const state = botpress.conversationState(conversationId);
-  state.workflow.customerName = customerName;
+  state.conversation.customerName = customerName;
   state.conversation.SummaryAgent = {
     summary: `Customer ${customerName} cannot log in after a password reset.`,
     transcript: 'User: I cannot log in\nBot: Have you tried resetting your password?\nUser: Yes, still broken. I want a human.',
   };
-  const workflow = await botpress.runCard('start-handoff', conversationId);
-  expect(workflow.handoffStatus).toBe('created');
-  return workflow.handoffThreadTs as string;
+  const variables = await botpress.runCard('start-handoff', conversationId);
+  expect(variables).toMatchObject({ handoffStatus: 'created', handoffActive: true });
+  return variables.handoffThreadTs as string;
 }
 
 const customerSays = async (conversationId: string, text: string, messageId: string) =>
@@ -130,6 +130,16 @@ describe('a whole handoff through the local bridge and the shipped Botpress snip
     expect(opened.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(Buffer.from(await opened.arrayBuffer()).equals(pdf)).toBe(true);
     expect(botpress.flowFailures).toEqual([]);
+  });
+
+  it('ends the handoff from the Timeout workflow: the conversation-scoped variables the snippets keep are the same there, and the bot takes over', async () => {
+    const conversationId = 'e2e-timeout';
+    const threadTs = await handOff(conversationId);
+    // The Timeout workflow has workflow variables of its own; the handoff lives in conversation variables.
+    botpress.conversationState(conversationId).conversation.handoffEndReason = 'timeout';
+    expect((await botpress.runCard('end-handoff', conversationId, {}, { workflow: 'Timeout' })).handoffActive).toBe(false);
+    await eventually(() => expect(slack.callsTo('chat.postMessage').some((call) => call.args.thread_ts === threadTs && /timed out/.test(String(call.args.text)))).toBe(true));
+    expect(await customerSays(conversationId, 'Hello again', 'timeout-1')).toBe(false);
   });
 
   it('answers Slack 200 while Botpress is down, and delivers each reply once, in order, when it is back', async () => {
