@@ -14,7 +14,7 @@ import { secretsEnvironment, settingsEnvironment } from '../shared/settings';
 import { signSlackRequest } from '../shared/slack/signature';
 import { ThreadStore } from '../shared/thread-store';
 import { startLocalDynamo } from '../test/support/dynalite';
-import { sendJson, startHttpStandIn } from '../test/support/http-stand-in';
+import { sendJson, startHttpStandIn } from '../local/http-stand-in';
 import { spawnLocalBridge } from '../test/support/local-bridge-process';
 import { startSlackStandIn } from '../test/support/slack-stand-in';
 import { LAMBDA_NODE_MAJOR, lambdaNodeBinary } from '../test/support/lambda-node';

@@ -5,18 +5,29 @@ import { readBody } from '../api-gateway-adapter';
 import { startLocalBridge, type LocalBridge } from '../bridge';
 import { secretsEnvironment, settingsEnvironment, SETTINGS } from '../../shared/settings';
 import type { LocalServerConfig } from '../config';
-import { SimulatedBotpress } from '../simulated-botpress';
+import shippedDefinition from '../../botpress/integration/integration.definition';
+import { startBotpressApiStandIn } from '../botpress-api';
+import { startBotpressRuntime } from '../botpress-runtime';
 import { SandboxBot } from './bot';
 import { SlackWorkspace } from './slack-workspace';
 
 export const SANDBOX_CHANNEL_ID = 'C0SANDBOX01';
+
+/**
+ * botpress/integration is a CommonJS package, as the Botpress CLI builds it: loaded from ESM under tsx, its
+ * default export arrives as the module's exports, the default inside.
+ */
+const commonJsDefault = <T>(value: T): T => (value as { default?: T }).default ?? value;
+const definition = commonJsDefault(shippedDefinition);
 const SANDBOX_TABLE = 'botpress-slack-hitl-sandbox';
 
 /**
  * `npm start` with no Slack or Botpress settings: the local bridge, unchanged,
- * between a simulated Slack workspace and a simulated Botpress running the
- * shipped snippets, and a page at / that shows both sides. The sandbox only
- * plays Slack and Botpress; signatures, tokens and storage are the real ones.
+ * between a simulated Slack workspace and Botpress, and a page at / that shows
+ * both sides. On the Botpress side, the recommended route: the shipped
+ * integration (botpress/integration), run through the SDK as Botpress's
+ * runtime runs it, with the HITL plugin and the webchat simulated
+ * (./bot.ts). Signatures, tokens and storage are the real ones.
  */
 export async function startSandbox(options: LocalServerConfig): Promise<LocalBridge> {
   const secret = () => randomBytes(24).toString('hex');
@@ -24,11 +35,23 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
   const botToken = `xoxb-sandbox-${secret()}`;
   const webhookSecret = secret();
   const bridgeToken = secret();
+  const botpressSigningSecret = secret();
+  const installation = { botId: 'bot_sandbox', botUserId: 'user_sandbox_bot', integrationId: 'intver_sandbox', webhookId: 'wh_sandbox' };
+  const bpToken = secret();
 
   const slack = new SlackWorkspace({ signingSecret, botToken, channelId: SANDBOX_CHANNEL_ID });
-  const botpress = new SimulatedBotpress({ webhookSecret, env: { bridgeUrl: 'not-yet', bridgeToken } });
-  const [slackApiUrl, webhookUrl] = await Promise.all([slack.start(), botpress.start()]);
-  const bot = new SandboxBot(botpress, slack.agent.name);
+  const [slackApiUrl, api] = await Promise.all([
+    slack.start(),
+    startBotpressApiStandIn({ definition, token: bpToken, botId: installation.botId, integrationId: installation.integrationId }),
+  ]);
+  // Where the integration's SDK client finds Botpress's API, as Botpress's runtime tells an integration.
+  Object.assign(process.env, { BP_API_URL: api.url, BP_TOKEN: bpToken });
+  const integration = commonJsDefault((await import('../../botpress/integration/src/index')).default);
+  // The bridge's URL is known once it listens; the configuration is read per request.
+  const configuration: Record<string, unknown> = { bridgeToken, signingSecret: botpressSigningSecret };
+  const runtime = await startBotpressRuntime(integration, { ...installation, configuration });
+  const webhookUrl = runtime.webhookUrl;
+  const bot = new SandboxBot(runtime, api);
   const page = readFile(new URL('./page.html', import.meta.url), 'utf8');
 
   const streams = new Set<ServerResponse>();
@@ -81,7 +104,7 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
           slackBotToken: botToken,
           botpressWebhookUrl: webhookUrl,
           botpressWebhookSecret: webhookSecret,
-          botpressSigningSecret: secret(),
+          botpressSigningSecret,
           bridgeApiToken: bridgeToken,
         }),
       },
@@ -130,7 +153,7 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
     },
   );
   slack.connect(bridge.url);
-  botpress.configure({ bridgeUrl: `${bridge.url}/botpress`, bridgeToken });
+  configuration.bridgeUrl = `${bridge.url}/botpress`;
 
   return {
     url: bridge.url,
@@ -138,7 +161,7 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
     close: async () => {
       for (const stream of streams) stream.end();
       await bridge.close();
-      await Promise.all([slack.close(), botpress.close()]);
+      await Promise.all([slack.close(), runtime.close(), api.close()]);
     },
   };
 }

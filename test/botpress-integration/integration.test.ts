@@ -7,8 +7,8 @@ import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
 import { signSlackRequest } from '../../shared/slack/signature';
 import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
-import { startBotpressApiStandIn, type BotpressApiStandIn } from '../support/botpress-api-stand-in';
-import { startBotpressRuntime, type BotpressRuntime } from '../support/botpress-runtime';
+import { startBotpressApiStandIn, type BotpressApiStandIn } from '../../local/botpress-api';
+import { startBotpressRuntime, type BotpressRuntime } from '../../local/botpress-runtime';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 import { postAsSlack } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -125,6 +125,8 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     expect(maya).toMatchObject({ name: 'Maya', tags: { slackUserId: AGENT } });
 
     // The same event delivered again (as after a lost answer): the conversation still shows it once.
+    // Counted once every request the webhook took has been answered (the message exists a moment before the answer).
+    await eventually(() => expect(runtime.webhookAnswers).toHaveLength(runtime.webhookRequests.length));
     const delivered = runtime.webhookAnswers.length;
     expect(await fromSlack('events', JSON.stringify({ ...reply, event_id: 'Ev0RESENT001' }))).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/bundling';
 import { LOCALLY_REQUIRED } from '../../shared/settings';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
+import { HITL_PLUGIN } from '../../local/sandbox/bot';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -63,13 +64,13 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
 
     // The agent claims the handoff: the card shows who has it, the customer is told.
     await card().getByRole('button', { name: 'Claim' }).click();
-    await chat().locator('.bubble', { hasText: 'Alex has joined the conversation.' }).waitFor();
+    await chat().locator('.bubble', { hasText: HITL_PLUGIN.assigned }).waitFor();
     await card().locator('text=Claimed by').waitFor();
 
     // The agent replies in the thread; the customer sees it.
     await page.getByTestId('agent-input').fill('Hi Sam, Alex here. I am refunding the second charge now.');
     await page.getByTestId('agent-send').click();
-    await chat().locator('.bubble.agent', { hasText: 'I am refunding the second charge now.' }).waitFor();
+    await chat().locator('.bubble.agent', { hasText: 'I am refunding the second charge now.' }).locator('text=Alex').waitFor();
 
     // The customer answers; it lands in the thread under the customer's name.
     await customerSays('Thank you so much!');
@@ -77,7 +78,7 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
 
     // Resolve: the card changes, the customer is told, the bot takes over.
     await card().getByRole('button', { name: 'Resolve' }).click();
-    await chat().locator('.bubble', { hasText: 'I am back' }).waitFor();
+    await chat().locator('.bubble', { hasText: HITL_PLUGIN.stopped }).waitFor();
     await card().locator('text=Resolved by').waitFor();
     expect(await card().getByRole('button').count()).toBe(0);
 

@@ -17,7 +17,7 @@ import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
-import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { startHttpStandIn, type RecordedRequest, type StandIn } from '../../local/http-stand-in';
 import { LAMBDA_NODE_MAJOR, lambdaNodeBinary } from '../support/lambda-node';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager-stand-in';
 import { SIGNING_SECRET, signedSlackRequest } from '../support/slack-requests';

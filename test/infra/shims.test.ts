@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultProvider } from '../../infra/shims/aws-credentials';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../infra/shims/smithy-event-streams';
 import { ReadableStream } from '../../infra/shims/stream-web';
-import { sendJson, startHttpStandIn, type RecordedRequest } from '../support/http-stand-in';
+import { sendJson, startHttpStandIn, type RecordedRequest } from '../../local/http-stand-in';
 
 describe('the node:stream/web shim', () => {
   it('answers instanceof exactly as the real ReadableStream does, for what middy tests with it', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSecretsProvider, readSettings, secretFrom, secretsManagerReader } from '../../shared/config';
 import { ConfigError, DownstreamError } from '../../shared/errors';
-import { startHttpStandIn, type RecordedRequest, type StandIn } from '../support/http-stand-in';
+import { startHttpStandIn, type RecordedRequest, type StandIn } from '../../local/http-stand-in';
 import { startSecretsManagerStandIn } from '../support/secrets-manager-stand-in';
 
 const SECRET_JSON = JSON.stringify({

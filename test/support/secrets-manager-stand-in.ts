@@ -1,4 +1,4 @@
-import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from './http-stand-in';
+import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../../local/http-stand-in';
 
 export interface SecretsManagerStandIn extends StandIn {
   readonly requests: RecordedRequest[];

@@ -1,6 +1,6 @@
 import { decodeSlackArguments } from '../../local/sandbox/slack-workspace';
 import { slackRefusal } from '../../local/slack-api-rules';
-import { sendJson, startHttpStandIn, type StandIn } from './http-stand-in';
+import { sendJson, startHttpStandIn, type StandIn } from '../../local/http-stand-in';
 
 export interface SlackCall {
   readonly method: string;

@@ -3,7 +3,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackClient } from '../../../shared/slack/client';
 import { fetchOverNodeHttp } from '../../../shared/slack/fetch';
-import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../../support/http-stand-in';
+import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '../../../local/http-stand-in';
 
 /*
  * The Web API client's transport, end to end: the real @slack/web-api

@@ -3,7 +3,7 @@ import type * as sdk from '@botpress/sdk';
 import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from './http-stand-in';
 
 /*
- * Stands in for the part of Botpress's runtime API an integration calls
+ * Plays (in tests and the sandbox) the part of Botpress's runtime API an integration calls
  * (api.botpress.cloud/v1/chat: users, conversations, messages, events), as
  * strict as Botpress: the bearer token, the bot and the integration must be
  * the installation's; a tag must be one the integration declares, and a
@@ -59,6 +59,8 @@ export interface BotpressApiStandIn extends StandIn {
   /** Every call, refused ones included, with the status it got. */
   readonly calls: { readonly method: string; readonly path: string; readonly status: number }[];
   messagesIn(conversationId: string): StoredMessage[];
+  /** Told of every message and event created, after it is stored (the sandbox's simulated HITL plugin listens). */
+  onCreated(listener: (created: { readonly message: StoredMessage } | { readonly event: StoredEvent }) => void): () => void;
 }
 
 export interface BotpressApiOptions {
@@ -85,6 +87,10 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
   const messages: StoredMessage[] = [];
   const events: StoredEvent[] = [];
   const calls: { method: string; path: string; status: number }[] = [];
+  const listeners = new Set<(created: { message: StoredMessage } | { event: StoredEvent }) => void>();
+  const created = (item: { message: StoredMessage } | { event: StoredEvent }) => {
+    for (const listener of listeners) listener(item);
+  };
   const now = () => new Date().toISOString();
   const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 26)}`;
 
@@ -181,6 +187,7 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
           updatedAt: now(),
         };
         messages.push(message);
+        created({ message });
         return { message };
       }
       case 'POST /v1/chat/events': {
@@ -200,6 +207,7 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
           createdAt: now(),
         };
         events.push(event);
+        created({ event });
         return { event };
       }
       default:
@@ -218,5 +226,17 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
       sendJson(response, failure.code, { id: id('err'), code: failure.code, type: failure.type, message: failure.message });
     }
   });
-  return { ...server, users, conversations, messages, events, calls, messagesIn: (conversationId) => messages.filter((message) => message.conversationId === conversationId) };
+  return {
+    ...server,
+    users,
+    conversations,
+    messages,
+    events,
+    calls,
+    messagesIn: (conversationId) => messages.filter((message) => message.conversationId === conversationId),
+    onCreated: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
