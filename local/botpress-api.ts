@@ -151,6 +151,7 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
         const user = userOf(pathId);
         Object.assign(user.tags, checkTags(body.tags, declared.user, 'user'));
         if (typeof body.name === 'string') user.name = body.name;
+        if (typeof body.pictureUrl === 'string') user.pictureUrl = body.pictureUrl;
         user.updatedAt = now();
         return { user };
       }

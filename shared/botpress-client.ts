@@ -17,6 +17,8 @@ export interface AgentAssignedPayload {
   readonly conversationId: string;
   readonly userId: string;
   readonly agentName?: string;
+  /** The agent's Slack picture (a public URL), when users.info gave one. */
+  readonly agentPictureUrl?: string;
   readonly channelId: string;
   readonly threadTs: string;
 }

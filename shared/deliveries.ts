@@ -11,7 +11,7 @@ import { postCustomerFile, type CustomerFileOutcome } from './files/customer-fil
 import { FILE_LIMITS, megabytes } from './files/policy';
 import { normalizeAgentReply } from './normalize';
 import { customerUsername, handoffCard, summaryInThread, transcriptText } from './slack/cards';
-import { callSlack, type SlackClient, type UserDirectory } from './slack/client';
+import { callSlack, type SlackClient, type UserDirectory, type UserProfile } from './slack/client';
 import { splitEscaped } from './slack/limits';
 import { escapeSlackText, mentionedUserIds } from './slack/markup';
 import type { ThreadStore } from './thread-store';
@@ -41,7 +41,7 @@ export interface DeliveryDependencies {
   readonly ledger: Pick<DeliveryLedger, 'claim' | 'settle' | 'release' | 'stateOf'>;
   readonly queue: DeliveryQueue;
   readonly slack: () => Promise<SlackClient>;
-  readonly users: Pick<UserDirectory, 'displayNames' | 'displayName'>;
+  readonly users: Pick<UserDirectory, 'displayNames' | 'profile'>;
   readonly sendToBotpress: BotpressSender;
   readonly pacer: SlackPacer;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -273,8 +273,12 @@ async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependenc
   const { reply } = job;
   if (reply.revision?.kind === 'deleted') return answerDeletion(job, deps);
   let userNames: Map<string, string> | undefined;
+  let agentPictureUrl: string | undefined;
   try {
-    userNames = await deps.users.displayNames(await deps.slack(), [reply.userId, ...mentionedUserIds(reply.markup)]);
+    const slack = await deps.slack();
+    userNames = await deps.users.displayNames(slack, [reply.userId, ...mentionedUserIds(reply.markup)]);
+    // From the cache the name lookup just filled: no second users.info.
+    ({ pictureUrl: agentPictureUrl } = await deps.users.profile(slack, reply.userId));
   } catch (error) {
     deps.logger.warn('could not resolve user names', { eventId: reply.eventId, error: error as Error });
   }
@@ -282,7 +286,7 @@ async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependenc
   const { sent, refused } = reply.files?.length
     ? await rehostAgentFiles(reply.files, { ...deps.files, slack: deps.slack, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) })
     : { sent: [], refused: [] };
-  const payload = normalizeAgentReply(reply, { conversationId: job.conversationId, userNames }, sent);
+  const payload = { ...normalizeAgentReply(reply, { conversationId: job.conversationId, userNames }, sent), ...(agentPictureUrl ? { agentPictureUrl } : {}) };
   if (payload.text !== '' || sent.length > 0) await deps.sendToBotpress(payload);
   if (refused.length > 0) await tellAboutRefusedFiles(reply, refused, deps);
   deps.logger.info('agent reply delivered', {
@@ -328,13 +332,19 @@ async function sendAgentAction(job: JobOf<'agent-action'>, deps: DeliveryDepende
   const common = { conversationId: action.conversationId, userId: action.agentUserId, channelId: action.channelId, threadTs: action.threadTs };
   let event: BotpressEvent;
   if (action.kind === 'claim') {
-    let agentName: string | undefined;
+    let agent: UserProfile = {};
     try {
-      agentName = await deps.users.displayName(await deps.slack(), action.agentUserId);
+      agent = await deps.users.profile(await deps.slack(), action.agentUserId);
     } catch {
       // A name is a nicety; the assignment is what matters.
     }
-    event = { type: 'agent_assigned', eventId: `claim:${action.channelId}:${action.threadTs}`, ...common, ...(agentName ? { agentName } : {}) };
+    event = {
+      type: 'agent_assigned',
+      eventId: `claim:${action.channelId}:${action.threadTs}`,
+      ...common,
+      ...(agent.name ? { agentName: agent.name } : {}),
+      ...(agent.pictureUrl ? { agentPictureUrl: agent.pictureUrl } : {}),
+    };
   } else {
     event = { type: 'handoff_resolved', eventId: `resolve:${action.channelId}:${action.threadTs}`, ...common };
   }

@@ -137,6 +137,8 @@ export interface AgentMessagePayload {
   readonly conversationId: string;
   readonly messageTs: string;
   readonly agentName?: string;
+  /** The agent's Slack picture (a public URL), when users.info gave one. */
+  readonly agentPictureUrl?: string;
   /** A correction of the reply `messageTs` names, which the customer already has; `text` starts "(edited)". */
   readonly edited?: true;
   /** The agent's files, each behind a link that works without Slack and expires (shared/files). `text` may then be empty. */

@@ -116,9 +116,9 @@ export interface UserDirectoryOptions {
  * before the container was frozen).
  */
 export class UserDirectory {
-  private readonly cache = new Map<string, { name: string | undefined; at: number }>();
+  private readonly cache = new Map<string, { profile: UserProfile; at: number }>();
   /** Lookups under way: a caller that stopped waiting for one must not make the next caller start another. */
-  private readonly pending = new Map<string, Promise<string | undefined>>();
+  private readonly pending = new Map<string, Promise<UserProfile>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly waitMs: number;
@@ -138,28 +138,41 @@ export class UserDirectory {
   }
 
   async displayName(client: SlackClient, userId: string): Promise<string | undefined> {
-    const hit = this.cache.get(userId);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.name;
-    let lookup = this.pending.get(userId);
-    if (!lookup) {
-      lookup = this.lookUp(client, userId, hit).finally(() => this.pending.delete(userId));
-      this.pending.set(userId, lookup);
-    }
-    return withinMs(lookup, this.waitMs, hit?.name);
+    return (await this.profile(client, userId)).name;
   }
 
-  private async lookUp(client: SlackClient, userId: string, stale: { name: string | undefined } | undefined): Promise<string | undefined> {
-    let name: string | undefined;
+  /** The name and picture Slack shows for the user; both from one users.info call, cached as the name is. */
+  async profile(client: SlackClient, userId: string): Promise<UserProfile> {
+    const hit = this.cache.get(userId);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.profile;
+    let lookup = this.pending.get(userId);
+    if (!lookup) {
+      lookup = this.lookUp(client, userId, hit?.profile).finally(() => this.pending.delete(userId));
+      this.pending.set(userId, lookup);
+    }
+    return withinMs(lookup, this.waitMs, hit?.profile ?? {});
+  }
+
+  private async lookUp(client: SlackClient, userId: string, stale: UserProfile | undefined): Promise<UserProfile> {
+    let profile: UserProfile;
     try {
       const { user } = await client.users.info({ user: userId });
-      name = user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || undefined;
+      const name = user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || undefined;
+      const pictureUrl = user?.profile?.image_192 || user?.profile?.image_72 || undefined;
+      profile = { ...(name ? { name } : {}), ...(pictureUrl ? { pictureUrl } : {}) };
     } catch {
-      return stale?.name;
+      return stale ?? {};
     }
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(userId, { name, at: this.now() });
-    return name;
+    this.cache.set(userId, { profile, at: this.now() });
+    return profile;
   }
+}
+
+/** What Slack shows of a person: the display name, and the picture (a public URL on Slack's avatar host). */
+export interface UserProfile {
+  readonly name?: string;
+  readonly pictureUrl?: string;
 }
 
 /** The promise's value if it settles within ms, else the fallback; the promise itself runs on. */

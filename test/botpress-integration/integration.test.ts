@@ -36,7 +36,7 @@ let bridge: LocalBridgeProcess;
 beforeAll(async () => {
   const definition = (await import('../../botpress/integration/integration.definition')).default as unknown as sdk.IntegrationDefinition;
   [slack, api] = await Promise.all([startSlackStandIn(), startBotpressApiStandIn({ definition, token: BP_TOKEN, botId: INSTALLATION.botId, integrationId: INSTALLATION.integrationId })]);
-  slack.users.set(AGENT, { display_name: 'Maya' });
+  slack.users.set(AGENT, { display_name: 'Maya', image_192: 'https://avatars.slack-edge.com/2026-01-01/maya_192.png' });
   // Where the SDK's client finds Botpress's API, as the runtime sets it for an integration.
   vi.stubEnv('BP_API_URL', api.url);
   vi.stubEnv('BP_TOKEN', BP_TOKEN);
@@ -122,7 +122,7 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     const [shown] = api.messagesIn(conversationId);
     const maya = api.users.find((user) => user.id === shown!.userId)!;
     expect(shown).toMatchObject({ type: 'text', payload: { text: 'Hi Jane, I am on it' }, tags: { bridgeEventId: expect.stringContaining(CHANNEL) as string } });
-    expect(maya).toMatchObject({ name: 'Maya', tags: { slackUserId: AGENT } });
+    expect(maya).toMatchObject({ name: 'Maya', pictureUrl: 'https://avatars.slack-edge.com/2026-01-01/maya_192.png', tags: { slackUserId: AGENT } });
 
     // The same event delivered again (as after a lost answer): the conversation still shows it once.
     // Counted once every request the webhook took has been answered (the message exists a moment before the answer).

@@ -14,7 +14,7 @@ export interface SlackStandIn extends StandIn {
   readonly calls: SlackCall[];
   callsTo(method: string): SlackCall[];
   /** Users known to users.info. */
-  users: Map<string, { display_name?: string; real_name?: string }>;
+  users: Map<string, { display_name?: string; real_name?: string; image_192?: string }>;
   /** Methods that answer `ok: false` with this error until cleared. */
   failing: Map<string, string>;
   /** Methods that answer only after this many milliseconds, until cleared. */
@@ -66,7 +66,7 @@ const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Slack</title></head><bod
  */
 export async function startSlackStandIn(): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
-  const users = new Map<string, { display_name?: string; real_name?: string }>();
+  const users = new Map<string, { display_name?: string; real_name?: string; image_192?: string }>();
   const failing = new Map<string, string>();
   const delays = new Map<string, number>();
   const rateLimited: SlackCall[] = [];

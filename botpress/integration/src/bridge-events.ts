@@ -54,7 +54,7 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
       await showAgentMessage(event, client);
       break;
     case 'agent_assigned': {
-      const agent = await agentUser(client, event.userId, event.agentName);
+      const agent = await agentUser(client, event.userId, event.agentName, event.agentPictureUrl);
       await client.createEvent({ type: 'hitlAssigned', payload: { conversationId: event.conversationId, userId: agent }, conversationId: event.conversationId });
       break;
     }
@@ -76,7 +76,7 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
 
 /** Once per Slack message, however often the bridge sends it: each message is found again by the reply's eventId. */
 async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_message' }>, client: Client): Promise<void> {
-  const agent = await agentUser(client, event.userId, event.agentName);
+  const agent = await agentUser(client, event.userId, event.agentName, event.agentPictureUrl);
   const messages: { type: 'text' | BridgeFile['kind']; payload: Record<string, string> }[] = [
     ...(event.text ? [{ type: 'text' as const, payload: { text: event.text } }] : []),
     ...(event.files ?? []).map((file) => ({ type: file.kind, payload: { [`${file.kind}Url`]: file.url, title: file.name } })),
@@ -93,10 +93,14 @@ async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_messa
   }
 }
 
-/** The Botpress user standing for a Slack agent, named as Slack names them (and renamed when that changes). */
-async function agentUser(client: Client, slackUserId: string, name: string | undefined): Promise<string> {
-  const { user } = await client.getOrCreateUser({ name: name ?? 'Support agent', tags: { slackUserId }, discriminateByTags: ['slackUserId'] });
-  if (name && user.name !== name) await client.updateUser({ id: user.id, name });
+/**
+ * The Botpress user standing for a Slack agent, with the name and picture Slack shows (updated when they
+ * change): what the HITL plugin shows the customer in the webchat.
+ */
+async function agentUser(client: Client, slackUserId: string, name: string | undefined, pictureUrl?: string): Promise<string> {
+  const { user } = await client.getOrCreateUser({ name: name ?? 'Support agent', ...(pictureUrl ? { pictureUrl } : {}), tags: { slackUserId }, discriminateByTags: ['slackUserId'] });
+  const changed = { ...(name && user.name !== name ? { name } : {}), ...(pictureUrl && user.pictureUrl !== pictureUrl ? { pictureUrl } : {}) };
+  if (Object.keys(changed).length > 0) await client.updateUser({ id: user.id, ...changed });
   return user.id;
 }
 
