@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { boundedAttempts } from './aws-attempts';
+import { boundedAttempts, localEndpoint } from './aws-attempts';
 import { encodeJob, messageGroupOf, queueSafeId, type DeliveryJob } from './delivery-jobs';
 import { callDownstream } from './errors';
 
@@ -26,14 +26,7 @@ export interface SqsOptions {
 export function createSqsClient(options: SqsOptions = {}): SQSClient {
   return new SQSClient({
     requestHandler: boundedAttempts(options.requestTimeoutMs),
-    ...(options.endpoint
-      ? {
-          endpoint: options.endpoint,
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          // A local SQS-API server ignores credentials, but the SDK insists on having some.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
+    ...localEndpoint(options.endpoint),
   });
 }
 

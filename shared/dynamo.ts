@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { boundedAttempts } from './aws-attempts';
+import { boundedAttempts, localEndpoint } from './aws-attempts';
 import { callDownstream } from './errors';
 
 export interface DocumentClientOptions {
@@ -13,14 +13,7 @@ export interface DocumentClientOptions {
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     requestHandler: boundedAttempts(options.requestTimeoutMs),
-    ...(options.endpoint
-      ? {
-          endpoint: options.endpoint,
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          // A local DynamoDB-API server ignores credentials, but the SDK insists on having some.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
+    ...localEndpoint(options.endpoint),
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { localEndpoint } from '../aws-attempts';
 import { callDownstream } from '../errors';
 
 /** Where agents' files are kept for the customers' links: the bucket, as a port. */
@@ -31,15 +32,9 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
       ({ S3Client }) =>
         new S3Client({
           requestHandler: { connectionTimeout: 1_000, requestTimeout: S3_ATTEMPT_TIMEOUT_MS, throwOnRequestTimeout: true },
-          ...(options.endpoint
-            ? {
-                endpoint: options.endpoint,
-                forcePathStyle: true,
-                region: process.env.AWS_REGION ?? 'us-east-1',
-                // The embedded S3 checks signatures made with these (local/embedded-s3.ts).
-                credentials: { accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_S3_CREDENTIALS.secretAccessKey },
-              }
-            : {}),
+          // The embedded S3 checks signatures made with its own key (local/embedded-s3.ts), and takes paths, not subdomains.
+          ...localEndpoint(options.endpoint, { ...LOCAL_S3_CREDENTIALS }),
+          ...(options.endpoint ? { forcePathStyle: true } : {}),
         }),
     ));
   return {
