@@ -52,7 +52,7 @@ export const SETTINGS = {
   },
   dynamodbEndpoint: {
     env: 'DYNAMODB_ENDPOINT',
-    meaning: 'Another DynamoDB-API server; unset: AWS’s, or under `npm start` an embedded one',
+    meaning: 'Another DynamoDB-API server (`npm start`: an embedded one when unset)',
     required: false,
     where: 'functions',
   },
@@ -65,7 +65,7 @@ export const SETTINGS = {
   },
   sqsEndpoint: {
     env: 'SQS_ENDPOINT',
-    meaning: 'Another SQS-API server; unset: AWS’s, or under `npm start` an embedded one',
+    meaning: 'Another SQS-API server (`npm start`: an embedded one when unset)',
     required: false,
     where: 'functions',
   },
@@ -78,13 +78,13 @@ export const SETTINGS = {
   },
   s3Endpoint: {
     env: 'S3_ENDPOINT',
-    meaning: 'Another S3-API server; unset: AWS’s, or under `npm start` an embedded one',
+    meaning: 'Another S3-API server (`npm start`: an embedded one when unset)',
     required: false,
     where: 'functions',
   },
   publicUrl: {
     env: 'BRIDGE_PUBLIC_URL',
-    meaning: 'What links to agents’ files start with: the API’s URL (locally your tunnel’s; unset, the local one)',
+    meaning: 'Where links to agents’ files start: the API’s URL (locally your tunnel’s, else the local one)',
     required: false,
     where: 'functions',
   },
@@ -140,15 +140,15 @@ export interface SecretDeclaration {
 export const SECRETS = {
   slackSigningSecret: { env: 'SLACK_SIGNING_SECRET', meaning: 'The Slack app’s Signing Secret' },
   slackBotToken: { env: 'SLACK_BOT_TOKEN', meaning: 'The Slack app’s bot token, `xoxb-…`' },
-  botpressWebhookUrl: { env: 'BOTPRESS_WEBHOOK_URL', meaning: 'The bot’s Webhook integration URL' },
-  botpressWebhookSecret: { env: 'BOTPRESS_WEBHOOK_SECRET', meaning: 'Its secret (sent as `x-bp-secret`)' },
+  botpressWebhookUrl: { env: 'BOTPRESS_WEBHOOK_URL', meaning: 'Where events go: the integration’s webhook URL (or the Webhook integration’s)' },
+  botpressWebhookSecret: { env: 'BOTPRESS_WEBHOOK_SECRET', meaning: 'The Webhook integration’s secret (sent as `x-bp-secret`)' },
   bridgeApiToken: {
     env: 'BRIDGE_API_TOKEN',
     meaning: 'The token Botpress sends as `Bearer` (in AWS the stack makes it)',
   },
   botpressSigningSecret: {
     env: 'BOTPRESS_SIGNING_SECRET',
-    meaning: 'Signs the bridge’s calls to Botpress: the integration’s *Signing secret* (any long random text)',
+    meaning: 'Signs the bridge’s calls to Botpress (the integration’s *Signing secret*)',
   },
 } as const satisfies Record<string, SecretDeclaration>;
 
