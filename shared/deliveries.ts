@@ -41,7 +41,7 @@ export interface DeliveryDependencies {
   readonly ledger: Pick<DeliveryLedger, 'claim' | 'settle' | 'release' | 'stateOf'>;
   readonly queue: DeliveryQueue;
   readonly slack: () => Promise<SlackClient>;
-  readonly users: Pick<UserDirectory, 'displayNames' | 'profile'>;
+  readonly users: Pick<UserDirectory, 'profiles' | 'profile'>;
   readonly sendToBotpress: BotpressSender;
   readonly pacer: SlackPacer;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -275,10 +275,10 @@ async function sendAgentReply(job: JobOf<'agent-reply'>, deps: DeliveryDependenc
   let userNames: Map<string, string> | undefined;
   let agentPictureUrl: string | undefined;
   try {
-    const slack = await deps.slack();
-    userNames = await deps.users.displayNames(slack, [reply.userId, ...mentionedUserIds(reply.markup)]);
-    // From the cache the name lookup just filled: no second users.info.
-    ({ pictureUrl: agentPictureUrl } = await deps.users.profile(slack, reply.userId));
+    // One lookup per person for names and the agent's picture: a slow users.info is waited for once.
+    const profiles = await deps.users.profiles(await deps.slack(), [reply.userId, ...mentionedUserIds(reply.markup)]);
+    userNames = new Map([...profiles].flatMap(([id, profile]) => (profile.name ? [[id, profile.name] as const] : [])));
+    agentPictureUrl = profiles.get(reply.userId)?.pictureUrl;
   } catch (error) {
     deps.logger.warn('could not resolve user names', { eventId: reply.eventId, error: error as Error });
   }
@@ -436,13 +436,10 @@ async function postCustomerMessage(job: JobOf<'customer-message'>, progress: Pro
   const files = job.files ?? [];
   const now = deps.now ?? Date.now;
   const stopAt = now() + FILES_PER_ATTEMPT_MS;
+  const plainHttpOrigin = files.length > 0 ? await deps.files.plainHttpOrigin() : undefined;
   for (const file of files.slice(progress.partsDone - parts.length)) {
     if (now() > stopAt) throw new DownstreamError('file-host', 'more files than one attempt carries: the rest go in the next', { retryAfterMs: 0 });
-    const outcome = await postCustomerFile(handoff, file, sender, {
-      slack: deps.slack,
-      pace: (method, call) => deps.pacer.call(handoff.channelId, method, call),
-      plainHttpOrigin: await deps.files.plainHttpOrigin(),
-    });
+    const outcome = await postCustomerFile(handoff, file, sender, { slack: deps.slack, pace: (method, call) => deps.pacer.call(handoff.channelId, method, call), plainHttpOrigin });
     if (!outcome.posted) await reportRefusedCustomerFile(job, handoff, outcome, deps);
     progress.partsDone += 1;
   }

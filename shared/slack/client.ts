@@ -131,17 +131,12 @@ export class UserDirectory {
     this.now = options.now ?? (() => Date.now());
   }
 
-  /** Names for the ids that could be resolved; a failed or slow lookup leaves its id out. */
-  async displayNames(client: SlackClient, userIds: readonly string[]): Promise<Map<string, string>> {
-    const entries = await Promise.all(userIds.map(async (id) => [id, await this.displayName(client, id)] as const));
-    return new Map(entries.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+  /** Each user's profile, looked up at once; a failed or slow lookup gives what the cache had, or nothing. */
+  async profiles(client: SlackClient, userIds: readonly string[]): Promise<Map<string, UserProfile>> {
+    return new Map(await Promise.all(userIds.map(async (id) => [id, await this.profile(client, id)] as const)));
   }
 
-  async displayName(client: SlackClient, userId: string): Promise<string | undefined> {
-    return (await this.profile(client, userId)).name;
-  }
-
-  /** The name and picture Slack shows for the user; both from one users.info call, cached as the name is. */
+  /** The name and picture Slack shows for the user, both from one users.info call, cached. */
   async profile(client: SlackClient, userId: string): Promise<UserProfile> {
     const hit = this.cache.get(userId);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.profile;

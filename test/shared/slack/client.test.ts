@@ -57,17 +57,19 @@ describe('callSlack', () => {
 });
 
 const lookups = () => slack.callsTo('users.info').length;
+const displayName = async (users: UserDirectory, userId: string) => (await users.profile(client, userId)).name;
 
 describe('UserDirectory', () => {
   it('looks a name up once and serves it from the cache after that, display name first', async () => {
     const users = new UserDirectory();
-    expect(await users.displayNames(client, ['U0MAYA', 'U0SAM', 'U0NOBODY'])).toEqual(
+    expect(await users.profiles(client, ['U0MAYA', 'U0SAM', 'U0NOBODY'])).toEqual(
       new Map([
-        ['U0MAYA', 'Maya'],
-        ['U0SAM', 'Sam Okafor'],
+        ['U0MAYA', { name: 'Maya' }],
+        ['U0SAM', { name: 'Sam Okafor' }],
+        ['U0NOBODY', {}],
       ]),
     );
-    expect(await users.displayName(client, 'U0MAYA')).toBe('Maya');
+    expect(await displayName(users, 'U0MAYA')).toBe('Maya');
     expect(lookups()).toBe(3);
   });
 
@@ -76,23 +78,23 @@ describe('UserDirectory', () => {
     const users = new UserDirectory({ waitMs: 50 });
 
     const started = performance.now();
-    expect(await users.displayName(client, 'U0MAYA')).toBeUndefined();
+    expect(await displayName(users, 'U0MAYA')).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(250);
 
     // A second caller while the lookup is still under way joins it rather than starting another.
-    expect(await users.displayName(client, 'U0MAYA')).toBeUndefined();
+    expect(await displayName(users, 'U0MAYA')).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(await users.displayName(client, 'U0MAYA')).toBe('Maya');
+    expect(await displayName(users, 'U0MAYA')).toBe('Maya');
     expect(lookups()).toBe(1);
   });
 
   it('keeps the name it had when a refresh fails', async () => {
     let now = 0;
     const users = new UserDirectory({ ttlMs: 1_000, now: () => now });
-    expect(await users.displayName(client, 'U0MAYA')).toBe('Maya');
+    expect(await displayName(users, 'U0MAYA')).toBe('Maya');
     now = 5_000;
     slack.failing.set('users.info', 'internal_error');
-    expect(await users.displayName(client, 'U0MAYA')).toBe('Maya');
+    expect(await displayName(users, 'U0MAYA')).toBe('Maya');
     expect(lookups()).toBe(2);
   });
 });
