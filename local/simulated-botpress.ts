@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { tokensMatch } from '../shared/bearer-auth';
+import { URL_FIELD_OF_KIND } from '../shared/files/policy';
 import { readBody } from './api-gateway-adapter';
 import { runBotpressSnippet, type SnippetName } from './botpress-snippets';
 
@@ -19,7 +20,7 @@ export interface BotMessage {
  * each (its SDK's message schemas: a non-empty string), as Botpress checks
  * them: createMessage fails otherwise.
  */
-const REQUIRED_FIELD: Readonly<Record<string, string>> = { text: 'text', image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' };
+const REQUIRED_FIELD: Readonly<Record<string, string>> = { text: 'text', ...URL_FIELD_OF_KIND };
 
 /** A conversation's variables: the main workflow's, and the conversation's (every workflow's). */
 export interface ConversationVariables {

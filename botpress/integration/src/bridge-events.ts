@@ -1,5 +1,6 @@
 import type * as sdk from '@botpress/sdk';
 import { BRIDGE_SIGNATURE_HEADERS } from '../../../shared/bridge-signature';
+import { URL_FIELD_OF_KIND } from '../../../shared/files/policy';
 import { verifySlackSignature } from '../../../shared/slack/signature';
 import type { BotpressEvent } from '../../../shared/botpress-client';
 import type { AgentMessagePayload } from '../../../shared/normalize';
@@ -79,7 +80,7 @@ async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_messa
   const agent = await agentUser(client, event.userId, event.agentName, event.agentPictureUrl);
   const messages: { type: 'text' | BridgeFile['kind']; payload: Record<string, string> }[] = [
     ...(event.text ? [{ type: 'text' as const, payload: { text: event.text } }] : []),
-    ...(event.files ?? []).map((file) => ({ type: file.kind, payload: { [`${file.kind}Url`]: file.url, title: file.name } })),
+    ...(event.files ?? []).map((file) => ({ type: file.kind, payload: { [URL_FIELD_OF_KIND[file.kind]]: file.url, title: file.name } })),
   ];
   for (const [index, message] of messages.entries()) {
     await client.getOrCreateMessage({

@@ -1,4 +1,5 @@
 import * as sdk from '@botpress/sdk';
+import type { FileKind } from '../../../shared/files/policy';
 import type { Configuration } from './types';
 
 /*
@@ -19,7 +20,7 @@ export interface MessageBody {
   readonly conversationId: string;
   readonly text: string;
   readonly messageId?: string;
-  readonly files?: readonly { readonly url: string; readonly kind: 'image' | 'audio' | 'video' | 'file'; readonly name?: string }[];
+  readonly files?: readonly { readonly url: string; readonly kind: FileKind; readonly name?: string }[];
 }
 
 /** The bridge as the integration uses it: a port, so that the handlers can be given another. */

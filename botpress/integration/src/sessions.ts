@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { URL_FIELD_OF_KIND, type FileKind } from '../../../shared/files/policy';
 import type { TAGS } from '../integration.definition';
 import type { Bridge, HandoffBody, MessageBody } from './bridge';
 import type { Client, HistoryMessage, HitlMessage, HitlMessageType, StartHitlInput } from './types';
@@ -72,8 +73,6 @@ export async function forwardToThread(
   if (!handoffActive) await client.createEvent({ type: 'hitlStopped', payload: { conversationId: props.conversation.id }, conversationId: props.conversation.id });
 }
 
-type FileKind = 'image' | 'audio' | 'video' | 'file';
-const URL_FIELDS = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' } as const satisfies Record<FileKind, string>;
 
 /** The text and files a message carries: a bloc's items each as what they are, a media message as its file. */
 function contentOf(type: string, payload: Record<string, unknown>): { text: string; files: NonNullable<MessageBody['files']> } {
@@ -81,8 +80,8 @@ function contentOf(type: string, payload: Record<string, unknown>): { text: stri
     const parts = (payload.items as { type: string; payload: Record<string, unknown> }[]).map((item) => contentOf(item.type, item.payload));
     return { text: parts.map((part) => part.text).filter(Boolean).join('\n'), files: parts.flatMap((part) => part.files) };
   }
-  if (type in URL_FIELDS) {
-    const url = payload[URL_FIELDS[type as FileKind]];
+  if (type in URL_FIELD_OF_KIND) {
+    const url = payload[URL_FIELD_OF_KIND[type as FileKind]];
     if (typeof url === 'string' && url !== '') {
       return { text: '', files: [{ url, kind: type as FileKind, ...(typeof payload.title === 'string' ? { name: payload.title } : {}) }] };
     }
@@ -96,7 +95,7 @@ const stringOf = (value: unknown): string => (typeof value === 'string' || typeo
 function describe(type: string, payload: Record<string, unknown>): string {
   if (typeof payload.text === 'string') return payload.text;
   if (typeof payload.markdown === 'string') return payload.markdown;
-  if (type in URL_FIELDS) return `[${type}] ${stringOf(payload[URL_FIELDS[type as FileKind]])}`.trim();
+  if (type in URL_FIELD_OF_KIND) return `[${type}] ${stringOf(payload[URL_FIELD_OF_KIND[type as FileKind]])}`.trim();
   if (type === 'bloc' && Array.isArray(payload.items)) {
     return (payload.items as { type: string; payload: Record<string, unknown> }[]).map((item) => describe(item.type, item.payload)).join('\n');
   }
