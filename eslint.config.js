@@ -1,6 +1,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The architecture's one rule (README, "How it is built"): arrows point down.
+ * functions/ -> shared/domain/ -> the ports it declares; the adapters
+ * (shared/slack, shared/botpress, shared/aws) implement them, and
+ * shared/platform is the ground everyone stands on. Each folder lists what it
+ * may not import; test/architecture.test.ts plants a violation in each to
+ * show the rule catches it.
+ */
+const ADAPTER_PACKAGES = { slack: '@slack/*', botpress: '@botpress/*', aws: '@aws-sdk/*' };
+const relativeInto = (folders) => `^(\\.\\.?/)+(${folders.join('|')})(/|$)`;
+const layer = (files, { folders, packages }) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...(folders.length > 0 ? [{ regex: relativeInto(folders), message: 'Arrows point down (eslint.config.js): this folder may not import that one.' }] : []),
+          ...(packages.length > 0 ? [{ group: packages, message: 'Only the adapter for this service may import its SDK (eslint.config.js).' }] : []),
+        ],
+      },
+    ],
+  },
+});
+const OUTSIDE_SHARED = ['functions', 'local', 'infra', 'bench', 'test'];
+export const LAYERS = [
+  layer(['shared/platform/**/*.ts'], { folders: ['domain', 'slack', 'botpress', 'aws', ...OUTSIDE_SHARED], packages: Object.values(ADAPTER_PACKAGES) }),
+  layer(['shared/domain/**/*.ts'], { folders: ['slack', 'botpress', 'aws', ...OUTSIDE_SHARED], packages: Object.values(ADAPTER_PACKAGES) }),
+  layer(['shared/slack/**/*.ts'], { folders: ['botpress', 'aws', ...OUTSIDE_SHARED], packages: [ADAPTER_PACKAGES.botpress, ADAPTER_PACKAGES.aws] }),
+  layer(['shared/botpress/**/*.ts'], { folders: ['slack', 'aws', ...OUTSIDE_SHARED], packages: [ADAPTER_PACKAGES.slack, ADAPTER_PACKAGES.aws] }),
+  layer(['shared/aws/**/*.ts'], { folders: ['slack', 'botpress', ...OUTSIDE_SHARED], packages: [ADAPTER_PACKAGES.slack, ADAPTER_PACKAGES.botpress] }),
+  layer(['functions/**/*.ts'], { folders: ['local', 'infra', 'bench', 'test'], packages: [] }),
+];
+
+/** The domain speaks in its own words: no Web API method, no Slack markup or Block Kit in its strings. */
+export const DESK_WORDS = [
+  { selector: 'Literal[value=/^(chat|files|users|reactions|views|conversations)\\.[a-zA-Z]+$/]', message: 'A Web API method name belongs in the desk adapter (shared/slack).' },
+  { selector: 'Literal[value=/<[@!#]|:[a-z0-9_+-]+: |^(mrkdwn|plain_text)$/]', message: 'Slack markup belongs in shared/slack/render.' },
+  { selector: 'TemplateElement[value.raw=/<[@!#]|:[a-z0-9_+-]+: /]', message: 'Slack markup belongs in shared/slack/render.' },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.data/', 'test/artifacts/'] },
   js.configs.recommended,
@@ -31,6 +72,8 @@ export default tseslint.config(
       ],
     },
   },
+  ...LAYERS,
+  { files: ['shared/domain/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...DESK_WORDS] } },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { signSlackRequest } from '../shared/slack/signature';
+import { signSlackRequest } from '../shared/platform/hmac';
 
 /*
  * One warm function container: loads one production bundle (or reference) and

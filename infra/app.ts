@@ -1,6 +1,6 @@
 import { App, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SETTINGS } from '../shared/settings';
+import { SETTINGS } from '../shared/platform/settings';
 import { BridgeStack, type BridgeStackProps } from './stack';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;

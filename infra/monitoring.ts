@@ -7,7 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BridgeMetric, METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from '../shared/metric-names';
+import { BridgeMetric, METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from '../shared/platform/metric-names';
 
 export interface BridgeMonitoringProps {
   readonly api: HttpApi;

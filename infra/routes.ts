@@ -1,4 +1,4 @@
-import { FILE_ROUTE_PREFIX } from '../shared/files/links';
+import { FILE_ROUTE_PREFIX } from '../shared/domain/files/links';
 import type { HttpFunctionName } from './bundling';
 
 /** The routes each function serves (all POST): API Gateway, the local bridge and the handlers agree on these. */

@@ -13,8 +13,8 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnB
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metric-names';
-import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/settings';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/platform/metric-names';
+import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/platform/settings';
 import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { FILE_ROUTE, ROUTES } from './routes';

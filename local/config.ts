@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ConfigError } from '../shared/errors';
-import { LOCALLY_REQUIRED, SECRETS, SETTINGS, SETTING_KEYS } from '../shared/settings';
+import { ConfigError } from '../shared/platform/errors';
+import { LOCALLY_REQUIRED, SECRETS, SETTINGS, SETTING_KEYS } from '../shared/platform/settings';
 
 /** Where `npm start` listens and keeps its data: needed by the local bridge and the sandbox alike. */
 export interface LocalServerConfig {
@@ -19,7 +19,7 @@ export interface LocalServerConfig {
   readonly tableName: string;
 }
 
-/** Settings of the local bridge, from the environment or `.env` (declared in shared/settings.ts). */
+/** Settings of the local bridge, from the environment or `.env` (declared in shared/platform/settings.ts). */
 export interface LocalBridgeConfig extends LocalServerConfig {
   /** The environment the function handlers read, exactly as in Lambda but with secrets inline. */
   readonly functionEnv: Readonly<Record<string, string>>;

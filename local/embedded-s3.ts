@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Sha256 } from '@smithy/core/checksum';
 import { getCanonicalQuery, getSigningKey } from '@smithy/signature-v4';
-import { LOCAL_S3_CREDENTIALS } from '../shared/files/file-store';
+import { LOCAL_S3_CREDENTIALS } from '../shared/aws/s3-files';
 
 /** s3rver ships no types; this is the part of its API the project uses. */
 interface S3rverServer {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../shared/errors';
-import { SETTINGS } from '../shared/settings';
+import { ConfigError } from '../shared/platform/errors';
+import { SETTINGS } from '../shared/platform/settings';
 import { startLocalBridge } from './bridge';
 import { readLocalConfig, readServerConfig, wantsSandbox, type LocalBridgeConfig, type LocalServerConfig } from './config';
 import { startSandbox } from './sandbox/sandbox';

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SECRET_NAMES, SECRETS, SETTING_KEYS, SETTINGS, type SettingDeclaration } from '../shared/settings';
+import { SECRET_NAMES, SECRETS, SETTING_KEYS, SETTINGS, type SettingDeclaration } from '../shared/platform/settings';
 
 /*
  * README's settings table and `.env.example`, rendered from the one declaration
- * (shared/settings.ts). `npm run docs` writes both; test/shared/settings.test.ts
+ * (shared/platform/settings.ts). `npm run docs` writes both; test/shared/settings.test.ts
  * fails when either differs from what this renders.
  */
 
@@ -13,7 +13,7 @@ const documented = SETTING_KEYS.map((key) => SETTINGS[key] as SettingDeclaration
 const WHERE: Record<SettingDeclaration['where'], string> = { functions: 'both', aws: 'AWS', local: 'local' };
 const code = (text: string | undefined): string => (text === undefined ? '' : `\`${text}\``);
 
-export const README_TABLE_START = '<!-- settings table: npm run docs writes it from shared/settings.ts -->';
+export const README_TABLE_START = '<!-- settings table: npm run docs writes it from shared/platform/settings.ts -->';
 export const README_TABLE_END = '<!-- end of settings table -->';
 
 export function settingsTable(): string {
@@ -41,7 +41,7 @@ export function envExample(): string {
   const optional = local.filter((setting) => !required.includes(setting));
   const lines = [
     '# npm start reads these from the environment or from a .env file beside package.json (copy this file).',
-    '# With none of the required ones set, it runs the sandbox instead. Declared in shared/settings.ts.',
+    '# With none of the required ones set, it runs the sandbox instead. Declared in shared/platform/settings.ts.',
     '',
     '# Required.',
     ...SECRET_NAMES.flatMap((name) => [`# ${SECRETS[name].meaning}`, `${SECRETS[name].env}=`]),

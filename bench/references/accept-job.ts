@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SETTINGS } from '../../shared/settings';
+import { SETTINGS } from '../../shared/platform/settings';
 
 /*
  * The Slack path's job, written plainly with nothing but @aws-sdk/lib-dynamodb

@@ -1,6 +1,6 @@
 import { App, AwsLambdaReceiver } from '@slack/bolt';
 import { createAcceptJob } from './accept-job';
-import { SECRETS, SETTINGS } from '../../shared/settings';
+import { SECRETS, SETTINGS } from '../../shared/platform/settings';
 
 /**
  * The Bolt way: @slack/bolt's App with its AwsLambdaReceiver doing the Slack

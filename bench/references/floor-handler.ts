@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createAcceptJob } from './accept-job';
-import { SECRETS } from '../../shared/settings';
+import { SECRETS } from '../../shared/platform/settings';
 
 /**
  * The floor: the Slack path with nothing but node:crypto, @aws-sdk/lib-dynamodb

@@ -1,21 +1,21 @@
 import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { readSettings } from '../../shared/config';
-import { processDeliveryBatch, JOB_BUDGET_MS } from '../../shared/delivery-batch';
-import { sqsMailroom } from '../../shared/delivery-queue';
-import { DEFAULT_DELIVERY_POLICY, SlackPacer, type DeliveryDependencies } from '../../shared/deliveries';
-import { logger } from '../../shared/logger';
-import { publishMetrics } from '../../shared/metrics';
-import { MIDDY_OPTIONS } from '../../shared/middy-options';
-import { createRuntime, deliveryFiles } from '../../shared/runtime';
+import { JOB_BUDGET_MS, processDeliveryBatch } from '../../shared/aws/delivery-batch';
+import { sqsRedelivery } from '../../shared/aws/sqs-queue';
+import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared/domain/delivery/attempt';
+import { readSettings } from '../../shared/platform/config';
+import { logger } from '../../shared/platform/logger';
+import { publishMetrics } from '../../shared/platform/metrics';
+import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
+import { deliveryFiles, wire } from '../wiring';
 
 /** Outside any caller's time limit, a Slack call may take longer than where Slack or Botpress waits for the answer. */
 const SLACK_TIMEOUT_MS = 3_000;
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
-const runtime = createRuntime(settings, {
+const wiring = wire(settings, {
   // The bridge API token signs the links to agents' files.
   secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'botpressSigningSecret', 'bridgeApiToken'],
   slackTimeoutMs: SLACK_TIMEOUT_MS,
@@ -23,16 +23,15 @@ const runtime = createRuntime(settings, {
   ledgerLeaseMs: JOB_BUDGET_MS * 2,
 });
 const delivery: DeliveryDependencies = {
-  ...runtime,
-  pacer: new SlackPacer(),
+  ...wiring,
   logger,
   policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: settings.deliveryGiveUpMs },
   supportChannelId: settings.supportChannelId,
-  files: deliveryFiles(settings, runtime.secrets),
+  files: deliveryFiles(settings, wiring.secrets),
 };
 const dependencies = {
   delivery,
-  mailroom: sqsMailroom(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
+  redelivery: sqsRedelivery(wiring.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
   processor: new SqsFifoPartialProcessorAsync(),
   logger,
 };

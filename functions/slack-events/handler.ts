@@ -1,62 +1,52 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handleAgentAction } from '../../shared/agent-controls';
-import { acceptAgentReply } from '../../shared/agent-replies';
-import { readSettings, secretFrom } from '../../shared/config';
-import { httpErrorResponder } from '../../shared/error-responder';
-import { jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/http';
-import { logger } from '../../shared/logger';
-import { BridgeMetric } from '../../shared/metric-names';
-import { countMetric, publishMetrics } from '../../shared/metrics';
-import { MIDDY_OPTIONS } from '../../shared/middy-options';
-import type { AgentReply } from '../../shared/normalize';
-import { createRuntime } from '../../shared/runtime';
-import { slackEventsTriage, type AgentReplyRequest } from '../../shared/slack/events-triage';
+import { handleAgentAction } from '../../shared/domain/controls';
+import { acceptAgentReply } from '../../shared/domain/replies';
+import { readSettings, secretFrom } from '../../shared/platform/config';
+import { httpErrorResponder } from '../../shared/platform/error-responder';
+import { jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/platform/http';
+import { logger } from '../../shared/platform/logger';
+import { BridgeMetric } from '../../shared/platform/metric-names';
+import { countMetric, publishMetrics } from '../../shared/platform/metrics';
+import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
 import { parseInteraction } from '../../shared/slack/interactions';
-import { slackSignatureVerifier, type VerifiedSlackEvent } from '../../shared/slack/signature-middleware';
+import { slackEventsTriage, slackSignatureVerifier, verifiedBodyOf, type SlackRequestContext } from '../../shared/slack/middleware';
+import { wire } from '../wiring';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
-const runtime = createRuntime(readSettings(), { secrets: ['slackSigningSecret'] });
-const dependencies = { ...runtime, logger };
+const wiring = wire(readSettings(), { secrets: ['slackSigningSecret'] });
+const dependencies = { ...wiring, logger };
 
-/** Puts the reply on the delivery queue and answers: Slack hears 200 in milliseconds, whatever Botpress is doing. */
-async function takeAgentReply(reply: AgentReply): Promise<HttpResponse> {
-  if ((await acceptAgentReply(reply, dependencies)) === 'queued') countMetric(BridgeMetric.AgentRepliesQueued);
-  return textResponse(200, '');
-}
-
-/** Claim / Resolve buttons. Slack shows an error to the agent unless it gets a 200 within 3 s. */
-async function handleSlackInteraction(event: VerifiedSlackEvent): Promise<HttpResponse> {
-  const interaction = parseInteraction(event.rawBody);
-  if (interaction.type === 'other') {
-    logger.info('slack interaction ignored', { interaction: interaction.description });
-  } else {
-    const outcome = await handleAgentAction(interaction.action, dependencies);
-    if (outcome === 'claimed') countMetric(BridgeMetric.HandoffsClaimed);
-    if (outcome === 'resolved') countMetric(BridgeMetric.HandoffsResolved);
-  }
-  return textResponse(200, '');
-}
-
-// Not async itself: returning another async function's promise from an async function costs extra microtask turns.
-function route(event: VerifiedSlackEvent): Promise<HttpResponse> {
+/** Slack's two routes: an agent's reply (the triage answered every other event), and Claim / Resolve. */
+async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext): Promise<HttpResponse> {
   switch (routeOf(event)) {
     case 'POST /slack/events': {
-      const { agentReply } = event as Partial<AgentReplyRequest>;
       // slackEventsTriage has answered every other request on this route.
-      if (!agentReply) throw new Error('an Events API request reached the handler without slackEventsTriage');
-      return takeAgentReply(agentReply);
+      if (!context.agentReply) throw new Error('an Events API request reached the handler without slackEventsTriage');
+      // On the delivery queue, then answered: Slack hears 200 in milliseconds, whatever Botpress is doing.
+      if ((await acceptAgentReply(context.agentReply, dependencies)) === 'queued') countMetric(BridgeMetric.AgentRepliesQueued);
+      return textResponse(200, '');
     }
-    case 'POST /slack/interactions':
-      return handleSlackInteraction(event);
+    case 'POST /slack/interactions': {
+      // Slack shows the agent an error unless it gets a 200 within 3 s.
+      const interaction = parseInteraction(verifiedBodyOf(context));
+      if (interaction.type === 'other') {
+        logger.info('slack interaction ignored', { interaction: interaction.description });
+        return textResponse(200, '');
+      }
+      const outcome = await handleAgentAction(interaction.action, dependencies);
+      if (outcome === 'claimed') countMetric(BridgeMetric.HandoffsClaimed);
+      if (outcome === 'resolved') countMetric(BridgeMetric.HandoffsResolved);
+      return textResponse(200, '');
+    }
     default:
-      return Promise.resolve(jsonResponse(404, { error: 'not_found' }));
+      return jsonResponse(404, { error: 'not_found' });
   }
 }
 
-export const handler = middy<APIGatewayProxyEventV2, HttpResponse>(MIDDY_OPTIONS)
+export const handler = middy<APIGatewayProxyEventV2, HttpResponse, Error, SlackRequestContext>(MIDDY_OPTIONS)
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
-  .use(slackSignatureVerifier({ signingSecret: () => secretFrom(runtime.secrets, 'slackSigningSecret') }))
+  .use(slackSignatureVerifier({ signingSecret: () => secretFrom(wiring.secrets, 'slackSigningSecret') }))
   .use(slackEventsTriage({ logger }))
-  .handler((event) => route(event as VerifiedSlackEvent));
+  .handler(route);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { readBody } from '../api-gateway-adapter';
 import { startLocalBridge, type LocalBridge } from '../bridge';
-import { secretsEnvironment, settingsEnvironment, SETTINGS } from '../../shared/settings';
+import { secretsEnvironment, settingsEnvironment, SETTINGS } from '../../shared/platform/settings';
 import type { LocalServerConfig } from '../config';
 import shippedDefinition from '../../botpress/integration/integration.definition';
 import { startBotpressApiStandIn } from '../botpress-api';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tokensMatch } from '../../shared/bearer-auth';
-import { escapeSlackText } from '../../shared/slack/markup';
-import { signSlackRequest } from '../../shared/slack/signature';
+import { tokensMatch } from '../../shared/botpress/auth';
+import { escapeSlackText } from '../../shared/slack/render/markup';
+import { signSlackRequest } from '../../shared/platform/hmac';
 import { readBody } from '../api-gateway-adapter';
 import { slackRefusal } from '../slack-api-rules';
 

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors';
+import { BadRequestError } from '../platform/errors';
 
 /** The fields of a Slack message the bridge reads; Slack sends many more. Null reads as absent. */
 export interface SlackMessageFields {

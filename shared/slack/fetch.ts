@@ -1,6 +1,6 @@
 import type { FetchFunction } from '@slack/web-api';
 import type { IncomingHttpHeaders } from 'node:http';
-import { sendHttpRequest, type HttpAnswer } from '../node-http';
+import { sendHttpRequest, type HttpAnswer } from '../platform/node-http';
 
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 

@@ -1,5 +1,5 @@
-import { BadRequestError } from '../errors';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './cards';
+import { BadRequestError } from '../platform/errors';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './render/cards';
 
 /** An agent pressing Claim or Resolve on a handoff card. */
 export interface AgentAction {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedBotpress } from '../../local/simulated-botpress';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/bundling';
-import { LOCALLY_REQUIRED } from '../../shared/settings';
+import { LOCALLY_REQUIRED } from '../../shared/platform/settings';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 import { HITL_PLUGIN } from '../../local/sandbox/bot';
 

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NOT_CONNECTED_NOTICE } from '../../shared/agent-replies';
-import type { HttpResponse } from '../../shared/http';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import { NOT_CONNECTED_NOTICE } from '../../shared/slack/render/notices';
+import type { HttpResponse } from '../../shared/platform/http';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, APP_ID, BRIDGE_BOT_ID, BRIDGE_BOT_USER, eventCallback, nextTs, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
 import { SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';

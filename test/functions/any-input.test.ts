@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../shared/http';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
+import type { HttpResponse } from '../../shared/platform/http';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, BRIDGE_BOT_USER, SUPPORT_CHANNEL, THREAD_TS } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';

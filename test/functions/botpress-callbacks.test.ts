@@ -1,9 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../shared/http';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/cards';
-import { conversationKey, ThreadStore } from '../../shared/thread-store';
+import type { HttpResponse } from '../../shared/platform/http';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
+import { conversationKey, ThreadStore } from '../../shared/aws/handoff-store';
 import { BOT_TOKEN, SUPPORT_CHANNEL_ID, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 

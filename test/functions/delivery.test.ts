@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeJob } from '../../shared/delivery-jobs';
+import { decodeJob } from '../../shared/domain/delivery/jobs';
 
-import type { HttpResponse } from '../../shared/http';
+import type { HttpResponse } from '../../shared/platform/http';
 import { AGENT, SUPPORT_CHANNEL, eventCallback, threadReply } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { signedSlackRequest } from '../support/slack-requests';

@@ -9,10 +9,10 @@ import { FUNCTION_SIZING, LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../.
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from '../../local/embedded-sqs';
 import { drainQueue } from '../../local/event-source';
-import { createSqsClient } from '../../shared/delivery-queue';
-import type { HttpResponse } from '../../shared/http';
-import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metric-names';
-import { settingsEnvironment } from '../../shared/settings';
+import { createSqsClient } from '../../shared/aws/sqs-queue';
+import type { HttpResponse } from '../../shared/platform/http';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/platform/metric-names';
+import { settingsEnvironment } from '../../shared/platform/settings';
 import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { startBotpressStandIn, type BotpressStandIn } from '../support/botpress-stand-in';
 import { BOT_TOKEN, BOTPRESS_SECRET, BRIDGE_TOKEN, SUPPORT_CHANNEL_ID } from '../support/bridge-harness';

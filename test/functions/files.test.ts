@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readSettings } from '../../shared/config';
-import { DEFAULT_DELIVERY_POLICY, deliver, SlackPacer, type RetryDelivery } from '../../shared/deliveries';
-import type { DeliveryJob } from '../../shared/delivery-jobs';
-import { fileLink, fileLinkKey } from '../../shared/files/links';
-import { FILE_LIMITS } from '../../shared/files/policy';
-import type { HttpResponse } from '../../shared/http';
-import { createRuntime, deliveryFiles } from '../../shared/runtime';
+import { readSettings } from '../../shared/platform/config';
+import { DEFAULT_DELIVERY_POLICY, deliver, type RetryDelivery } from '../../shared/domain/delivery/attempt';
+import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
+import { fileLink, fileLinkKey } from '../../shared/domain/files/links';
+import { FILE_LIMITS } from '../../shared/domain/files/policy';
+import type { HttpResponse } from '../../shared/platform/http';
+import { wire, deliveryFiles } from '../../functions/wiring';
 import { AGENT, SUPPORT_CHANNEL, eventCallback, fileShare } from '../fixtures/slack-events';
 import { BRIDGE_TOKEN, PUBLIC_URL, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
@@ -220,11 +220,10 @@ describe("a customer's file, for the agents", () => {
     // A clock that moves 4 s each time it is read: an attempt has time to start one file (FILES_PER_ATTEMPT_MS, 6 s).
     let clock = Date.now();
     const settings = readSettings(process.env, ['supportChannelId', 'fileBucket', 'publicUrl']);
-    const runtime = createRuntime(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'] });
+    const runtime = wire(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'] });
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
     const deps = {
       ...runtime,
-      pacer: new SlackPacer(),
       logger: silent,
       policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
       supportChannelId: settings.supportChannelId,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { METRICS_NAMESPACE } from '../../shared/metric-names';
+import { METRICS_NAMESPACE } from '../../shared/platform/metric-names';
 import { eventCallback, threadReply } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';

@@ -1,10 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE } from '../../shared/agent-replies';
-import { DELETED_REPLY_NOTICE } from '../../shared/deliveries';
-import type { HttpResponse } from '../../shared/http';
-import { NAME_WAIT_MS } from '../../shared/runtime';
-import { ThreadStore } from '../../shared/thread-store';
+import { DELETED_REPLY_NOTICE, NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE } from '../../shared/slack/render/notices';
+import type { HttpResponse } from '../../shared/platform/http';
+import { NAME_WAIT_MS } from '../../functions/wiring';
+import { ThreadStore } from '../../shared/aws/handoff-store';
 import {
   AGENT,
   SUPPORT_CHANNEL,
@@ -331,7 +330,7 @@ describe('POST /slack/events', () => {
   });
 
   it('logs outcomes without message text or secrets', async () => {
-    const { logger } = await import('../../shared/logger');
+    const { logger } = await import('../../shared/platform/logger');
     logger.setLogLevel('DEBUG');
     const lines: string[] = [];
     const capture = (chunk: string | Uint8Array) => {

@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/settings';
+import { SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/platform/settings';
 import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 import { buildApp } from '../../infra/app';
 import { ROUTES } from '../../infra/routes';

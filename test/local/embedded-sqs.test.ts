@@ -14,7 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_QUEUE } from '../../infra/bundling';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from '../../local/embedded-sqs';
-import { createSqsClient } from '../../shared/delivery-queue';
+import { createSqsClient } from '../../shared/aws/sqs-queue';
 
 // The rules the bridge relies on, checked through the real @aws-sdk/client-sqs.
 const clock = { now: Date.UTC(2026, 11, 1, 12) };

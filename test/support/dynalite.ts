@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, startEmbeddedDynamo } from '../../local/embedded-dynamo';
-import { createDocumentClient } from '../../shared/dynamo';
+import { createDocumentClient } from '../../shared/aws/dynamo';
 
 export interface LocalDynamo {
   readonly endpoint: string;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../infra/bundling';
-import { settingsEnvironment } from '../../shared/settings';
+import { settingsEnvironment } from '../../shared/platform/settings';
 
 export interface LocalBridgeProcess {
   readonly url: string;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { signSlackRequest } from '../../shared/slack/signature';
+import { signSlackRequest } from '../../shared/platform/hmac';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 

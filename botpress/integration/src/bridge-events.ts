@@ -1,9 +1,7 @@
 import type * as sdk from '@botpress/sdk';
-import { BRIDGE_SIGNATURE_HEADERS } from '../../../shared/bridge-signature';
-import { URL_FIELD_OF_KIND } from '../../../shared/files/policy';
-import { verifySlackSignature } from '../../../shared/slack/signature';
-import type { BotpressEvent } from '../../../shared/botpress-client';
-import type { AgentMessagePayload } from '../../../shared/normalize';
+import { BRIDGE_SIGNATURE_HEADERS, type BridgeEvent, type BridgeFile } from '../../../shared/botpress/contract';
+import { URL_FIELD_OF_KIND } from '../../../shared/domain/files/policy';
+import { verifySlackSignature } from '../../../shared/platform/hmac';
 import type { Client } from './types';
 
 /*
@@ -16,8 +14,6 @@ import type { Client } from './types';
 
 type Logger = { warn(message: string): void; info(message: string): void };
 
-type BridgeEvent = BotpressEvent;
-type BridgeFile = NonNullable<AgentMessagePayload['files']>[number];
 
 /** The system user that says what went wrong, when something the customer sent did not reach the agents. */
 const SUPPORT_TEAM = { slackUserId: 'bridge', name: 'Support team' };

@@ -1,5 +1,5 @@
 import * as sdk from '@botpress/sdk';
-import type { FileKind } from '../../../shared/files/policy';
+import type { EndAnswer, EndBody, HandoffAnswer, HandoffBody, MessageAnswer, MessageBody } from '../../../shared/botpress/contract';
 import type { Configuration } from './types';
 
 /*
@@ -8,26 +8,11 @@ import type { Configuration } from './types';
  * owner can do: Botpress shows it in the bot's logs and fails the action.
  */
 
-export interface HandoffBody {
-  readonly conversationId: string;
-  readonly userId: string;
-  readonly summary: string;
-  readonly customer?: { readonly name?: string; readonly email?: string };
-  readonly transcript?: readonly { readonly role: 'user' | 'bot'; readonly text: string }[];
-}
-
-export interface MessageBody {
-  readonly conversationId: string;
-  readonly text: string;
-  readonly messageId?: string;
-  readonly files?: readonly { readonly url: string; readonly kind: FileKind; readonly name?: string }[];
-}
-
 /** The bridge as the integration uses it: a port, so that the handlers can be given another. */
 export interface Bridge {
-  handoff(body: HandoffBody): Promise<{ readonly status: 'created' | 'already_open' | 'queued' }>;
-  message(body: MessageBody): Promise<{ readonly handoffActive: boolean }>;
-  end(body: { readonly conversationId: string; readonly reason: string }): Promise<void>;
+  handoff(body: HandoffBody): Promise<HandoffAnswer>;
+  message(body: MessageBody): Promise<MessageAnswer>;
+  end(body: EndBody): Promise<void>;
 }
 
 /** Per call: the bridge answers at once (it queues the work), so a slow answer means it is in trouble. */
@@ -55,7 +40,7 @@ export function bridgeOver(configuration: Configuration, fetchImpl: typeof fetch
     handoff: (body) => call('handoff', body),
     message: (body) => call('message', body),
     end: async (body) => {
-      await call('end', body);
+      await call<EndAnswer>('end', body);
     },
   };
 }
@@ -66,3 +51,5 @@ function describeRefusal(status: number, answer: Record<string, unknown>): strin
   if (typeof answer.fix === 'string') return `${String(answer.code)}: ${answer.fix}`;
   return answer.retryable ? 'it is busy; try again' : JSON.stringify(answer);
 }
+
+export type { HandoffBody, MessageBody };

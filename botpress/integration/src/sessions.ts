@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { URL_FIELD_OF_KIND, type FileKind } from '../../../shared/files/policy';
+import { REQUEST_LIMITS } from '../../../shared/botpress/contract';
+import { URL_FIELD_OF_KIND, type FileKind } from '../../../shared/domain/files/policy';
 import type { TAGS } from '../integration.definition';
 import type { Bridge, HandoffBody, MessageBody } from './bridge';
 import type { Client, HistoryMessage, HitlMessage, HitlMessageType, StartHitlInput } from './types';
@@ -11,8 +12,8 @@ import type { Client, HistoryMessage, HitlMessage, HitlMessageType, StartHitlInp
  * the hitl channel go to its thread, and stopHitl closes it.
  */
 
-/** What the bridge takes (shared/botpress-requests.ts): longer is cut, marked, rather than refused. */
-const LIMITS = { summary: 2_800, name: 200, transcriptLines: 100, transcriptLine: 4_000, message: 40_000 } as const;
+/** What the bridge takes: longer is cut, marked, rather than refused. */
+const LIMITS = REQUEST_LIMITS;
 
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 

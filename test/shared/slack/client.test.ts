@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DownstreamError, PermanentDownstreamError } from '../../../shared/errors';
-import { callSlack, createSlackClient, UserDirectory, type SlackClient } from '../../../shared/slack/client';
+import { DownstreamError, PermanentDownstreamError } from '../../../shared/platform/errors';
+import { callSlack, createSlackClient, type SlackClient } from '../../../shared/slack/client';
+import { UserDirectory } from '../../../shared/slack/users';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-stand-in';
 
 let slack: SlackStandIn;

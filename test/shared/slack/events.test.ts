@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../../../shared/errors';
+import { BadRequestError } from '../../../shared/platform/errors';
 import { parseSlackEventsBody, replyFieldProblems, type SlackEventCallback } from '../../../shared/slack/events';
 import { eventCallback, threadReply } from '../../fixtures/slack-events';
 

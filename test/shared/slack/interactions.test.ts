@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../../shared/slack/cards';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../../shared/slack/render/cards';
 import { parseInteraction } from '../../../shared/slack/interactions';
 import { AGENT, SUPPORT_CHANNEL, THREAD_TS } from '../../fixtures/slack-events';
 import { buttonPress } from '../../fixtures/slack-interactions';

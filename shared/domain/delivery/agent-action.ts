@@ -1,0 +1,38 @@
+import type { Performer } from './performers';
+import type { BotEvent } from '../bot-events';
+import { settleLoggingFailures } from '../../platform/logger';
+
+/** Claim or Resolve, to the bot; a Resolve's note in the thread once the bot has heard. */
+export const sendAgentAction: Performer<'agent-action'> = async (job, _progress, deps) => {
+  const { action } = job;
+  const common = { conversationId: action.conversationId, userId: action.agentUserId, channelId: action.channelId, threadTs: action.threadTs };
+  let event: BotEvent;
+  if (action.kind === 'claim') {
+    const agent = await deps.desk.person(action.agentUserId);
+    event = {
+      type: 'agent_assigned',
+      eventId: `claim:${action.channelId}:${action.threadTs}`,
+      ...common,
+      ...(agent.name ? { agentName: agent.name } : {}),
+      ...(agent.pictureUrl ? { agentPictureUrl: agent.pictureUrl } : {}),
+    };
+  } else {
+    event = { type: 'handoff_resolved', eventId: `resolve:${action.channelId}:${action.threadTs}`, ...common };
+  }
+  await deps.bot.send(event);
+  if (action.kind === 'resolve') {
+    // Said in the thread only now that it is true.
+    await settleLoggingFailures(deps.logger, 'could not queue the resolved note', { conversationId: action.conversationId }, [
+      deps.queue.enqueue({
+        kind: 'note',
+        key: ['resolved-note', action.conversationId, action.threadTs],
+        conversationId: action.conversationId,
+        channelId: action.channelId,
+        threadTs: action.threadTs,
+        notice: { kind: 'resolved', agentUserId: action.agentUserId },
+      }),
+    ]);
+  }
+  deps.logger.info('agent action delivered', { conversationId: action.conversationId, kind: action.kind });
+  return { outcome: 'delivered' };
+};

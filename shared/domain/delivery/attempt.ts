@@ -1,0 +1,158 @@
+import { conversationOf, MalformedJobError, needsLedger, Undeliverable, type DeliveryJob } from './jobs';
+import { performJob, type JobDependencies, type JobResult } from './performers';
+import type { Awaited, Notice } from '../notices';
+import { dedupeKey, type DeliveryLedger, type ThreadRef } from '../ports';
+import { BridgeError, DownstreamError, PermanentDownstreamError } from '../../platform/errors';
+import { settleLoggingFailures } from '../../platform/logger';
+
+/*
+ * One attempt at one job, with the rules that make the queue worth having:
+ * transient failures are retried with backoff (a Retry-After honoured), a job
+ * the bot or the desk accepted is never done again (the ledger), the agent
+ * hears when a reply is late and when it was lost, and a failure that
+ * retrying cannot change is given up at once.
+ */
+
+export interface DeliveryPolicy {
+  /** A delivery not done this long after it was queued gets a "not delivered yet" notice in its thread. */
+  readonly lateNoticeMs: number;
+  /** After this long the bridge gives up: a final notice, and the message goes to the dead-letter queue. */
+  readonly giveUpMs: number;
+  /** The first retry's delay; each later one doubles it, up to maxDelayMs. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: Omit<DeliveryPolicy, 'giveUpMs'> = { lateNoticeMs: 60_000, firstDelayMs: 2_000, maxDelayMs: 60_000 };
+
+export interface DeliveryDependencies extends JobDependencies {
+  readonly ledger: DeliveryLedger;
+  readonly policy: DeliveryPolicy;
+}
+
+export interface DeliveryAttempt {
+  /** 1 on the first attempt. */
+  readonly receiveCount: number;
+  /** When the job was queued, milliseconds after the agent or the customer wrote. */
+  readonly queuedAt: number;
+}
+
+export type DeliveryResult =
+  | JobResult
+  /** Given up: the caller keeps the message in the dead-letter queue. `refusedBy`: a service refused it for good. */
+  | { readonly outcome: 'gave-up'; readonly reason: string; readonly refusedBy?: DownstreamError['service'] | undefined };
+
+/** Thrown to have the job tried again after delayMs. */
+export class RetryDelivery extends BridgeError {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+    options?: { cause?: unknown; noticed?: boolean },
+  ) {
+    super(message, options);
+    this.noticed = options?.noticed ?? false;
+  }
+
+  /** This attempt told the agent the delivery is late. */
+  readonly noticed: boolean;
+}
+
+/** Replies and Claim/Resolve have an agent waiting in a thread; the other jobs tell nobody there. */
+export function awaitedIn(job: DeliveryJob): { readonly thread: ThreadRef; readonly awaited: Awaited } | undefined {
+  if (job.kind === 'agent-reply' && job.reply.revision?.kind !== 'deleted') return { thread: job.reply, awaited: { of: 'reply' } };
+  if (job.kind === 'agent-action') return { thread: job.action, awaited: { of: 'action', action: job.action.kind } };
+  return undefined;
+}
+
+/** What one attempt holds of a delivery: its claim, its notice, how far it got. */
+interface Held {
+  readonly key: string;
+  readonly token: string | undefined;
+  readonly noticeTs: string | undefined;
+  readonly progress: { partsDone: number };
+}
+
+/** Works on one job; throws RetryDelivery to be tried again later. */
+export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const key = dedupeKey(...job.key);
+  let held: Held = { key, token: undefined, noticeTs: undefined, progress: { partsDone: 0 } };
+  if (needsLedger(job)) {
+    const claim = await deps.ledger.claim(key);
+    if (claim.status === 'duplicate') return { outcome: 'duplicate' };
+    // Only an attempt that died holding the claim leaves it pending (a FIFO group's message goes to one consumer at a time).
+    if (claim.status === 'in_flight') throw new RetryDelivery(deps.policy.firstDelayMs, 'another attempt holds this delivery');
+    held = { key, token: claim.token, noticeTs: claim.noticeTs, progress: { partsDone: claim.partsDone ?? 0 } };
+  }
+
+  let result: DeliveryResult;
+  try {
+    result = await performJob(job, held.progress, deps);
+  } catch (error) {
+    return afterFailure(job, attempt, error, held, deps);
+  }
+  const waiting = awaitedIn(job);
+  const minutesLate = ((deps.now ?? Date.now)() - attempt.queuedAt) / 60_000;
+  await settleLoggingFailures(deps.logger, 'bookkeeping after a delivery failed', { job: job.kind }, [
+    held.token ? deps.ledger.settle(key, held.token, 'delivered') : undefined,
+    held.noticeTs && waiting ? deps.desk.updateNotice(waiting.thread, held.noticeTs, { kind: 'delivered-late', awaited: waiting.awaited, minutesLate }) : undefined,
+  ]);
+  return result;
+}
+
+async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: unknown, held: Held, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const { policy } = deps;
+  const age = (deps.now ?? Date.now)() - attempt.queuedAt;
+  const context = { job: job.kind, conversationId: conversationOf(job), receiveCount: attempt.receiveCount, ageMs: age };
+  const permanent = error instanceof PermanentDownstreamError || error instanceof MalformedJobError || error instanceof Undeliverable;
+  if (permanent || age >= policy.giveUpMs) {
+    const reason = permanent ? `refused: ${error.message}` : `not delivered within ${Math.round(policy.giveUpMs / 60_000)} min: ${(error as Error).message}`;
+    deps.logger.error('delivery given up', { ...context, reason, fix: error instanceof PermanentDownstreamError ? error.fix : undefined, error: error as Error });
+    await giveUp(job, held, deps);
+    return { outcome: 'gave-up', reason, refusedBy: error instanceof PermanentDownstreamError ? error.service : undefined };
+  }
+
+  // The service's own word when it gave one (a rate limit lifts when it says), else exponential backoff. Not later than the
+  // deadline: the last attempt is made when the bridge would give up, not after.
+  const retryAfter = error instanceof DownstreamError ? error.retryAfterMs : undefined;
+  const backoff = Math.min(policy.firstDelayMs * 2 ** Math.max(attempt.receiveCount - 1, 0), policy.maxDelayMs);
+  const delayMs = Math.min(retryAfter ?? backoff, Math.max(policy.giveUpMs - age, 0));
+  let noticeTs = held.noticeTs;
+  const waiting = awaitedIn(job);
+  // Said as soon as it is certain: the next attempt comes after the moment the agent was promised to hear.
+  if (waiting && noticeTs === undefined && age + delayMs >= policy.lateNoticeMs) noticeTs = await postNotice(waiting.thread, { kind: 'late', awaited: waiting.awaited }, deps);
+  deps.logger.warn('delivery failed; will retry', { ...context, delayMs, error: error as Error });
+  if (held.token) {
+    await deps.ledger.release(held.key, held.token, { noticeTs, partsDone: held.progress.partsDone || undefined }).catch((releaseError: unknown) => {
+      // Its lease runs out on its own, and the retry claims it then.
+      deps.logger.error('could not release delivery claim', { ...context, error: releaseError as Error });
+    });
+  }
+  throw new RetryDelivery(delayMs, `delivery failed: ${(error as Error).message}`, { cause: error, noticed: noticeTs !== undefined && noticeTs !== held.noticeTs });
+}
+
+/** The final word: the agent's notice says it was lost; a customer's lost message is reported to the bot, so that the customer hears. */
+async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies): Promise<void> {
+  const waiting = awaitedIn(job);
+  const lost: Notice | undefined = waiting && { kind: 'lost', awaited: waiting.awaited };
+  await settleLoggingFailures(deps.logger, 'could not report a lost delivery', { job: job.kind }, [
+    waiting && lost ? (held.noticeTs ? deps.desk.updateNotice(waiting.thread, held.noticeTs, lost) : postNotice(waiting.thread, lost, deps)) : undefined,
+    job.kind === 'customer-message'
+      ? deps.queue.enqueue({ kind: 'customer-message-failed', key: ['customer-message-failed', ...job.key], conversationId: job.conversationId, ...(job.messageId ? { messageId: job.messageId } : {}) })
+      : undefined,
+    // The card never got posted: the reservation goes (a later handoff can open), and the bot hears, so that the customer does.
+    job.kind === 'open-thread' ? deps.store.abandon(job.conversationId, job.reservation) : undefined,
+    job.kind === 'open-thread' ? deps.queue.enqueue({ kind: 'handoff-failed', key: ['handoff-failed', job.conversationId, job.reservation], conversationId: job.conversationId }) : undefined,
+    // Released, not settled as done: should the message be redriven from the dead-letter queue, it is delivered then.
+    held.token ? deps.ledger.release(held.key, held.token, { noticeTs: held.noticeTs, partsDone: held.progress.partsDone || undefined }) : undefined,
+  ]);
+}
+
+async function postNotice(thread: ThreadRef, notice: Notice, deps: DeliveryDependencies): Promise<string | undefined> {
+  try {
+    return await deps.desk.postInThread(thread, { kind: 'notice', notice });
+  } catch (error) {
+    // The next attempt tries again; the log is the record meanwhile.
+    deps.logger.error('could not post a delivery notice', { threadTs: thread.threadTs, error: error as Error });
+    return undefined;
+  }
+}

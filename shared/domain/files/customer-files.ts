@@ -1,0 +1,54 @@
+import type { CustomerFile } from '../requests';
+import type { SupportDesk, ThreadRef } from '../ports';
+import { FILE_LIMITS, megabytes, safeFileName } from './policy';
+import { PermanentDownstreamError } from '../../platform/errors';
+import { downloadFile, FileTooLarge } from '../../platform/file-transfers';
+
+/*
+ * A customer's image, audio, video or file, from the bot's message that
+ * carried it to the thread: downloaded from where the bot keeps it, then
+ * uploaded to the desk with a line that says who sent it.
+ */
+
+export type CustomerFileOutcome = { readonly posted: true } | { readonly posted: false; readonly name: string; readonly reason: 'too_large' | 'unreachable'; readonly detail: string };
+
+export interface CustomerFileDependencies {
+  readonly desk: Pick<SupportDesk, 'uploadFile'>;
+  /** Besides HTTPS URLs, the one origin the bridge fetches over plain HTTP: the bot stand-in's, locally. */
+  readonly plainHttpOrigin?: string | undefined;
+}
+
+/** The name a file goes by: its own, else the last part of its URL's path. */
+export function customerFileName(file: CustomerFile): string {
+  const fromUrl = (() => {
+    try {
+      return decodeURIComponent(new URL(file.url).pathname.split('/').at(-1) ?? '');
+    } catch {
+      return '';
+    }
+  })();
+  return safeFileName(file.name || fromUrl, file.kind);
+}
+
+/**
+ * Posts the file in the thread, or says why it could not be: over the size
+ * limit, or gone or refused where the bot keeps it. A failure that retrying
+ * may cure (a timeout, a 5xx, the desk rate limiting) is thrown.
+ */
+export async function postCustomerFile(thread: ThreadRef, file: CustomerFile, customerName: string | undefined, deps: CustomerFileDependencies): Promise<CustomerFileOutcome> {
+  const name = customerFileName(file);
+  const url = new URL(file.url);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && url.origin === deps.plainHttpOrigin)) {
+    return { posted: false, name, reason: 'unreachable', detail: 'not an https URL' };
+  }
+  let download;
+  try {
+    download = await downloadFile(url.href, 'file-host', FILE_LIMITS.maxBytes);
+  } catch (error) {
+    if (error instanceof FileTooLarge) return { posted: false, name, reason: 'too_large', detail: `over ${megabytes(FILE_LIMITS.maxBytes)}` };
+    if (error instanceof PermanentDownstreamError) return { posted: false, name, reason: 'unreachable', detail: error.message };
+    throw error;
+  }
+  await deps.desk.uploadFile(thread, { name, kind: file.kind, body: download.body, contentType: download.contentType ?? 'application/octet-stream', customerName });
+  return { posted: true };
+}

@@ -1,0 +1,30 @@
+import type { FileRefusal } from './ports';
+
+/*
+ * What agents are told, as values: the desk's adapter words and renders
+ * them (shared/slack/render/notices.ts). A notice that goes on the queue is
+ * validated there like the rest of its job (delivery/jobs.ts).
+ */
+
+/** Of a delivery an agent waits for: their reply, or the bot hearing of a Claim or Resolve. */
+export type Awaited = { readonly of: 'reply' } | { readonly of: 'action'; readonly action: 'claim' | 'resolve' };
+
+export type Notice =
+  /** Not delivered yet; the bridge is still trying. */
+  | { readonly kind: 'late'; readonly awaited: Awaited }
+  /** Delivered after all, `minutesLate` after it was sent. */
+  | { readonly kind: 'delivered-late'; readonly awaited: Awaited; readonly minutesLate: number }
+  /** Given up: it never arrived. */
+  | { readonly kind: 'lost'; readonly awaited: Awaited }
+  /** An agent resolved the handoff; the bot has the conversation back. */
+  | { readonly kind: 'resolved'; readonly agentUserId: string }
+  /** The bot's side ended the handoff: `reason` as the bot gave it. */
+  | { readonly kind: 'ended'; readonly reason: string }
+  /** An agent wrote, edited or deleted in a thread with no live handoff. */
+  | { readonly kind: 'not-connected'; readonly change?: 'edited' | 'deleted' | undefined }
+  /** An agent deleted a reply the customer already has. */
+  | { readonly kind: 'deleted-reply-kept' }
+  /** An agent's files the customer did not get. */
+  | { readonly kind: 'files-not-sent'; readonly files: readonly FileRefusal[] }
+  /** A customer's file that is not in the thread, and why; the customer has been told. */
+  | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: 'too_large' | 'unreachable'; readonly maxBytes: number };

@@ -1,0 +1,58 @@
+import { agentReplyKey } from './delivery/jobs';
+import type { AgentReply, HandoffStore, JobQueue, Log } from './ports';
+import { settleLoggingFailures } from '../platform/logger';
+
+export interface AcceptDependencies {
+  readonly store: Pick<HandoffStore, 'findByThread' | 'touch'>;
+  readonly queue: JobQueue;
+  readonly logger: Log;
+}
+
+export type AcceptOutcome =
+  /** On the queue, for the delivery function to take to the bot. */
+  | 'queued'
+  /** The thread has no live handoff; the agent is told, privately. */
+  | 'not_connected';
+
+/**
+ * Takes an agent's reply in (the desk's adapter decided it is one): finds the
+ * thread's handoff and puts the reply on the delivery queue, in the
+ * conversation's group, so that the desk hears 200 in milliseconds whatever
+ * the bot is doing. Keyed by the message's channel:ts, the same across the
+ * desk's retries and re-sends: queued once within the queue's dedup window,
+ * delivered once (the delivery ledger) however often it comes.
+ * Throws a DownstreamError when the store or the queue fail, so that the desk retries.
+ */
+export async function acceptAgentReply(reply: AgentReply, deps: AcceptDependencies): Promise<AcceptOutcome> {
+  const handoff = await deps.store.findByThread(reply.channelId, reply.threadTs);
+  if (handoff?.state !== 'open') {
+    await deps.queue.enqueue({
+      kind: 'private-notice',
+      key: ['not-connected', ...agentReplyKey(reply).slice(1)],
+      channelId: reply.channelId,
+      threadTs: reply.threadTs,
+      userId: reply.userId,
+      notice: { kind: 'not-connected', ...(reply.revision ? { change: reply.revision.kind } : {}) },
+    });
+    deps.logger.info('agent reply in a thread without a live handoff', { ...logContext(reply), state: handoff?.state ?? 'none' });
+    return 'not_connected';
+  }
+  // In the conversation's group, behind the reply it changes: the customer has that first.
+  await deps.queue.enqueue({ kind: 'agent-reply', key: agentReplyKey(reply), conversationId: handoff.conversationId, reply });
+  // Activity keeps the mapping alive; a failure here must not make the desk retry what is queued.
+  await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { eventId: reply.eventId }, [deps.store.touch(handoff)]);
+  deps.logger.info('agent reply queued', { ...logContext(reply), conversationId: handoff.conversationId });
+  return 'queued';
+}
+
+/** Ids and sizes only: message text stays out of the logs. */
+function logContext(reply: AgentReply): Record<string, unknown> {
+  return {
+    eventId: reply.eventId,
+    channelId: reply.channelId,
+    threadTs: reply.threadTs,
+    messageTs: reply.messageTs,
+    textLength: reply.markup.length,
+    ...(reply.revision ? { revision: reply.revision.kind } : {}),
+  };
+}

@@ -1,0 +1,184 @@
+import { ConfigError, DownstreamError } from './errors';
+import { SECRET_NAMES, SECRETS, SETTINGS, type SecretName, type SettingKey } from './settings';
+
+/** Non-secret settings, read once per container from environment variables (names in ./settings). */
+export interface Settings {
+  readonly tableName: string;
+  /** Slack channel that receives handoff cards (only the functions that post cards need it). */
+  readonly supportChannelId: string | undefined;
+  /** How long a thread mapping lives after its last activity. */
+  readonly mappingTtlSeconds: number;
+  /** Overrides Slack's Web API base URL (local stand-ins); undefined means Slack's own. */
+  readonly slackApiUrl: string | undefined;
+  /** A DynamoDB-API endpoint other than AWS (dynalite locally). */
+  readonly dynamodbEndpoint: string | undefined;
+  /** ARN or name of the JSON secret in AWS Secrets Manager; unset locally. */
+  readonly secretId: string | undefined;
+  /** The FIFO queue every delivery goes through. */
+  readonly deliveryQueueUrl: string;
+  /** Where the delivery function puts what it gave up on (only it needs this). */
+  readonly deadLetterQueueUrl: string | undefined;
+  /** An SQS-API endpoint other than AWS (the embedded one locally). */
+  readonly sqsEndpoint: string | undefined;
+  /** How long a delivery is retried before the bridge gives up on it and says so. */
+  readonly deliveryGiveUpMs: number;
+  /** The bucket for agents' files (the functions that handle files need it). */
+  readonly fileBucket: string | undefined;
+  /** An S3-API endpoint other than AWS (the embedded one locally). */
+  readonly s3Endpoint: string | undefined;
+  /** What links to agents' files start with: the API's URL (the delivery function needs it). */
+  readonly publicUrl: string | undefined;
+  /** How long a link to an agent's file works. */
+  readonly fileLinkSeconds: number;
+}
+
+/** The settings that only some functions need; a function that asks for one gets it typed as present. */
+type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl' | 'fileBucket' | 'publicUrl';
+export type SettingsWith<K extends OptionalSetting> = Settings & { readonly [P in K]: NonNullable<Settings[P]> };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the settings and fails fast, naming every missing or malformed variable
+ * at once, so that a misconfigured deployment fails at init rather than on the
+ * first customer message.
+ */
+export function readSettings<K extends OptionalSetting = never>(env: Env = process.env, required: readonly K[] = []): SettingsWith<K> {
+  const present = (key: SettingKey): string | undefined => {
+    const value = env[SETTINGS[key].env]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const missing = (['tableName', 'deliveryQueueUrl', ...required] as const).filter((key) => present(key) === undefined).map((key) => SETTINGS[key].env);
+  if (missing.length > 0) throw new ConfigError(`missing required setting(s): ${missing.join(', ')}`, missing);
+
+  const positive = (key: 'mappingTtlHours' | 'deliveryGiveUpMinutes' | 'fileLinkDays', unit: string): number => {
+    const text = present(key);
+    const value = Number(text ?? SETTINGS[key].default);
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${SETTINGS[key].env} must be a positive number of ${unit}, got "${text}"`, [SETTINGS[key].env]);
+    return value;
+  };
+
+  return {
+    tableName: present('tableName'),
+    supportChannelId: present('supportChannelId'),
+    mappingTtlSeconds: Math.round(positive('mappingTtlHours', 'hours') * 3600),
+    slackApiUrl: present('slackApiUrl'),
+    dynamodbEndpoint: present('dynamodbEndpoint'),
+    secretId: present('secretId'),
+    deliveryQueueUrl: present('deliveryQueueUrl'),
+    deadLetterQueueUrl: present('deadLetterQueueUrl'),
+    sqsEndpoint: present('sqsEndpoint'),
+    deliveryGiveUpMs: Math.round(positive('deliveryGiveUpMinutes', 'minutes') * 60_000),
+    fileBucket: present('fileBucket'),
+    s3Endpoint: present('s3Endpoint'),
+    publicUrl: present('publicUrl')?.replace(/\/+$/, ''),
+    fileLinkSeconds: Math.round(positive('fileLinkDays', 'days') * 86_400),
+  } as SettingsWith<K>;
+}
+
+/** The values kept in the one JSON secret. Keys are the JSON property names. */
+export type BridgeSecrets = { readonly [K in SecretName]: string };
+
+export type { SecretName };
+
+/** The bridge's secrets, cached (createSecretsProvider). */
+export type SecretsProvider = () => Promise<BridgeSecrets>;
+
+/** One secret. */
+export async function secretFrom(secrets: SecretsProvider, name: SecretName): Promise<string> {
+  return (await secrets())[name];
+}
+
+export interface SecretsProviderOptions {
+  readonly settings: Pick<Settings, 'secretId'>;
+  /** The values this function cannot work without; absent ones fail with a ConfigError naming them. */
+  readonly required: readonly SecretName[];
+  readonly env?: Env;
+  /** Re-read after this long so that a rotated or newly set secret takes effect without a redeploy. */
+  readonly maxAgeMs?: number;
+  /** After a re-read failed for want of Secrets Manager, how long the values read before are used until the next try. */
+  readonly retryAfterFailureMs?: number;
+  /** Told when a re-read failed and the values read before are used instead. */
+  readonly onStale?: (error: DownstreamError) => void;
+  readonly now?: () => number;
+  /** Reads the secret's string by id: Secrets Manager's GetSecretValue in AWS (shared/aws/secrets.ts). */
+  readonly fetchSecretString: SecretStringReader;
+}
+
+export type SecretStringReader = (secretId: string) => Promise<string | undefined>;
+
+/**
+ * Returns a cached provider of the bridge's secrets: from AWS Secrets Manager
+ * when a secret id is configured, else from environment variables (local runs).
+ * A failed or incomplete read is not cached, so fixing the secret heals the
+ * function at its next request; a re-read that cannot reach Secrets Manager
+ * keeps the values read before.
+ */
+export function createSecretsProvider(options: SecretsProviderOptions): SecretsProvider {
+  const { settings, required, env = process.env, maxAgeMs = 5 * 60_000, retryAfterFailureMs = 30_000, onStale, now = Date.now } = options;
+  const { fetchSecretString } = options;
+  let cached: { value: BridgeSecrets; refreshAt: number } | undefined;
+  let inflight: Promise<BridgeSecrets> | undefined;
+
+  const load = async (): Promise<BridgeSecrets> => {
+    const source = settings.secretId
+      ? await readSecretJson(settings.secretId, fetchSecretString)
+      : Object.fromEntries(SECRET_NAMES.map((name) => [name, env[SECRETS[name].env]]));
+    return validateSecrets(source, required, settings.secretId ? `secret ${settings.secretId}` : 'environment');
+  };
+
+  return async () => {
+    if (cached && now() < cached.refreshAt) return cached.value;
+    // One read at a time: concurrent cold requests share it instead of stampeding Secrets Manager.
+    inflight ??= load()
+      .then(
+        (value) => {
+          cached = { value, refreshAt: now() + maxAgeMs };
+          return value;
+        },
+        (error: unknown) => {
+          // Secrets Manager out of reach is no reason to stop working on values read minutes ago; a secret
+          // that now reads wrong (a ConfigError) is, so that the mistake shows. Tried again a little later,
+          // not on every request, each of which would wait out the timeouts.
+          if (!cached || !(error instanceof DownstreamError)) throw error;
+          onStale?.(error);
+          cached = { value: cached.value, refreshAt: now() + retryAfterFailureMs };
+          return cached.value;
+        },
+      )
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
+}
+
+async function readSecretJson(
+  secretId: string,
+  fetchSecretString: SecretStringReader,
+): Promise<Record<string, unknown>> {
+  let raw: string | undefined;
+  try {
+    raw = await fetchSecretString(secretId);
+  } catch (error) {
+    throw new DownstreamError('secrets-manager', `could not read secret ${secretId}`, { cause: error });
+  }
+  if (raw === undefined) throw new ConfigError(`secret ${secretId} has no string value`);
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through: the message below must not echo the secret's content
+  }
+  throw new ConfigError(`secret ${secretId} is not a JSON object`);
+}
+
+function validateSecrets(source: Record<string, unknown>, required: readonly SecretName[], where: string): BridgeSecrets {
+  const missing = required.filter((name) => typeof source[name] !== 'string' || source[name].trim() === '');
+  if (missing.length > 0) {
+    const names = where === 'environment' ? missing.map((name) => SECRETS[name].env) : missing;
+    throw new ConfigError(`missing required setting(s) in ${where}: ${names.join(', ')}`, names);
+  }
+  const value = (name: SecretName): string => (typeof source[name] === 'string' ? source[name].trim() : '');
+  return Object.fromEntries(SECRET_NAMES.map((name) => [name, value(name)])) as BridgeSecrets;
+}

@@ -1,0 +1,56 @@
+import { DownstreamError, PermanentDownstreamError } from './errors';
+import { BodyTooLarge, RequestTimeout, sendHttpRequest } from './node-http';
+
+/** Per file transfer, either way: 20 MB between AWS and Slack or Botpress takes a second or two; 7 s is under 3 MB/s. */
+export const FILE_TRANSFER_TIMEOUT_MS = 7_000;
+
+/** The file is over the size allowed: not a failure to retry, but one to tell its sender about. */
+export class FileTooLarge extends DownstreamError {
+  constructor(
+    service: DownstreamError['service'],
+    readonly bytes: number | undefined,
+    maxBytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(service, `file over ${maxBytes} bytes${bytes === undefined ? '' : ` (${bytes})`}`, options);
+  }
+}
+
+export interface Download {
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+}
+
+/**
+ * GETs a file, taking at most maxBytes (a longer one is cut off
+ * unread: FileTooLarge). A 5xx, 408, 429 or timeout is a DownstreamError to
+ * retry; any other answer but 200 a PermanentDownstreamError.
+ */
+export async function downloadFile(url: string, service: DownstreamError['service'], maxBytes: number, headers: Readonly<Record<string, string>> = {}): Promise<Download> {
+  let answer;
+  try {
+    answer = await sendHttpRequest({ url, method: 'GET', headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw new FileTooLarge(service, error.announcedBytes, maxBytes, { cause: error });
+    throw new DownstreamError(service, error instanceof RequestTimeout ? 'file download timed out' : 'file download failed', { cause: error });
+  }
+  if (answer.status === 200) return { body: answer.body, contentType: answer.headers['content-type']?.split(';')[0]?.trim().toLowerCase() };
+  if (answer.status >= 500 || answer.status === 408 || answer.status === 429) {
+    throw new DownstreamError(service, `file download failed: HTTP ${answer.status}`, { status: answer.status });
+  }
+  throw new PermanentDownstreamError(service, `file download refused: HTTP ${answer.status}`, `http_${answer.status}`, 'nothing: the file is gone or not readable; its sender is told', {
+    status: answer.status,
+  });
+}
+
+/** POSTs a file's bytes to the upload URL Slack gave (files.getUploadURLExternal); Slack answers 200. */
+export async function uploadFileBytes(uploadUrl: string, body: Buffer, contentType: string): Promise<void> {
+  let status: number;
+  try {
+    ({ status } = await sendHttpRequest({ url: uploadUrl, method: 'POST', headers: { 'content-type': contentType }, body, timeoutMs: FILE_TRANSFER_TIMEOUT_MS }));
+  } catch (error) {
+    throw new DownstreamError('slack', 'file upload failed', { cause: error });
+  }
+  if (status >= 500 || status === 408 || status === 429) throw new DownstreamError('slack', `file upload failed: HTTP ${status}`, { status });
+  if (status !== 200) throw new PermanentDownstreamError('slack', `file upload refused: HTTP ${status}`, `http_${status}`, 'a bug: Slack refused the upload; the log names it', { status });
+}

@@ -1,0 +1,163 @@
+import type { SupportDesk, ThreadPost } from '../domain/ports';
+import { DownstreamError } from '../platform/errors';
+import type { Log } from '../platform/logger';
+import { callSlack, type SlackClient } from './client';
+import { describeSlackFile, readSlackFile, uploadToThread } from './files';
+import { customerUsername, handoffCard, newestLinesThatFit, summaryInThread, transcriptText } from './render/cards';
+import { splitEscaped } from './render/limits';
+import { mentionedUserIds, slackMarkupToPlainText } from './render/markup';
+import { noticeText } from './render/notices';
+import type { UserDirectory } from './users';
+
+/*
+ * The support desk on Slack: the one place that knows the Web API's methods,
+ * what they answer, Slack's limits and markup, and its pace. The domain asks
+ * in its own words (shared/domain/ports.ts); each answer comes back as a
+ * domain value or the platform's error family (client.ts, callSlack).
+ */
+
+export interface SlackDeskOptions {
+  /** The client for the current bot token. */
+  readonly slack: () => Promise<SlackClient>;
+  readonly users: Pick<UserDirectory, 'profiles' | 'profile'>;
+  readonly pacer: SlackPacer;
+  /** The Web API's own origin when it is a stand-in: file downloads with the bot token go to Slack's file host or there only. */
+  readonly slackApiUrl?: string | undefined;
+  readonly logger: Log;
+}
+
+export function slackDesk(options: SlackDeskOptions): SupportDesk {
+  const { slack, users, pacer, logger } = options;
+  const call = async <T>(channelId: string, method: string, request: (client: SlackClient) => Promise<T>): Promise<T> => {
+    const client = await slack();
+    return pacer.call(channelId, method, () => request(client));
+  };
+
+  return {
+    async postCard(channelId, view) {
+      const card = handoffCard(view);
+      const posted = await call(channelId, 'chat.postMessage', (client) => client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false }));
+      if (!posted.ts) throw new DownstreamError('slack', 'chat.postMessage answered without a ts');
+      return { channelId, threadTs: posted.ts };
+    },
+
+    async updateCard(thread, view) {
+      const card = handoffCard(view);
+      await call(thread.channelId, 'chat.update', (client) => client.chat.update({ channel: thread.channelId, ts: thread.threadTs, text: card.text, blocks: card.blocks }));
+    },
+
+    async removeCard(thread) {
+      await call(thread.channelId, 'chat.delete', (client) => client.chat.delete({ channel: thread.channelId, ts: thread.threadTs }));
+    },
+
+    introFor(summary, transcript) {
+      // Only the lines that can show are carried on: a queue message is at most 256 KiB, and a hundred long lines are more.
+      const shown = newestLinesThatFit(transcript);
+      const cut = summaryInThread(summary) !== undefined;
+      if (shown.length === 0 && !cut) return undefined;
+      return { ...(cut ? { summary } : {}), transcript: shown, omittedLines: transcript.length - shown.length };
+    },
+
+    partsIn(post) {
+      return rendered(post).parts.length;
+    },
+
+    async postInThread(thread, post, progress = { partsDone: 0 }) {
+      const client = await slack();
+      const { parts, extra } = rendered(post);
+      let ts: string | undefined;
+      for (const text of parts.slice(progress.partsDone)) {
+        const posted = await pacer.call(thread.channelId, 'chat.postMessage', () =>
+          client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text, ...extra }),
+        );
+        ts = posted.ts;
+        progress.partsDone += 1;
+      }
+      return ts;
+    },
+
+    async updateNotice(thread, noticeId, notice) {
+      await call(thread.channelId, 'chat.update', (client) => client.chat.update({ channel: thread.channelId, ts: noticeId, text: noticeText(notice) }));
+    },
+
+    async tellPrivately(thread, userId, notice) {
+      await call(thread.channelId, 'chat.postEphemeral', (client) =>
+        client.chat.postEphemeral({ channel: thread.channelId, user: userId, thread_ts: thread.threadTs, text: noticeText(notice) }),
+      );
+    },
+
+    async uploadFile(thread, file) {
+      await uploadToThread(await slack(), thread, file, (method, request) => pacer.call(thread.channelId, method, request));
+    },
+
+    async readReply(reply) {
+      let names: ReadonlyMap<string, { name?: string; pictureUrl?: string }> = new Map();
+      try {
+        // One lookup per person for names and the agent's picture: a slow users.info is waited for once.
+        names = await users.profiles(await slack(), [reply.userId, ...mentionedUserIds(reply.markup)]);
+      } catch (error) {
+        logger.warn('could not resolve user names', { eventId: reply.eventId, error: error as Error });
+      }
+      const text = slackMarkupToPlainText(reply.markup, { userName: (id) => names.get(id)?.name }).trim();
+      const author = names.get(reply.userId);
+      return { text, agent: { name: author?.name, pictureUrl: author?.pictureUrl } };
+    },
+
+    async person(userId) {
+      try {
+        return await users.profile(await slack(), userId);
+      } catch {
+        // A name is a nicety; what it goes with matters more.
+        return {};
+      }
+    },
+
+    async describeFile(fileId) {
+      return describeSlackFile(await slack(), fileId, logger);
+    },
+
+    async readFile(file, maxBytes) {
+      return readSlackFile(await slack(), file, maxBytes, { slackApiUrl: options.slackApiUrl, logger });
+    },
+  };
+}
+
+/** A thread post as Slack messages: the parts it takes, and how each is sent. */
+function rendered(post: ThreadPost): { parts: string[]; extra: { username?: string; icon_emoji?: string; unfurl_links?: false } } {
+  switch (post.kind) {
+    case 'customer-text':
+      // Whole, however long: in as many posts as Slack's 40,000 characters take, split at line ends. With chat:write.customize
+      // the thread reads as a conversation with the customer, and says who is the customer, lest a customer calling
+      // themselves "Maya (Support)" read as an agent.
+      return { parts: splitEscaped(post.text), extra: { unfurl_links: false, username: customerUsername(post.customerName), icon_emoji: ':bust_in_silhouette:' } };
+    case 'intro': {
+      const { summary, transcript, omittedLines } = post.intro;
+      return { parts: [...((summary && summaryInThread(summary)) ?? []), ...(transcript.length > 0 ? [transcriptText(transcript, omittedLines)] : [])], extra: { unfurl_links: false } };
+    }
+    case 'notice':
+      return { parts: [noticeText(post.notice)], extra: {} };
+  }
+}
+
+/**
+ * Slack limits chat.postMessage to about one message a second per channel.
+ * Once Slack has said "retry after N s" for a channel, this container's other
+ * posts to it wait too, instead of each earning its own 429.
+ */
+export class SlackPacer {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  async call<T>(channelId: string, method: string, call: () => Promise<T>): Promise<T> {
+    const until = this.until.get(channelId);
+    const waitMs = until === undefined ? 0 : until - this.now();
+    if (waitMs > 0) throw new DownstreamError('slack', `${method} held back: the channel is rate limited`, { status: 429, retryAfterMs: waitMs });
+    try {
+      return await callSlack(method, call);
+    } catch (error) {
+      if (error instanceof DownstreamError && error.status === 429 && error.retryAfterMs !== undefined) this.until.set(channelId, this.now() + error.retryAfterMs);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type { DeskFile, FileRefusal, ThreadRef, UploadedFile } from '../domain/ports';
+import { safeFileName } from '../domain/files/policy';
+import { BridgeError, PermanentDownstreamError } from '../platform/errors';
+import { downloadFile, FileTooLarge, uploadFileBytes } from '../platform/file-transfers';
+import type { Log } from '../platform/logger';
+import { callSlack, type SlackClient } from './client';
+import { customerUsername } from './render/cards';
+import { escapeSlackText } from './render/markup';
+
+/*
+ * Files through Slack's Web API: an agent's shared file described
+ * (files.info, which Slack Connect needs: its events say `check_file_info`)
+ * and read with the bot token (files:read); a customer's file uploaded into
+ * the thread (files.getUploadURLExternal, the bytes, files.completeUploadExternal).
+ */
+
+/** Slack's file host: the only place the bot token is sent with a download. */
+const SLACK_FILE_HOST = 'https://files.slack.com';
+
+export async function describeSlackFile(slack: SlackClient, fileId: string, logger: Log): Promise<DeskFile | FileRefusal> {
+  let file;
+  try {
+    ({ file } = await callSlack('files.info', () => slack.files.info({ file: fileId })));
+  } catch (error) {
+    if (!(error instanceof PermanentDownstreamError)) throw error;
+    // Deleted meanwhile (file_not_found), or the app lacks files:read (missing_scope: the log says the fix).
+    logger.error('could not read an agent’s file from Slack', { fileId, code: error.code, fix: error.fix, error });
+    return { refused: error.code === 'file_not_found' ? 'deleted' : 'unreadable', name: fileId };
+  }
+  const name = safeFileName(file?.name ?? file?.title, fileId);
+  const external = file?.mode === 'external' || !file?.url_private_download;
+  return {
+    id: fileId,
+    name,
+    mimetype: (file?.mimetype ?? 'application/octet-stream').toLowerCase(),
+    size: file?.size,
+    external,
+    ...(file?.url_private_download ? { source: file.url_private_download } : {}),
+  };
+}
+
+/** A file Slack would not let the bridge read. */
+class UnreadableFile extends BridgeError {}
+
+export async function readSlackFile(
+  slack: SlackClient,
+  file: DeskFile,
+  maxBytes: number,
+  context: { readonly slackApiUrl: string | undefined; readonly logger: Log },
+): Promise<Buffer | FileRefusal> {
+  try {
+    const url = file.source;
+    if (!url) throw new UnreadableFile('no download URL: describe the file first');
+    const origin = new URL(url).origin;
+    if (origin !== SLACK_FILE_HOST && (!context.slackApiUrl || origin !== new URL(context.slackApiUrl).origin)) {
+      throw new UnreadableFile(`file URL on ${origin}, not Slack's file host: the bot token is not sent there`);
+    }
+    let download;
+    try {
+      download = await downloadFile(url, 'slack', maxBytes, { authorization: `Bearer ${slack.token ?? ''}` });
+    } catch (error) {
+      // Too large, or a failure to retry, goes up as it is; a refusal (403, 404) is this file's alone.
+      if (error instanceof PermanentDownstreamError) throw new UnreadableFile('Slack refused the file download', { cause: error });
+      throw error;
+    }
+    // Without files:read, Slack answers a file URL with its sign-in page, 200 and HTML.
+    if (download.contentType === 'text/html' && file.mimetype !== 'text/html') {
+      throw new UnreadableFile('Slack answered with a sign-in page: add the files:read scope to the app (slack-app-manifest.yaml) and reinstall it');
+    }
+    return download.body;
+  } catch (error) {
+    if (error instanceof FileTooLarge) return { refused: 'too-large', name: file.name, maxBytes };
+    if (!(error instanceof UnreadableFile)) throw error;
+    context.logger.error('could not read an agent’s file from Slack', { fileId: file.id, error });
+    return { refused: 'unreadable', name: file.name };
+  }
+}
+
+const A_KIND: Readonly<Record<UploadedFile['kind'], string>> = { image: 'an image', audio: 'an audio recording', video: 'a video', file: 'a file' };
+
+/** Uploads a customer's file into the thread, with a line that says who sent it. `pace` makes each Web API call (desk.ts). */
+export async function uploadToThread(
+  slack: SlackClient,
+  thread: ThreadRef,
+  file: UploadedFile,
+  pace: <T>(method: string, call: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  const { upload_url: uploadUrl, file_id: fileId } = await pace('files.getUploadURLExternal', () => slack.files.getUploadURLExternal({ filename: file.name, length: file.body.length }));
+  if (!uploadUrl || !fileId) throw new PermanentDownstreamError('slack', 'files.getUploadURLExternal gave no upload URL', 'no_upload_url', 'a bug: the log names the call');
+  await uploadFileBytes(uploadUrl, file.body, file.contentType);
+  await pace('files.completeUploadExternal', () =>
+    slack.files.completeUploadExternal({
+      files: [{ id: fileId, title: file.name }],
+      channel_id: thread.channelId,
+      thread_ts: thread.threadTs,
+      initial_comment: `*${escapeSlackText(customerUsername(file.customerName))}* sent ${A_KIND[file.kind]}:`,
+    }),
+  );
+}

@@ -1,0 +1,73 @@
+import type { Awaited, Notice } from '../../domain/notices';
+import type { FileRefusal } from '../../domain/ports';
+import { AGENT_FILE_TYPES_TEXT, megabytes } from '../../domain/files/policy';
+import { endReasonText } from './cards';
+import { escapeSlackText } from './markup';
+
+/** The domain's notices in Slack's words and markup. */
+
+const NO_LONGER_CONNECTED = 'This conversation is no longer connected to a customer (the handoff was resolved, ended or has expired)';
+export const NOT_CONNECTED_NOTICE = `${NO_LONGER_CONNECTED}, so your reply was not delivered.`;
+/** What the agent is told of a change made where no customer is connected any more: their side stays as it was. */
+export const NOT_CONNECTED_REVISION_NOTICE = {
+  edited: `${NO_LONGER_CONNECTED}, so your edit was not delivered: if the customer had the message, they keep it as it was.`,
+  deleted: `${NO_LONGER_CONNECTED}: if the customer had the message you deleted, they keep it.`,
+} as const;
+
+/** Told to an agent who deleted a reply the customer has: the bot cannot take a message back. */
+export const DELETED_REPLY_NOTICE = 'The customer already has the message you deleted: it cannot be taken back from their chat. If it was wrong, reply with the correction.';
+
+const lateBy = (minutes: number) => (minutes < 1 ? 'less than a minute' : `${Math.round(minutes)} min`);
+const press = (awaited: Extract<Awaited, { of: 'action' }>) => (awaited.action === 'claim' ? 'Claim' : 'Resolve');
+const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+export function noticeText(notice: Notice): string {
+  switch (notice.kind) {
+    case 'late':
+      return notice.awaited.of === 'reply'
+        ? ':hourglass_flowing_sand: Your reply has not reached the customer yet; the bridge is still trying.'
+        : `:hourglass_flowing_sand: The bot has not heard of the ${press(notice.awaited)} yet; the bridge is still trying.`;
+    case 'delivered-late':
+      return notice.awaited.of === 'reply'
+        ? `:white_check_mark: Your reply reached the customer, ${lateBy(notice.minutesLate)} late.`
+        : `:white_check_mark: The bot heard of the ${press(notice.awaited)}, ${lateBy(notice.minutesLate)} late.`;
+    case 'lost':
+      return notice.awaited.of === 'reply'
+        ? ':warning: Your reply above did not reach the customer: the bot could not be reached. Please send it again.'
+        : `:warning: The bot never heard of the ${press(notice.awaited)}: it could not be reached, and the customer was not told.`;
+    case 'resolved':
+      return `:white_check_mark: <@${notice.agentUserId}> resolved this handoff; the bot has taken the conversation back.`;
+    case 'ended':
+      return `:door: ${capitalize(endReasonText(notice.reason))}. Replies here no longer reach the customer.`;
+    case 'not-connected':
+      return notice.change ? NOT_CONNECTED_REVISION_NOTICE[notice.change] : NOT_CONNECTED_NOTICE;
+    case 'deleted-reply-kept':
+      return DELETED_REPLY_NOTICE;
+    case 'files-not-sent':
+      return `:paperclip: Not sent to the customer:\n${notice.files.map((file) => `• ${escapeSlackText(file.name)}: ${refusalText(file)}`).join('\n')}`;
+    case 'customer-file-missing': {
+      const why = notice.reason === 'too_large' ? `it is over ${megabytes(notice.maxBytes)}` : 'it could not be fetched from Botpress';
+      return `:paperclip: The customer sent a file, ${escapeSlackText(notice.name)}, that is not shown here: ${why}. They have been told.`;
+    }
+  }
+}
+
+/** Why an agent's file did not go to the customer, for the agent. */
+function refusalText(refusal: FileRefusal): string {
+  switch (refusal.refused) {
+    case 'too-many':
+      return `only ${refusal.max} files go with one message`;
+    case 'deleted':
+      return 'it was deleted before the bridge could send it';
+    case 'unreadable':
+      return 'the bridge could not read it from Slack';
+    case 'external':
+      return 'it is a link to another service, not a file kept in Slack: paste the link instead';
+    case 'type':
+      return `files of type ${refusal.mimetype} are not sent to customers (only ${AGENT_FILE_TYPES_TEXT})`;
+    case 'too-large':
+      return refusal.bytes === undefined
+        ? `it is over the ${megabytes(refusal.maxBytes)} files may be`
+        : `it is ${megabytes(refusal.bytes)}, over the ${megabytes(refusal.maxBytes)} files may be`;
+  }
+}

@@ -1,0 +1,132 @@
+import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readSettings } from '../../../shared/platform/config';
+import { JOB_BUDGET_MS, processDeliveryBatch, type BatchDependencies } from '../../../shared/aws/delivery-batch';
+import { createSqsClient, sqsRedelivery, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
+import { DEFAULT_DELIVERY_POLICY } from '../../../shared/domain/delivery/attempt';
+import type { AgentReply } from '../../../shared/domain/ports';
+import { wire, deliveryFiles } from '../../../functions/wiring';
+import { SUPPORT_CHANNEL } from '../../fixtures/slack-events';
+import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../../support/bridge-harness';
+
+/*
+ * A batch of several conversations, as Lambda delivers when the event
+ * source's batch size is above one: processDeliveryBatch with Powertools'
+ * FIFO processor, straight, with a context whose remaining time the test sets.
+ */
+let bridge: BridgeHarness;
+let client: SQSClient;
+let queue: DeliveryQueue;
+let deps: BatchDependencies;
+let n = 0;
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+beforeAll(async () => {
+  bridge = await startBridgeHarness();
+  const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
+  const runtime = wire(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret'] });
+  client = createSqsClient({ endpoint: bridge.sqs.endpoint });
+  queue = runtime.queue;
+  deps = {
+    delivery: { ...runtime, logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
+    redelivery: sqsRedelivery(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
+    processor: new SqsFifoPartialProcessorAsync(),
+    logger: silent,
+  };
+});
+afterAll(async () => {
+  client.destroy();
+  await bridge.close();
+});
+beforeEach(() => {
+  bridge.botpress.received.length = 0;
+  bridge.botpress.delivered.length = 0;
+});
+
+async function conversation(): Promise<{ conversationId: string; threadTs: string }> {
+  n += 1;
+  const threadTs = `1717650000.${String(n).padStart(6, '0')}`;
+  await seedHandoff(bridge.store, `conv-batch-${n}`, threadTs);
+  return { conversationId: `conv-batch-${n}`, threadTs };
+}
+
+async function queueReply(to: { conversationId: string; threadTs: string }, text: string): Promise<void> {
+  n += 1;
+  const reply: AgentReply = { eventId: `Ev${n}`, channelId: SUPPORT_CHANNEL, threadTs: to.threadTs, messageTs: `1717660000.${String(n).padStart(6, '0')}`, userId: 'U0AGENT01', markup: text };
+  await queue.enqueue({ kind: 'agent-reply', key: ['slack-message', reply.channelId, reply.messageTs], conversationId: to.conversationId, reply });
+}
+
+/** What Lambda's event source hands the function: one receive of up to ten messages. */
+async function receiveBatch(): Promise<SQSEvent> {
+  const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: bridge.queues.deliveries.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+  const records = Messages.map(
+    (message): SQSRecord => ({
+      messageId: message.MessageId!,
+      receiptHandle: message.ReceiptHandle!,
+      body: message.Body!,
+      attributes: message.Attributes as unknown as SQSRecordAttributes,
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody!,
+      eventSource: 'aws:sqs',
+      eventSourceARN: bridge.queues.deliveries.arn,
+      awsRegion: 'us-east-1',
+    }),
+  );
+  return { Records: records };
+}
+
+const remaining = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
+
+/** The function's invocation, then what Lambda's event source does with its report: deletes what did not fail. */
+async function invoke(event: SQSEvent, context: ReturnType<typeof remaining>) {
+  const response = await processDeliveryBatch(event, context, deps);
+  const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+  for (const record of event.Records.filter((candidate) => !failed.has(candidate.messageId))) {
+    await client.send(new DeleteMessageCommand({ QueueUrl: bridge.queues.deliveries.url, ReceiptHandle: record.receiptHandle }));
+  }
+  return response;
+}
+const inFlight = () => bridge.sqs.messages(bridge.queues.deliveries.url.split('/').at(-1)!).filter((message) => message.inFlight).length;
+
+describe('processDeliveryBatch', () => {
+  it('fails the rest of a conversation behind its first failure, in order, and delivers the other conversations of the batch', async () => {
+    const failing = await conversation();
+    const healthy = await conversation();
+    await queueReply(failing, 'a1');
+    await queueReply(failing, 'a2');
+    await queueReply(healthy, 'b1');
+    bridge.botpress.statusFor = (body) => (body.conversationId === failing.conversationId ? 503 : 200);
+    try {
+      const event = await receiveBatch();
+      expect(event.Records).toHaveLength(3);
+      const response = await invoke(event, remaining(30_000));
+      const ids = (texts: string[]) => event.Records.filter((record) => texts.some((text) => record.body.includes(`"markup":"${text}"`))).map((record) => record.messageId);
+      expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(ids(['a1', 'a2']).sort());
+      // a2 was not tried: it waits behind a1.
+      expect(bridge.botpress.received.map((request) => (JSON.parse(request.rawBody) as { text: string }).text)).toEqual(['a1', 'b1']);
+      // Both wait out a1's delay, still in flight rather than back at once.
+      expect(inFlight()).toBe(2);
+    } finally {
+      bridge.botpress.statusFor = undefined;
+    }
+    bridge.botpress.received.length = 0;
+    bridge.botpress.delivered.length = 0;
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await bridge.runDeliveries();
+    expect(bridge.botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(['a1', 'a2']);
+  });
+
+  it('starts no job with too little of the invocation left: it goes back to the queue at once, not after the visibility timeout', async () => {
+    const to = await conversation();
+    await queueReply(to, 'later, please');
+    const event = await receiveBatch();
+    const response = await invoke(event, remaining(JOB_BUDGET_MS - 1));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(bridge.botpress.received).toHaveLength(0);
+    expect(inFlight()).toBe(0);
+    await bridge.runDeliveries();
+    expect(bridge.botpress.deliveredBodies()).toMatchObject([{ text: 'later, please' }]);
+  });
+});

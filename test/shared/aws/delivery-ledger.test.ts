@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedupeKey, DeliveryLedger } from '../../../shared/aws/delivery-ledger';
+import { startLocalDynamo, type LocalDynamo } from '../../support/dynalite';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(() => dynamo.close());
+
+const clock = { now: Date.UTC(2026, 10, 24) };
+const ledger = () => new DeliveryLedger({ client: dynamo.documentClient, tableName: dynamo.tableName, leaseMs: 10_000, ttlSeconds: 3600, now: () => clock.now });
+let n = 0;
+const key = () => dedupeKey('slack-message', 'C1', `${(n += 1)}.0001`);
+
+/** A claim that must succeed. */
+async function claimed(deliveries: DeliveryLedger, guarded: string) {
+  const claim = await deliveries.claim(guarded);
+  if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);
+  return claim;
+}
+
+describe('DeliveryLedger', () => {
+  it('answers duplicate once a delivery is settled', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    await deliveries.settle(guarded, (await claimed(deliveries, guarded)).token, 'delivered');
+    expect(await deliveries.claim(guarded)).toEqual({ status: 'duplicate' });
+  });
+
+  it('answers in_flight while another attempt holds the claim, and lets the next attempt claim after a release', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    const first = await claimed(deliveries, guarded);
+    expect(await deliveries.claim(guarded)).toEqual({ status: 'in_flight' });
+    await deliveries.release(guarded, first.token);
+    expect((await deliveries.claim(guarded)).status).toBe('claimed');
+  });
+
+  it('hands a released attempt’s notice to the next claim, and keeps it through further releases', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    const first = await claimed(deliveries, guarded);
+    expect(first.noticeTs).toBeUndefined();
+    await deliveries.release(guarded, first.token, { noticeTs: '1717549999.000001' });
+    const second = await claimed(deliveries, guarded);
+    expect(second.noticeTs).toBe('1717549999.000001');
+    await deliveries.release(guarded, second.token);
+    expect((await claimed(deliveries, guarded)).noticeTs).toBe('1717549999.000001');
+  });
+
+  it('takes over a claim whose holder died once the lease has passed, and the dead holder can neither release nor settle it', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    const dead = await claimed(deliveries, guarded);
+    clock.now += 10_001;
+    await claimed(deliveries, guarded);
+    await deliveries.release(guarded, dead.token);
+    await deliveries.settle(guarded, dead.token, 'delivered');
+    expect(await deliveries.claim(guarded)).toEqual({ status: 'in_flight' });
+  });
+
+  it('grants exactly one of many concurrent claims', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    const results = await Promise.all(Array.from({ length: 10 }, () => deliveries.claim(guarded)));
+    expect(results.filter((result) => result.status === 'claimed')).toHaveLength(1);
+    expect(results.filter((result) => result.status === 'in_flight')).toHaveLength(9);
+  });
+
+  it('forgets a settled delivery after its TTL', async () => {
+    const deliveries = ledger();
+    const guarded = key();
+    await deliveries.settle(guarded, (await claimed(deliveries, guarded)).token, 'delivered');
+    clock.now += 3600 * 1000 + 1000;
+    expect((await deliveries.claim(guarded)).status).toBe('claimed');
+  });
+
+  it('builds keys no two different deliveries share, whatever their parts hold', () => {
+    expect(dedupeKey('botpress-message', 'c#x', 'm1')).not.toBe(dedupeKey('botpress-message', 'c', 'x#m1'));
+    expect(dedupeKey('a', 'b:c')).not.toBe(dedupeKey('a:b', 'c'));
+    expect(dedupeKey('a', '"b","c"')).not.toBe(dedupeKey('a', 'b', 'c'));
+  });
+});

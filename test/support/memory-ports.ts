@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
+import type { BotEvent } from '../../shared/domain/bot-events';
+import type { Notice } from '../../shared/domain/notices';
+import type {
+  BotChannel,
+  ClaimResult,
+  DeliveryLedger,
+  DeliveryNotes,
+  FileStore,
+  Handoff,
+  HandoffStore,
+  JobQueue,
+  OpeningHandoff,
+  PartProgress,
+  SupportDesk,
+  ThreadPost,
+  ThreadRef,
+} from '../../shared/domain/ports';
+
+/*
+ * The domain's ports in memory: what the domain's tests run against, fast and
+ * with nothing of Slack, Botpress or AWS. Each keeps what was asked of it, and
+ * can be told to fail the way the real adapters fail (the platform's errors).
+ */
+
+type Failure = () => Error;
+
+/** A desk that records every request; `fail(method, error)` makes the next calls of a method fail until cleared. */
+export class MemoryDesk implements SupportDesk {
+  readonly cards = new Map<string, { channelId: string; view: Parameters<SupportDesk['postCard']>[1] }>();
+  readonly posts: { thread: ThreadRef; post: ThreadPost; id: string }[] = [];
+  readonly updatedNotices: { noticeId: string; notice: Notice }[] = [];
+  readonly told: { thread: ThreadRef; userId: string; notice: Notice }[] = [];
+  readonly uploads: { thread: ThreadRef; name: string; body: Buffer }[] = [];
+  readonly removed: ThreadRef[] = [];
+  readonly failing = new Map<keyof SupportDesk, Failure>();
+  /** Characters per message: a text longer is posted in parts. */
+  partLength = 1_000;
+  private n = 0;
+
+  private check(method: keyof SupportDesk): void {
+    const failure = this.failing.get(method);
+    if (failure) throw failure();
+  }
+
+  private nextId = () => `1700000000.${String((this.n += 1)).padStart(6, '0')}`;
+
+  postCard(channelId: string, view: Parameters<SupportDesk['postCard']>[1]): Promise<ThreadRef> {
+    this.check('postCard');
+    const threadTs = this.nextId();
+    this.cards.set(threadTs, { channelId, view });
+    return Promise.resolve({ channelId, threadTs });
+  }
+
+  updateCard(thread: ThreadRef, view: Parameters<SupportDesk['updateCard']>[1]): Promise<void> {
+    this.check('updateCard');
+    this.cards.set(thread.threadTs, { channelId: thread.channelId, view });
+    return Promise.resolve();
+  }
+
+  removeCard(thread: ThreadRef): Promise<void> {
+    this.check('removeCard');
+    this.cards.delete(thread.threadTs);
+    this.removed.push(thread);
+    return Promise.resolve();
+  }
+
+  introFor(summary: string, transcript: Parameters<SupportDesk['introFor']>[1]) {
+    const long = summary.length > 100;
+    if (transcript.length === 0 && !long) return undefined;
+    return { ...(long ? { summary } : {}), transcript: [...transcript], omittedLines: 0 };
+  }
+
+  partsIn(post: ThreadPost): number {
+    return post.kind === 'customer-text' ? Math.ceil(post.text.length / this.partLength) : 1;
+  }
+
+  async postInThread(thread: ThreadRef, post: ThreadPost, progress: PartProgress = { partsDone: 0 }): Promise<string | undefined> {
+    let id: string | undefined;
+    for (let part = progress.partsDone; part < this.partsIn(post); part += 1) {
+      this.check('postInThread');
+      id = this.nextId();
+      const piece = post.kind === 'customer-text' ? { ...post, text: post.text.slice(part * this.partLength, (part + 1) * this.partLength) } : post;
+      this.posts.push({ thread, post: piece, id });
+      progress.partsDone += 1;
+      await Promise.resolve();
+    }
+    return id;
+  }
+
+  updateNotice(_thread: ThreadRef, noticeId: string, notice: Notice): Promise<void> {
+    this.check('updateNotice');
+    this.updatedNotices.push({ noticeId, notice });
+    return Promise.resolve();
+  }
+
+  tellPrivately(thread: ThreadRef, userId: string, notice: Notice): Promise<void> {
+    this.check('tellPrivately');
+    this.told.push({ thread, userId, notice });
+    return Promise.resolve();
+  }
+
+  uploadFile(thread: ThreadRef, file: Parameters<SupportDesk['uploadFile']>[1]): Promise<void> {
+    this.check('uploadFile');
+    this.uploads.push({ thread, name: file.name, body: file.body });
+    return Promise.resolve();
+  }
+
+  readReply(reply: Parameters<SupportDesk['readReply']>[0]) {
+    this.check('readReply');
+    return Promise.resolve({ text: reply.markup.trim(), agent: { name: `name of ${reply.userId}` } });
+  }
+
+  person(userId: string) {
+    return Promise.resolve({ name: `name of ${userId}` });
+  }
+
+  describeFile(fileId: string): ReturnType<SupportDesk['describeFile']> {
+    this.check('describeFile');
+    return Promise.resolve({ id: fileId, name: `${fileId}.png`, mimetype: 'image/png', size: 3, external: false });
+  }
+
+  readFile(): ReturnType<SupportDesk['readFile']> {
+    this.check('readFile');
+    return Promise.resolve(Buffer.from('png'));
+  }
+
+  /** The texts of the thread's posts, by kind: what an agent reads there. */
+  threadOf(threadTs: string): ThreadPost[] {
+    return this.posts.filter((entry) => entry.thread.threadTs === threadTs).map((entry) => entry.post);
+  }
+}
+
+/** A handoff store with the real one's conditions (shared/aws/handoff-store.ts), in a map. */
+export class MemoryHandoffStore implements HandoffStore {
+  readonly items = new Map<string, { handoff: Handoff | (OpeningHandoff & { details: Parameters<HandoffStore['reserve']>[1] }); reservation?: string; leaseUntil?: number }>();
+  now = () => Date.now();
+  touched = 0;
+
+  findByConversation(conversationId: string): Promise<Handoff | OpeningHandoff | undefined> {
+    const item = this.items.get(conversationId);
+    if (!item) return Promise.resolve(undefined);
+    if (item.handoff.state === 'opening') return Promise.resolve({ state: 'opening', conversationId, queued: item.handoff.queued });
+    return Promise.resolve(item.handoff);
+  }
+
+  async findThreadOf(conversationId: string): Promise<Handoff | undefined> {
+    const handoff = await this.findByConversation(conversationId);
+    return handoff?.state === 'opening' ? undefined : handoff;
+  }
+
+  findByThread(channelId: string, threadTs: string): Promise<Handoff | undefined> {
+    for (const { handoff } of this.items.values()) {
+      if (handoff.state !== 'opening' && handoff.channelId === channelId && handoff.threadTs === threadTs) return Promise.resolve(handoff);
+    }
+    return Promise.resolve(undefined);
+  }
+
+  async reserve(conversationId: string, details: Parameters<HandoffStore['reserve']>[1], leaseMs: number) {
+    await Promise.resolve();
+    const item = this.items.get(conversationId);
+    const free = !item || item.handoff.state === 'closed' || (item.handoff.state === 'opening' && (item.leaseUntil ?? 0) <= this.now());
+    if (!free) return { reserved: false as const, current: (await this.findByConversation(conversationId))! };
+    const token = randomUUID();
+    this.items.set(conversationId, { handoff: { state: 'opening', conversationId, queued: false, details }, reservation: token, leaseUntil: this.now() + leaseMs });
+    return { reserved: true as const, token };
+  }
+
+  markQueued(conversationId: string, token: string, leaseMs: number): Promise<boolean> {
+    const item = this.items.get(conversationId);
+    if (item?.handoff.state !== 'opening' || item.reservation !== token) return Promise.resolve(false);
+    item.handoff = { ...item.handoff, queued: true };
+    item.leaseUntil = this.now() + leaseMs;
+    return Promise.resolve(true);
+  }
+
+  reservationOf(conversationId: string): Promise<string | undefined> {
+    const item = this.items.get(conversationId);
+    return Promise.resolve(item?.handoff.state === 'opening' ? item.reservation : undefined);
+  }
+
+  async activate(conversationId: string, token: string, thread: ThreadRef): Promise<Handoff> {
+    await Promise.resolve();
+    const item = this.items.get(conversationId);
+    if (!item || item.reservation !== token || item.handoff.state !== 'opening') throw new Error('conditional check failed: the reservation is not this token’s');
+    const handoff: Handoff = { conversationId, ...item.handoff.details, ...thread, state: 'open', openedAt: this.now(), expiresAt: Math.floor(this.now() / 1000) + 3600 };
+    this.items.set(conversationId, { handoff });
+    return handoff;
+  }
+
+  abandon(conversationId: string, token: string): Promise<boolean> {
+    const item = this.items.get(conversationId);
+    if (item?.reservation !== token) return Promise.resolve(false);
+    this.items.delete(conversationId);
+    return Promise.resolve(true);
+  }
+
+  touch(): Promise<void> {
+    this.touched += 1;
+    return Promise.resolve();
+  }
+
+  private transition(conversationId: string, threadTs: string, holds: (handoff: Handoff) => boolean, change: (handoff: Handoff) => Handoff): Promise<Handoff | undefined> {
+    const item = this.items.get(conversationId);
+    if (!item || item.handoff.state === 'opening' || item.handoff.threadTs !== threadTs || !holds(item.handoff)) return Promise.resolve(undefined);
+    item.handoff = change(item.handoff);
+    return Promise.resolve(item.handoff);
+  }
+
+  assignAgent(conversationId: string, threadTs: string, agentUserId: string) {
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId }));
+  }
+
+  unassignAgent(conversationId: string, threadTs: string, agentUserId: string) {
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === agentUserId, ({ claimedBy: _claimed, ...h }) => h);
+  }
+
+  close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason }));
+  }
+
+  reopen(conversationId: string, threadTs: string, by: string) {
+    return this.transition(conversationId, threadTs, (h) => h.state === 'closed' && h.closedBy === by, ({ closedBy: _by, closedReason: _reason, ...h }) => ({ ...h, state: 'open' }));
+  }
+}
+
+/** The delivery ledger's claim / settle / release, with leases, in a map. */
+export class MemoryLedger implements DeliveryLedger {
+  readonly records = new Map<string, { state: 'pending' | 'released' | 'done'; token?: string; leaseUntil?: number } & DeliveryNotes>();
+  now = () => Date.now();
+
+  claim(key: string): Promise<ClaimResult> {
+    const record = this.records.get(key);
+    if (record?.state === 'done') return Promise.resolve({ status: 'duplicate' });
+    if (record?.state === 'pending' && (record.leaseUntil ?? 0) > this.now()) return Promise.resolve({ status: 'in_flight' });
+    const token = randomUUID();
+    this.records.set(key, { ...record, state: 'pending', token, leaseUntil: this.now() + 60_000 });
+    return Promise.resolve({ status: 'claimed', token, noticeTs: record?.noticeTs, partsDone: record?.partsDone });
+  }
+
+  settle(key: string, token: string): Promise<void> {
+    const record = this.records.get(key);
+    if (record?.token === token) this.records.set(key, { ...record, state: 'done' });
+    return Promise.resolve();
+  }
+
+  release(key: string, token: string, notes: DeliveryNotes = {}): Promise<void> {
+    const record = this.records.get(key);
+    if (record?.token === token) this.records.set(key, { ...record, ...Object.fromEntries(Object.entries(notes).filter(([, value]) => value !== undefined)), state: 'released', token: undefined });
+    return Promise.resolve();
+  }
+
+  stateOf(key: string) {
+    return Promise.resolve(this.records.get(key)?.state);
+  }
+}
+
+/** A queue that keeps jobs in order and drops a repeat of a key, as SQS FIFO does within 5 minutes. */
+export class MemoryQueue implements JobQueue {
+  readonly jobs: DeliveryJob[] = [];
+  failing: Failure | undefined;
+  private readonly keys = new Set<string>();
+
+  enqueue(job: DeliveryJob): Promise<void> {
+    if (this.failing) return Promise.reject(this.failing());
+    const key = JSON.stringify(job.key);
+    if (!this.keys.has(key)) this.jobs.push(job);
+    this.keys.add(key);
+    return Promise.resolve();
+  }
+
+  /** Takes every job queued so far, in order. */
+  drain(): DeliveryJob[] {
+    return this.jobs.splice(0);
+  }
+}
+
+export class MemoryBot implements BotChannel {
+  readonly events: BotEvent[] = [];
+  failing: Failure | undefined;
+
+  send(event: BotEvent): Promise<void> {
+    if (this.failing) return Promise.reject(this.failing());
+    this.events.push(event);
+    return Promise.resolve();
+  }
+}
+
+export class MemoryFileStore implements FileStore {
+  readonly objects = new Map<string, Buffer>();
+
+  put(key: string, body: Buffer): Promise<void> {
+    this.objects.set(key, body);
+    return Promise.resolve();
+  }
+
+  presignedGet(key: string, seconds: number): Promise<string> {
+    return Promise.resolve(`https://files.example/${encodeURIComponent(key)}?expires=${seconds}`);
+  }
+}
+
+/** A logger that keeps nothing: the domain's tests assert on what it did, not on what it logged. */
+export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
