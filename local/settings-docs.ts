@@ -5,7 +5,7 @@ import { SECRET_NAMES, SECRETS, SETTING_KEYS, SETTINGS, type SettingDeclaration 
 
 /*
  * README's settings table and `.env.example`, rendered from the one declaration
- * (shared/platform/settings.ts). `npm run docs` writes both; test/shared/settings.test.ts
+ * (shared/platform/settings.ts). `npm run docs` writes both; test/shared/platform/settings.test.ts
  * fails when either differs from what this renders.
  */
 

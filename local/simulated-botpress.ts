@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { tokensMatch } from '../shared/botpress/auth';
-import { URL_FIELD_OF_KIND } from '../shared/domain/files/policy';
+import { URL_FIELD_OF_KIND } from '../shared/botpress/contract';
 import { readBody } from './api-gateway-adapter';
 import { runBotpressSnippet, type SnippetName } from './botpress-snippets';
 

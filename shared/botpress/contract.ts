@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { AgentMessageEvent, BotEvent } from '../domain/bot-events';
-import { FILE_KINDS, FILE_LIMITS } from '../domain/files/policy';
+import { FILE_KINDS, FILE_LIMITS, type FileKind } from '../domain/files/policy';
 import { BadRequestError } from '../platform/errors';
 
 /*
@@ -32,6 +32,9 @@ export const REQUEST_LIMITS = {
  * scheme Slack signs its requests with), verified by botpress/integration.
  */
 export const BRIDGE_SIGNATURE_HEADERS = { timestamp: 'x-bridge-request-timestamp', signature: 'x-bridge-signature' } as const;
+
+/** The field of a Botpress message of each kind that holds its URL (the SDK's default message schemas). */
+export const URL_FIELD_OF_KIND = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' } as const satisfies Record<FileKind, string>;
 
 /** Bridge → Botpress: the events, as the domain makes them (shared/domain/bot-events.ts). */
 export type BridgeEvent = BotEvent;
@@ -117,6 +120,65 @@ export interface EndAnswer {
   readonly status: 'closed';
 }
 
+/*
+ * Bridge → Botpress, validated where it arrives (botpress/integration): each
+ * event as the domain makes it. The schema's output is a BridgeEvent, or tsc says so.
+ */
+const optionalText = v.optional(str());
+const BridgeFileSchema = v.object({ name: str(), mimetype: str(), size: v.number('must be a number'), kind: v.picklist(FILE_KINDS, `must be one of ${FILE_KINDS.join(', ')}`), url: str() }, OBJECT);
+const inThread = { eventId: str(), conversationId: str(), userId: str(), channelId: str(), threadTs: str() };
+const BRIDGE_EVENT_SCHEMAS = {
+  agent_message: v.object(
+    {
+      type: v.literal('agent_message'),
+      ...inThread,
+      text: str(),
+      messageTs: str(),
+      agentName: optionalText,
+      agentPictureUrl: optionalText,
+      edited: v.optional(v.literal(true)),
+      files: v.optional(v.array(BridgeFileSchema, 'must be an array')),
+    },
+    OBJECT,
+  ),
+  agent_assigned: v.object({ type: v.literal('agent_assigned'), ...inThread, agentName: optionalText, agentPictureUrl: optionalText }, OBJECT),
+  handoff_resolved: v.object({ type: v.literal('handoff_resolved'), ...inThread }, OBJECT),
+  customer_message_failed: v.object(
+    {
+      type: v.literal('customer_message_failed'),
+      eventId: str(),
+      conversationId: str(),
+      messageId: optionalText,
+      fileName: optionalText,
+      reason: v.optional(v.picklist(['file_too_large', 'file_unreachable'], 'must be file_too_large or file_unreachable')),
+      maxFileBytes: v.optional(v.number('must be a number')),
+    },
+    OBJECT,
+  ),
+  handoff_failed: v.object({ type: v.literal('handoff_failed'), eventId: str(), conversationId: str() }, OBJECT),
+} satisfies { [K in BridgeEvent['type']]: v.GenericSchema<unknown, Extract<BridgeEvent, { type: K }>> };
+
+export type BridgeEventCheck =
+  | { readonly kind: 'event'; readonly event: BridgeEvent }
+  /** A type this side does not know (a newer bridge): acknowledged, not acted on. */
+  | { readonly kind: 'unknown'; readonly type: string }
+  | { readonly kind: 'invalid'; readonly problems: readonly string[] };
+
+/** Reads an event the bridge sent, naming every problem when it is not one. */
+export function checkBridgeEvent(rawBody: string): BridgeEventCheck {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return { kind: 'invalid', problems: ['body is not valid JSON'] };
+  }
+  const type = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') return { kind: 'invalid', problems: ['type: must be a string'] };
+  if (!Object.hasOwn(BRIDGE_EVENT_SCHEMAS, type)) return { kind: 'unknown', type };
+  const result = v.safeParse(BRIDGE_EVENT_SCHEMAS[type as BridgeEvent['type']], body);
+  return result.success ? { kind: 'event', event: result.output } : { kind: 'invalid', problems: problemsOf(result.issues) };
+}
+
 /** Parses and validates a JSON object body; a BadRequestError lists every offending field by its path. */
 export function parseJsonBody<TSchema extends v.GenericSchema>(rawBody: string, schema: TSchema): v.InferOutput<TSchema> {
   let body: unknown;
@@ -129,11 +191,14 @@ export function parseJsonBody<TSchema extends v.GenericSchema>(rawBody: string, 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError([`body: ${OBJECT}`]);
   const result = v.safeParse(schema, body);
   if (result.success) return result.output;
-  throw new BadRequestError(
-    result.issues.map((issue) => {
-      const path = v.getDotPath(issue) ?? 'body';
-      // An absent field is the one case the schemas' own messages cannot word.
-      return `${path}: ${issue.kind === 'schema' && issue.received === 'undefined' ? 'is required' : issue.message}`;
-    }),
-  );
+  throw new BadRequestError(problemsOf(result.issues));
+}
+
+/** Each issue as `path: what is wrong`. */
+function problemsOf(issues: readonly v.BaseIssue<unknown>[]): string[] {
+  return issues.map((issue) => {
+    const path = v.getDotPath(issue) ?? 'body';
+    // An absent field is the one case the schemas' own messages cannot word.
+    return `${path}: ${issue.kind === 'schema' && issue.received === 'undefined' ? 'is required' : issue.message}`;
+  });
 }

@@ -1,8 +1,7 @@
 import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
 
-// Not `import { request } from 'node:http'`: on Node.js 22 and later an ESM import of a built-in module builds its ESM
-// facade, which reads every export, and node:http's include the lazy getters of WebSocket & co., which load
-// undici: ~35 ms of every cold start, for classes the bridge never uses. getBuiltinModule reads nothing.
+// Not `import { request } from 'node:http'`: on Node.js 22 and later that import loads undici at every cold start
+// (bench/README.md, "Cold start"); getBuiltinModule reads nothing.
 const { request: httpRequest } = process.getBuiltinModule('node:http');
 const { request: httpsRequest } = process.getBuiltinModule('node:https');
 
@@ -40,10 +39,8 @@ export interface HttpAnswer {
 
 /**
  * The bridge's one HTTP client, for the Botpress webhook and (as its `fetch`)
- * the Slack Web API: node:http(s) rather than fetch. Node loads fetch's
- * implementation (undici, and with it the web streams) on first use, which
- * cost a cold container ~60 ms before its first outgoing call, and each
- * request costs about twice the CPU (README, Performance).
+ * the Slack Web API: node:http(s) rather than fetch, whose first use and
+ * per-request CPU cost a cold container dearly (bench/README.md, "The first request").
  * Node's default agents keep connections alive and close them after 5 s idle,
  * before servers commonly drop them; but that timer cannot run while Lambda
  * has the container frozen, so a kept-alive connection may already be closed

@@ -3,7 +3,7 @@
  * variable, what it means, whether it is required and its default. The
  * functions' config reader, the CDK stack, `npm start`, the sandbox, the bench
  * and the tests take names from here; README's settings table and
- * `.env.example` are checked against it (test/shared/settings.test.ts).
+ * `.env.example` are checked against it (test/shared/platform/settings.test.ts).
  * No imports: the CDK app and the local runner read this too.
  */
 export interface SettingDeclaration {

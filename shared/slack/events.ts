@@ -88,7 +88,7 @@ const MESSAGE_FIELDS = Object.entries(MESSAGE_FIELD_TYPES);
 /**
  * What is wrong with the fields an agent reply is read from, if anything.
  * Not part of parsing: bot echoes, most events by far, are told apart on
- * presence alone, and checking nine types on each would cost them ~0.3 µs.
+ * presence alone and need none of it.
  */
 export function replyFieldProblems(callback: SlackEventCallback): string[] {
   const problems = messageFieldProblems(callback.event, 'body.event');

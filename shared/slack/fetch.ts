@@ -7,8 +7,8 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 /**
  * The Slack Web API client's `fetch` (its documented transport option), over
  * the bridge's node:http client. By default @slack/web-api calls the global
- * fetch, whose first use costs a cold container ~60 ms: paid by the first
- * agent reply (its name lookup), the first card, the first customer message.
+ * fetch, whose first use is dear in a cold container (bench/README.md): paid
+ * by the first agent reply, the first card, the first customer message.
  * Web API calls are POSTs of a form or JSON string answered with JSON, which
  * is all this carries: a FormData body (file uploads) is refused.
  */

@@ -157,14 +157,16 @@ describe('the delivery function', () => {
     later(30_000);
     await agentWrites(threadTs, 'next one');
     bridge.botpress.status = 503;
+    // Another test may have left its own dead letters: this one waits for its own.
+    const before = bridge.queued().deadLetters.length;
     for (;;) {
       await bridge.runDeliveries();
-      if (bridge.queued().deadLetters.length > 0) break;
+      if (bridge.queued().deadLetters.length > before) break;
       later(5_000);
     }
     expect(Date.now() - written).toBeGreaterThanOrEqual(15 * 60_000);
     expect(Date.now() - written).toBeLessThan(15 * 60_000 + 10_000);
-    const { deadLetters } = bridge.queued();
+    const deadLetters = bridge.queued().deadLetters.slice(before);
     expect(deadLetters.map((body) => decodeJob(body))).toEqual([expect.objectContaining({ kind: 'agent-reply', reply: expect.objectContaining({ markup: 'lost one' }) as unknown })]);
     expect(bridge.slack.callsTo('chat.update').map((call) => call.args.text)).toContain(LOST);
 
@@ -173,17 +175,18 @@ describe('the delivery function', () => {
     later(30_000);
     await bridge.runDeliveries();
     expect(deliveredTexts()).toEqual(['next one']);
-    expect(bridge.queued().deadLetters).toHaveLength(1);
+    expect(bridge.queued().deadLetters).toHaveLength(before + 1);
   });
 
   it('gives up at once on a refusal retrying cannot change (a wrong webhook URL answers 404)', async () => {
     const { threadTs } = await openThread();
+    const before = bridge.queued().deadLetters.length;
     await agentWrites(threadTs, 'to nowhere');
     bridge.botpress.status = 404;
     await bridge.runDeliveries();
     expect(bridge.botpress.received).toHaveLength(1);
     expect(bridge.queued().deliveries).toEqual([]);
-    expect(bridge.queued().deadLetters.map((body) => decodeJob(body).kind)).toContain('agent-reply');
+    expect(bridge.queued().deadLetters.slice(before).map((body) => decodeJob(body).kind)).toEqual(['agent-reply']);
     expect(threadPosts(threadTs).map((call) => call.args.text)).toEqual([LOST]);
   });
 

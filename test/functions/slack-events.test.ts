@@ -58,7 +58,10 @@ const send = (body: unknown, options?: SlackRequestOptions) => handler(signedSla
 describe('POST /slack/events', () => {
   it('answers 200 with the reply queued, and the delivery function delivers exactly the normalized payload to Botpress', async () => {
     const { conversationId, threadTs } = await openThread();
-    const event = threadReply('Hi! Try <https://help.example.com/reset|this guide> &amp; tell me', { threadTs });
+    // An agent no other test writes as: their name is looked up here, whatever ran before.
+    const agent = 'U0FIRSTREPLY';
+    bridge.slack.users.set(agent, { display_name: 'Maya' });
+    const event = threadReply('Hi! Try <https://help.example.com/reset|this guide> &amp; tell me', { threadTs, user: agent });
     const response = await send(eventCallback(event));
 
     expect(response.statusCode).toBe(200);
@@ -78,23 +81,27 @@ describe('POST /slack/events', () => {
       type: 'agent_message',
       eventId: `${SUPPORT_CHANNEL}:${String(event.ts)}`,
       text: 'Hi! Try this guide (https://help.example.com/reset) & tell me',
-      userId: AGENT,
+      userId: agent,
       channelId: SUPPORT_CHANNEL,
       threadTs,
       conversationId,
       messageTs: event.ts,
       agentName: 'Maya',
     });
-    expect(bridge.slack.callsTo('users.info')[0]).toMatchObject({ args: { user: AGENT }, token: BOT_TOKEN });
+    expect(bridge.slack.callsTo('users.info')).toEqual([expect.objectContaining({ args: { user: agent }, token: BOT_TOKEN })]);
   });
 
   it('looks the agent name up once and then serves it from the cache', async () => {
     const { threadTs } = await openThread();
-    await send(eventCallback(threadReply('one', { threadTs })));
-    await send(eventCallback(threadReply('two', { threadTs })));
+    // An agent no earlier test has written as, so that the first reply finds the cache empty whatever ran before.
+    const agent = 'U0CACHEDAGENT';
+    bridge.slack.users.set(agent, { display_name: 'Maya' });
+    await send(eventCallback(threadReply('one', { threadTs, user: agent })));
+    await bridge.runDeliveries();
+    await send(eventCallback(threadReply('two', { threadTs, user: agent })));
     await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ agentName: 'Maya' }, { agentName: 'Maya' }]);
-    expect(bridge.slack.callsTo('users.info')).toHaveLength(0);
+    expect(bridge.slack.callsTo('users.info').filter((call) => call.args.user === agent)).toHaveLength(1);
   });
 
   it('does not hold a reply for a slow name lookup: it goes without the name, which the next reply has', async () => {

@@ -37,6 +37,9 @@ export class MemoryDesk implements SupportDesk {
   readonly failing = new Map<keyof SupportDesk, Failure>();
   /** Characters per message: a text longer is posted in parts. */
   partLength = 1_000;
+  /** Set: after this many more parts are posted, the next one fails once with `partFailure`. */
+  partsBeforeFailure: number | undefined;
+  partFailure: Failure = () => new Error('the desk failed');
   private n = 0;
 
   private check(method: keyof SupportDesk): void {
@@ -80,6 +83,10 @@ export class MemoryDesk implements SupportDesk {
     let id: string | undefined;
     for (let part = progress.partsDone; part < this.partsIn(post); part += 1) {
       this.check('postInThread');
+      if (this.partsBeforeFailure !== undefined && this.partsBeforeFailure-- === 0) {
+        this.partsBeforeFailure = undefined;
+        throw this.partFailure();
+      }
       id = this.nextId();
       const piece = post.kind === 'customer-text' ? { ...post, text: post.text.slice(part * this.partLength, (part + 1) * this.partLength) } : post;
       this.posts.push({ thread, post: piece, id });

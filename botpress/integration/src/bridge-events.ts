@@ -1,6 +1,5 @@
 import type * as sdk from '@botpress/sdk';
-import { BRIDGE_SIGNATURE_HEADERS, type BridgeEvent, type BridgeFile } from '../../../shared/botpress/contract';
-import { URL_FIELD_OF_KIND } from '../../../shared/domain/files/policy';
+import { BRIDGE_SIGNATURE_HEADERS, checkBridgeEvent, URL_FIELD_OF_KIND, type BridgeEvent, type BridgeFile } from '../../../shared/botpress/contract';
 import { verifySlackSignature } from '../../../shared/platform/hmac';
 import type { Client } from './types';
 
@@ -27,24 +26,24 @@ const respond = (status: number, body: unknown): sdk.Response => ({ status, head
  * owner); a body that is not one of the bridge's events, with a 400 naming why.
  */
 export async function handleBridgeCall(req: sdk.Request, signingSecret: string, client: Client, logger: Logger, nowSeconds = Math.floor(Date.now() / 1000)): Promise<sdk.Response> {
-  const check = verifySlackSignature({
+  const signature = verifySlackSignature({
     signingSecret,
     timestamp: header(req, BRIDGE_SIGNATURE_HEADERS.timestamp),
     signature: header(req, BRIDGE_SIGNATURE_HEADERS.signature),
     rawBody: req.body ?? '',
     nowSeconds,
   });
-  if (!check.valid) {
-    logger.warn(`A call to the webhook was refused (${check.reason}): it is not from the bridge, or the integration's Signing secret is not the bridge's botpressSigningSecret.`);
+  if (!signature.valid) {
+    logger.warn(`A call to the webhook was refused (${signature.reason}): it is not from the bridge, or the integration's Signing secret is not the bridge's botpressSigningSecret.`);
     return respond(401, { error: 'unauthorized' });
   }
-  let event: BridgeEvent;
-  try {
-    event = JSON.parse(req.body ?? '') as BridgeEvent;
-  } catch {
-    return respond(400, { error: 'bad_request', problems: ['body is not valid JSON'] });
+  const check = checkBridgeEvent(req.body ?? '');
+  if (check.kind === 'invalid') return respond(400, { error: 'bad_request', problems: check.problems });
+  if (check.kind === 'unknown') {
+    logger.info(`A bridge event of type ${check.type} was ignored.`);
+    return respond(200, { ok: true });
   }
-  if (typeof event?.type !== 'string' || typeof event.conversationId !== 'string') return respond(400, { error: 'bad_request', problems: ['type and conversationId must be strings'] });
+  const { event } = check;
 
   switch (event.type) {
     case 'agent_message':
@@ -65,8 +64,6 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
       await tellCustomer(client, event, 'Sorry, I could not reach our support team just now. Please try again in a few minutes.');
       await client.createEvent({ type: 'hitlStopped', payload: { conversationId: event.conversationId }, conversationId: event.conversationId });
       break;
-    default:
-      logger.info(`A bridge event of type ${String((event as { type: string }).type)} was ignored.`);
   }
   return respond(200, { ok: true });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { REQUEST_LIMITS } from '../../../shared/botpress/contract';
-import { URL_FIELD_OF_KIND, type FileKind } from '../../../shared/domain/files/policy';
+import { REQUEST_LIMITS, URL_FIELD_OF_KIND } from '../../../shared/botpress/contract';
+import type { FileKind } from '../../../shared/domain/files/policy';
 import type { TAGS } from '../integration.definition';
 import type { Bridge, HandoffBody, MessageBody } from './bridge';
 import type { Client, HistoryMessage, HitlMessage, HitlMessageType, StartHitlInput } from './types';

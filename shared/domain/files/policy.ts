@@ -10,11 +10,9 @@ export const FILE_LIMITS = {
   perMessage: 10,
 } as const;
 
-/** How a file is shown: Botpress's image, audio, video and file messages. */
+/** How a file is shown to the customer: as an image, audio, video or a file to download. */
 export type FileKind = 'image' | 'audio' | 'video' | 'file';
 export const FILE_KINDS = ['image', 'audio', 'video', 'file'] as const satisfies readonly FileKind[];
-/** The field of a Botpress message of each kind that holds its URL (the SDK's default message schemas). */
-export const URL_FIELD_OF_KIND = { image: 'imageUrl', audio: 'audioUrl', video: 'videoUrl', file: 'fileUrl' } as const satisfies Record<FileKind, string>;
 
 /**
  * What an agent may send a customer, by MIME type, and how it shows. The

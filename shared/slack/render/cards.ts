@@ -32,7 +32,7 @@ export function handoffCard(view: CardView): SlackMessageContent {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `${CUSTOMER_LABEL}${customer}` },
-        // Conversation ids are at most 256 characters (botpress-requests.ts): escaped, well inside a field.
+        // Conversation ids are at most 256 characters (shared/botpress/contract.ts): escaped, well inside a field.
         { type: 'mrkdwn', text: `*Conversation*\n\`${escapeSlackText(view.conversationId)}\`` },
       ],
     },

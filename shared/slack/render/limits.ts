@@ -24,7 +24,7 @@ export const SLACK_LIMITS = {
   blockId: 255,
 } as const;
 
-// Made on first use: building a Segmenter loads ICU's break rules, ~7 ms of a cold start that most requests never need.
+// Made on first use: building a Segmenter loads ICU's break rules, a cold-start cost most requests never need (bench/README.md).
 let graphemes: Intl.Segmenter | undefined;
 
 /**

@@ -1,184 +1,125 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../../local/embedded-sqs';
-import type { HandoffRequest } from '../../../shared/botpress/contract';
-import { decodeJob } from '../../../shared/domain/delivery/jobs';
-import { createSqsClient, sqsDeliveryQueue, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
-import { DownstreamError, PermanentDownstreamError } from '../../../shared/platform/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { HandoffRequest } from '../../../shared/domain/requests';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../../shared/domain/handoffs';
-import { createSlackClient } from '../../../shared/slack/client';
-import { SlackPacer, slackDesk } from '../../../shared/slack/desk';
-import { UserDirectory } from '../../../shared/slack/users';
-import { ThreadStore } from '../../../shared/aws/handoff-store';
-import { seedHandoff } from '../../support/bridge-harness';
-import { startLocalDynamo, type LocalDynamo } from '../../support/dynalite';
-import { startSlackStandIn, type SlackStandIn } from '../../support/slack-stand-in';
+import { DownstreamError, PermanentDownstreamError } from '../../../shared/platform/errors';
+import { MemoryDesk, MemoryHandoffStore, MemoryQueue, quietLog } from '../../support/memory-ports';
 
-const CHANNEL = 'C0SUPPORT1';
-let dynamo: LocalDynamo;
-let slack: SlackStandIn;
-let sqs: EmbeddedSqs;
-let queues: DeliveryQueues;
-let queue: DeliveryQueue;
-let store: ThreadStore;
-const logged: { message: string; context: Record<string, unknown> }[] = [];
-const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message: string, context: Record<string, unknown>) => logged.push({ message, context }) };
-
-beforeAll(async () => {
-  [dynamo, slack, sqs] = await Promise.all([startLocalDynamo(), startSlackStandIn(), startEmbeddedSqs()]);
-  store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 3600 });
-  const client = createSqsClient({ endpoint: sqs.endpoint });
-  queues = await ensureDeliveryQueues(client, 'handoffs-test');
-  queue = sqsDeliveryQueue(client, queues.deliveries.url);
-});
-afterAll(() => Promise.all([dynamo.close(), slack.close(), sqs.close()]));
-beforeEach(() => {
-  slack.calls.length = 0;
-  slack.failing.clear();
-  slack.postLimit = undefined;
-  logged.length = 0;
-});
-
-function dependencies(overrides: Partial<HandoffDependencies> = {}): HandoffDependencies {
-  return {
-    store,
-    queue,
-    desk: slackDesk({
-      slack: () => createSlackClient({ token: 'xoxb-handoffs-test', slackApiUrl: slack.apiUrl }),
-      users: new UserDirectory(),
-      pacer: new SlackPacer(),
-      logger,
-    }),
-    supportChannelId: CHANNEL,
-    logger,
-    queuedOpeningMs: 15 * 60_000,
-    ...overrides,
-  };
-}
-
+/* The domain's handoffs against in-memory ports: what it asks of the desk, the store and the queue, and in what order. */
+const CHANNEL = 'C-DESK';
+let desk: MemoryDesk;
+let store: MemoryHandoffStore;
+let queue: MemoryQueue;
+let deps: HandoffDependencies;
 let n = 0;
-const handoffRequest = (): HandoffRequest => ({
-  conversationId: `conv-handoffs-${(n += 1)}`,
-  userId: 'bp-user-1',
+
+beforeEach(() => {
+  desk = new MemoryDesk();
+  store = new MemoryHandoffStore();
+  queue = new MemoryQueue();
+  deps = { store, queue, desk, supportChannelId: CHANNEL, logger: quietLog, queuedOpeningMs: 15 * 60_000, sleep: () => new Promise((resolve) => setTimeout(resolve, 1)) };
+});
+
+const request = (overrides: Partial<HandoffRequest> = {}): HandoffRequest => ({
+  conversationId: `conv-${(n += 1)}`,
+  userId: 'bp-user',
   summary: 'Wants a refund',
   transcript: [{ role: 'user', text: 'I was charged twice' }],
+  ...overrides,
 });
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
-const jobsFor = (conversationId: string) =>
-  sqs
-    .messages(queues.deliveries.url.split('/').at(-1)!)
-    .map((message) => decodeJob(message.body))
-    .filter((job) => 'conversationId' in job && job.conversationId === conversationId);
 
 describe('openHandoff', () => {
-  it('posts the card, queues the introduction to the thread (the transcript), then opens the handoff', async () => {
-    const request = handoffRequest();
-    const opened = await openHandoff(request, dependencies());
-    expect(opened).toMatchObject({ status: 'created', channelId: CHANNEL });
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
-    expect(jobsFor(request.conversationId)).toEqual([
-      expect.objectContaining({ kind: 'thread-intro', channelId: CHANNEL, threadTs: (opened as { threadTs: string }).threadTs, transcript: request.transcript, omittedLines: 0 }),
-    ]);
+  it('posts the card in the support channel, queues the intro for its thread, then opens the handoff on it', async () => {
+    // Prepare
+    const asked = request({ customer: { name: 'Ada', email: 'ada@example.com' } });
+    // Act
+    const result = await openHandoff(asked, deps);
+    // Assess
+    expect(result).toEqual({ status: 'created', channelId: CHANNEL, threadTs: expect.any(String) as string });
+    const threadTs = result.status === 'created' ? result.threadTs : '';
+    expect(desk.cards.get(threadTs)).toMatchObject({ channelId: CHANNEL, view: { state: 'open', summary: 'Wants a refund', customerName: 'Ada', customerEmail: 'ada@example.com' } });
+    expect(queue.jobs).toEqual([expect.objectContaining({ kind: 'thread-intro', channelId: CHANNEL, threadTs, transcript: asked.transcript })]);
+    expect(await store.findThreadOf(asked.conversationId)).toMatchObject({ state: 'open', threadTs });
   });
 
-  it('queues the card when Slack cannot take it now (429): the answer is "queued", and asking again posts nothing', async () => {
-    const request = handoffRequest();
-    slack.postLimit = { perSecond: 1, burst: 0 };
-    expect(await openHandoff(request, dependencies())).toEqual({ status: 'queued' });
-    expect(slack.rateLimited).not.toHaveLength(0);
-    // The card first, then the transcript for whichever thread it opens, then whatever the customer writes.
-    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'thread-intro']);
-    expect(await store.findByConversation(request.conversationId)).toEqual({ state: 'opening', conversationId: request.conversationId, queued: true });
-
-    slack.postLimit = undefined;
-    expect(await openHandoff(request, dependencies())).toEqual({ status: 'queued' });
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+  it('opens one handoff of many asked at once, and answers the others with its thread', async () => {
+    const asked = request();
+    const results = await Promise.all(Array.from({ length: 10 }, () => openHandoff(asked, deps)));
+    expect(desk.cards.size).toBe(1);
+    expect(results.filter((result) => result.status === 'created')).toHaveLength(1);
+    const threads = new Set(results.map((result) => (result.status === 'queued' ? 'queued' : result.threadTs)));
+    expect(threads).toEqual(new Set([[...desk.cards.keys()][0]]));
   });
 
-  it('gives the reservation back and reports a refusal retrying cannot change, with its fix', async () => {
-    const request = handoffRequest();
-    slack.failing.set('chat.postMessage', 'not_in_channel');
-    const error = await failure(openHandoff(request, dependencies()));
-    expect(error).toBeInstanceOf(PermanentDownstreamError);
-    expect(error).toMatchObject({ service: 'slack', code: 'not_in_channel', fix: expect.stringContaining('/invite') as string });
-    expect(jobsFor(request.conversationId)).toEqual([]);
-    slack.failing.clear();
-    expect((await openHandoff(request, dependencies())).status).toBe('created');
+  it('queues the card, then the intro, when the desk cannot take it now; asking again posts nothing', async () => {
+    desk.failing.set('postCard', () => new DownstreamError('slack', 'rate limited', { status: 429, retryAfterMs: 1000 }));
+    const asked = request();
+    expect(await openHandoff(asked, deps)).toEqual({ status: 'queued' });
+    expect(await openHandoff(asked, deps)).toEqual({ status: 'queued' });
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['open-thread', 'thread-intro']);
+    expect(await forwardCustomerMessage({ conversationId: asked.conversationId, text: 'still there?' }, deps)).toEqual({ handoffActive: true, queued: true });
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['open-thread', 'thread-intro', 'customer-message']);
   });
 
-  it('reports the Slack refusal, not the store’s failure, when the reservation cannot be given back either (its lease runs out)', async () => {
-    const storeDown = new DownstreamError('dynamodb', 'abandon reservation failed');
-    const failingStore = Object.assign(Object.create(store) as ThreadStore, { abandon: () => Promise.reject(storeDown) });
-    slack.failing.set('chat.postMessage', 'channel_not_found');
-    const error = await failure(openHandoff(handoffRequest(), dependencies({ store: failingStore })));
-    expect(error).toMatchObject({ service: 'slack', code: 'channel_not_found' });
-    expect(logged).toEqual([{ message: 'could not give the handoff reservation back', context: expect.objectContaining({ error: storeDown }) as unknown }]);
+  it('reports a refusal for good and gives the reservation back, so that the next attempt can open at once', async () => {
+    desk.failing.set('postCard', () => new PermanentDownstreamError('slack', 'not in channel', 'not_in_channel', 'invite the app'));
+    const asked = request();
+    await expect(openHandoff(asked, deps)).rejects.toMatchObject({ code: 'not_in_channel' });
+    expect(await store.findByConversation(asked.conversationId)).toBeUndefined();
+    desk.failing.clear();
+    expect((await openHandoff(asked, deps)).status).toBe('created');
   });
 
-  it('takes the card down and gives the reservation back when the handoff cannot be stored, so that Botpress’s retry opens one live thread', async () => {
-    const request = handoffRequest();
-    const storeDown = new DownstreamError('dynamodb', 'activate handoff failed');
-    let card: string | undefined;
-    const failingStore = Object.assign(Object.create(store) as ThreadStore, {
-      activate: (_conversationId: string, _token: string, thread: { threadTs: string }) => {
-        card = thread.threadTs;
-        return Promise.reject(storeDown);
-      },
-    });
-
-    expect(await failure(openHandoff(request, dependencies({ store: failingStore })))).toBe(storeDown);
-    expect(slack.callsTo('chat.delete')).toMatchObject([{ args: { channel: CHANNEL, ts: card } }]);
-
-    const retried = await openHandoff(request, dependencies());
-    expect(retried).toMatchObject({ status: 'created' });
-    expect((retried as { threadTs: string }).threadTs).not.toBe(card);
-    expect(await store.findThreadOf(request.conversationId)).toMatchObject({ threadTs: (retried as { threadTs: string }).threadTs });
+  it('takes the card down when the handoff cannot be stored, so that no card leads nowhere', async () => {
+    const asked = request();
+    const activate = store.activate.bind(store);
+    store.activate = () => Promise.reject(new DownstreamError('dynamodb', 'activate failed'));
+    await expect(openHandoff(asked, deps)).rejects.toBeInstanceOf(DownstreamError);
+    expect(desk.removed).toHaveLength(1);
+    expect(desk.cards.size).toBe(0);
+    store.activate = activate;
+    expect((await openHandoff(asked, deps)).status).toBe('created');
   });
 
-  it('keeps the card when the write did land and only its answer was lost: the retry finds the handoff open on it', async () => {
-    const request = handoffRequest();
-    const lostAnswer = new DownstreamError('dynamodb', 'activate handoff failed');
-    let card: string | undefined;
-    const lossyStore = Object.assign(Object.create(store) as ThreadStore, {
-      activate: async (...args: Parameters<ThreadStore['activate']>) => {
-        card = args[2].threadTs;
-        await store.activate(...args);
-        throw lostAnswer;
-      },
-    });
-
-    expect(await failure(openHandoff(request, dependencies({ store: lossyStore })))).toBe(lostAnswer);
-    expect(slack.callsTo('chat.delete')).toHaveLength(0);
-
-    expect(await openHandoff(request, dependencies())).toEqual({ status: 'already_open', channelId: CHANNEL, threadTs: card });
-    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  it('keeps an address that is no address, flagged, rather than fail the handoff', async () => {
+    const result = await openHandoff(request({ customer: { email: 'not an address' } }), deps);
+    const threadTs = result.status === 'created' ? result.threadTs : '';
+    expect(desk.cards.get(threadTs)?.view).toMatchObject({ customerEmail: 'not an address', customerEmailInvalid: true });
   });
 });
 
 describe('forwardCustomerMessage', () => {
-  it('queues the message behind the card while the handoff is queued, and answers that the handoff is on', async () => {
-    const request = handoffRequest();
-    slack.postLimit = { perSecond: 1, burst: 0 };
-    await openHandoff(request, dependencies());
-    expect(await forwardCustomerMessage({ conversationId: request.conversationId, text: 'Anyone?', messageId: 'm1' }, dependencies())).toEqual({ handoffActive: true, queued: true });
-    expect(jobsFor(request.conversationId).map((job) => job.kind)).toEqual(['open-thread', 'thread-intro', 'customer-message']);
+  it('queues the message for an open handoff, keyed by its message id, once', async () => {
+    const asked = request();
+    await openHandoff(asked, deps);
+    queue.drain();
+    const message = { conversationId: asked.conversationId, text: 'Here is my order number', messageId: 'm-1' };
+    expect(await forwardCustomerMessage(message, deps)).toEqual({ handoffActive: true, queued: true });
+    await forwardCustomerMessage(message, deps);
+    expect(queue.jobs).toEqual([{ kind: 'customer-message', key: ['botpress-message', asked.conversationId, 'm-1'], conversationId: asked.conversationId, text: 'Here is my order number', messageId: 'm-1' }]);
   });
 
-  it('answers handoffActive: false and queues nothing when there is no handoff', async () => {
-    expect(await forwardCustomerMessage({ conversationId: 'conv-never', text: 'Hello?' }, dependencies())).toEqual({ handoffActive: false, queued: false });
-    expect(jobsFor('conv-never')).toEqual([]);
+  it('answers handoffActive: false, queuing nothing, when no handoff is live', async () => {
+    expect(await forwardCustomerMessage({ conversationId: 'never-opened', text: 'hello?' }, deps)).toEqual({ handoffActive: false, queued: false });
+    expect(queue.jobs).toEqual([]);
   });
 });
 
 describe('endHandoff', () => {
-  it('undoes the end when its card update and note cannot be queued, so that Botpress’s retry ends it again and the agents hear', async () => {
-    const conversationId = `conv-end-${(n += 1)}`;
-    await seedHandoff(store, conversationId, `1717549332.${String(n).padStart(6, '0')}`, CHANNEL);
-    const queueDown = new DownstreamError('sqs', 'send delivery failed');
-    const error = await failure(endHandoff({ conversationId, reason: 'timeout' }, dependencies({ queue: { enqueue: () => Promise.reject(queueDown) } })));
-    expect(error).toBe(queueDown);
-    expect((await store.findThreadOf(conversationId))?.state).toBe('open');
+  it('closes the handoff once and queues the card update and the ended note, as values the desk words', async () => {
+    const asked = request();
+    await openHandoff(asked, deps);
+    queue.drain();
+    expect(await endHandoff({ conversationId: asked.conversationId, reason: 'timeout' }, deps)).toEqual({ status: 'closed', changed: true });
+    expect(await endHandoff({ conversationId: asked.conversationId, reason: 'timeout' }, deps)).toEqual({ status: 'closed', changed: false });
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['card', 'note']);
+    expect(queue.jobs[1]).toMatchObject({ notice: { kind: 'ended', reason: 'timeout' } });
+  });
 
-    expect(await endHandoff({ conversationId, reason: 'timeout' }, dependencies())).toEqual({ status: 'closed', changed: true });
-    expect(jobsFor(conversationId).map((job) => job.kind)).toEqual(['card', 'note']);
+  it('undoes the end when the queue cannot take its notes, so that the bot’s retry ends it again', async () => {
+    const asked = request();
+    await openHandoff(asked, deps);
+    queue.failing = () => new DownstreamError('sqs', 'send failed');
+    await expect(endHandoff({ conversationId: asked.conversationId, reason: 'user_ended' }, deps)).rejects.toBeInstanceOf(DownstreamError);
+    expect(await store.findThreadOf(asked.conversationId)).toMatchObject({ state: 'open' });
   });
 });

@@ -1,0 +1,40 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handleAgentAction } from '../../../shared/domain/controls';
+import type { AgentAction } from '../../../shared/domain/ports';
+import { DownstreamError } from '../../../shared/platform/errors';
+import { MemoryHandoffStore, MemoryQueue, quietLog } from '../../support/memory-ports';
+
+let store: MemoryHandoffStore;
+let queue: MemoryQueue;
+const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
+const press = (kind: AgentAction['kind'], agentUserId = 'U-AGENT'): AgentAction => ({ kind, conversationId: 'conv-1', agentUserId, ...THREAD });
+
+beforeEach(async () => {
+  store = new MemoryHandoffStore();
+  queue = new MemoryQueue();
+  const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
+  if (reservation.reserved) await store.activate('conv-1', reservation.token, THREAD);
+});
+
+describe('handleAgentAction', () => {
+  it('claims once of many presses at once, by two agents: one assignment, one event for the bot, one card update', async () => {
+    const outcomes = await Promise.all([press('claim', 'U-A'), press('claim', 'U-B'), press('claim', 'U-A')].map((action) => handleAgentAction(action, { store, queue, logger: quietLog })));
+    expect(outcomes.filter((outcome) => outcome === 'claimed')).toHaveLength(1);
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['agent-action', 'card']);
+  });
+
+  it('resolves an open handoff, then changes nothing on a second press', async () => {
+    expect(await handleAgentAction(press('resolve'), { store, queue, logger: quietLog })).toBe('resolved');
+    expect(await handleAgentAction(press('resolve'), { store, queue, logger: quietLog })).toBe('unchanged');
+    expect(await store.findThreadOf('conv-1')).toMatchObject({ state: 'closed', closedBy: 'U-AGENT', closedReason: 'resolved' });
+  });
+
+  it.each(['claim', 'resolve'] as const)('undoes a %s the queue could not take, so that pressing again works', async (kind) => {
+    queue.failing = () => new DownstreamError('sqs', 'send failed');
+    await expect(handleAgentAction(press(kind), { store, queue, logger: quietLog })).rejects.toBeInstanceOf(DownstreamError);
+    expect(await store.findThreadOf('conv-1')).toMatchObject({ state: 'open' });
+    expect(await store.findThreadOf('conv-1')).not.toHaveProperty('claimedBy');
+    queue.failing = undefined;
+    expect(await handleAgentAction(press(kind), { store, queue, logger: quietLog })).toBe(kind === 'claim' ? 'claimed' : 'resolved');
+  });
+});

@@ -1,0 +1,114 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DELIVERY_POLICY, deliver, RetryDelivery, type DeliveryDependencies } from '../../../../shared/domain/delivery/attempt';
+import type { DeliveryJob } from '../../../../shared/domain/delivery/jobs';
+import { dedupeKey } from '../../../../shared/domain/ports';
+import { DownstreamError, PermanentDownstreamError } from '../../../../shared/platform/errors';
+import { MemoryBot, MemoryDesk, MemoryFileStore, MemoryHandoffStore, MemoryLedger, MemoryQueue, quietLog } from '../../../support/memory-ports';
+
+/* The attempt loop against in-memory ports: retries and their delays, the late and lost notices, giving up, once-only. */
+const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
+let clock: number;
+let deps: DeliveryDependencies & { desk: MemoryDesk; bot: MemoryBot; queue: MemoryQueue; ledger: MemoryLedger; store: MemoryHandoffStore };
+
+beforeEach(async () => {
+  clock = 1_800_000_000_000;
+  const store = new MemoryHandoffStore();
+  const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
+  if (reservation.reserved) await store.activate('conv-1', reservation.token, THREAD);
+  deps = {
+    store,
+    ledger: new MemoryLedger(),
+    queue: new MemoryQueue(),
+    desk: new MemoryDesk(),
+    bot: new MemoryBot(),
+    logger: quietLog,
+    supportChannelId: THREAD.channelId,
+    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+    files: { store: new MemoryFileStore(), linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
+    now: () => clock,
+  };
+});
+
+const replyJob: DeliveryJob = {
+  kind: 'agent-reply',
+  key: ['slack-message', THREAD.channelId, '1700000001.000100'],
+  conversationId: 'conv-1',
+  reply: { eventId: 'Ev1', ...THREAD, messageTs: '1700000001.000100', userId: 'U-AGENT', markup: 'On it' },
+};
+const attemptAt = (receiveCount: number, queuedAt: number) => ({ receiveCount, queuedAt });
+const retryOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RetryDelivery);
+
+describe('deliver', () => {
+  it('delivers once: a second copy of the same job is a duplicate', async () => {
+    expect(await deliver(replyJob, attemptAt(1, clock), deps)).toEqual({ outcome: 'delivered' });
+    expect(await deliver(replyJob, attemptAt(2, clock), deps)).toEqual({ outcome: 'duplicate' });
+    expect(deps.bot.events).toHaveLength(1);
+  });
+
+  it.each([
+    [1, 2_000],
+    [2, 4_000],
+    [3, 8_000],
+    [7, 60_000],
+  ])('retries attempt %i after %i ms, doubling up to a minute', async (receiveCount, delayMs) => {
+    deps.bot.failing = () => new DownstreamError('botpress', 'webhook answered 503', { status: 503 });
+    const retry = await retryOf(deliver(replyJob, attemptAt(receiveCount, clock), deps));
+    expect(retry).toBeInstanceOf(RetryDelivery);
+    expect(retry?.delayMs).toBe(delayMs);
+  });
+
+  it('honours the service’s Retry-After, and never waits past the give-up time', async () => {
+    deps.bot.failing = () => new DownstreamError('botpress', 'rate limited', { status: 429, retryAfterMs: 30_000 });
+    expect((await retryOf(deliver(replyJob, attemptAt(1, clock), deps)))?.delayMs).toBe(30_000);
+    expect((await retryOf(deliver(replyJob, attemptAt(9, clock - 15 * 60_000 + 5_000), deps)))?.delayMs).toBe(5_000);
+  });
+
+  it('tells the agent once when a reply is late, then edits the same notice when it arrives', async () => {
+    deps.bot.failing = () => new DownstreamError('botpress', 'webhook unreachable');
+    const queuedAt = clock - 59_000;
+    const retry = await retryOf(deliver(replyJob, attemptAt(3, queuedAt), deps));
+    expect(retry?.noticed).toBe(true);
+    expect(deps.desk.posts.map((entry) => entry.post)).toEqual([{ kind: 'notice', notice: { kind: 'late', awaited: { of: 'reply' } } }]);
+    await retryOf(deliver(replyJob, attemptAt(4, queuedAt), deps));
+    expect(deps.desk.posts).toHaveLength(1);
+
+    deps.bot.failing = undefined;
+    clock += 120_000;
+    expect(await deliver(replyJob, attemptAt(5, queuedAt), deps)).toEqual({ outcome: 'delivered' });
+    expect(deps.desk.updatedNotices).toEqual([{ noticeId: deps.desk.posts[0]!.id, notice: { kind: 'delivered-late', awaited: { of: 'reply' }, minutesLate: 179_000 / 60_000 } }]);
+  });
+
+  it('gives up after the give-up time: the agent reads that the reply was lost, and a later copy may still deliver it', async () => {
+    deps.bot.failing = () => new DownstreamError('botpress', 'webhook answered 502', { status: 502 });
+    const result = await deliver(replyJob, attemptAt(30, clock - 15 * 60_000), deps);
+    expect(result).toMatchObject({ outcome: 'gave-up', reason: expect.stringMatching(/^not delivered within 15 min/) as string });
+    expect(deps.desk.posts.map((entry) => entry.post)).toEqual([{ kind: 'notice', notice: { kind: 'lost', awaited: { of: 'reply' } } }]);
+    // Released, not done: a redriven copy is delivered.
+    deps.bot.failing = undefined;
+    expect(await deliver(replyJob, attemptAt(1, clock), deps)).toEqual({ outcome: 'delivered' });
+  });
+
+  it('gives up at once on a refusal for good, naming which service refused', async () => {
+    deps.bot.failing = () => new PermanentDownstreamError('botpress', 'webhook answered 404', 'http_404', 'set the URL');
+    expect(await deliver(replyJob, attemptAt(1, clock), deps)).toMatchObject({ outcome: 'gave-up', refusedBy: 'botpress' });
+  });
+
+  it('reports a customer’s lost message to the bot, and a queued card that never posted as a failed handoff', async () => {
+    deps.desk.failing.set('postInThread', () => new PermanentDownstreamError('slack', 'not in channel', 'not_in_channel', 'invite the app'));
+    const message: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'conv-1', 'm-1'], conversationId: 'conv-1', text: 'hello', messageId: 'm-1' };
+    expect(await deliver(message, attemptAt(1, clock), deps)).toMatchObject({ outcome: 'gave-up' });
+    expect(deps.queue.jobs).toEqual([{ kind: 'customer-message-failed', key: ['customer-message-failed', 'botpress-message', 'conv-1', 'm-1'], conversationId: 'conv-1', messageId: 'm-1' }]);
+  });
+
+  it('gives up at once on a customer message whose handoff never opened: the customer hears', async () => {
+    const message: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'never', 'm-1'], conversationId: 'never', text: 'hello' };
+    expect(await deliver(message, attemptAt(1, clock), deps)).toMatchObject({ outcome: 'gave-up', reason: expect.stringContaining('no thread') as string });
+    expect(deps.queue.jobs.map((job) => job.kind)).toEqual(['customer-message-failed']);
+  });
+
+  it('waits for another attempt that holds the delivery rather than do it twice', async () => {
+    await deps.ledger.claim(dedupeKey(...replyJob.key));
+    expect((await retryOf(deliver(replyJob, attemptAt(1, clock), deps)))?.delayMs).toBe(DEFAULT_DELIVERY_POLICY.firstDelayMs);
+    expect(deps.bot.events).toEqual([]);
+  });
+});
