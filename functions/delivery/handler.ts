@@ -8,7 +8,10 @@ import { readSettings } from '../../shared/platform/config';
 import { logger } from '../../shared/platform/logger';
 import { publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
-import { deliveryFiles, wire } from '../wiring';
+import { wireBot } from '../wiring/bot';
+import { wire } from '../wiring/core';
+import { wireDesk } from '../wiring/desk';
+import { deliveryFiles } from '../wiring/files';
 
 /** Outside any caller's time limit, a Slack call may take longer than where Slack or Botpress waits for the answer. */
 const SLACK_TIMEOUT_MS = 3_000;
@@ -18,12 +21,13 @@ const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueue
 const wiring = wire(settings, {
   // The bridge API token signs the links to agents' files.
   secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'botpressSigningSecret', 'bridgeApiToken'],
-  slackTimeoutMs: SLACK_TIMEOUT_MS,
   // Longer than any one job may run, so that only a dead attempt's claim is taken over.
   ledgerLeaseMs: JOB_BUDGET_MS * 2,
 });
 const delivery: DeliveryDependencies = {
   ...wiring,
+  desk: wireDesk(wiring, { slackTimeoutMs: SLACK_TIMEOUT_MS }),
+  bot: wireBot(wiring),
   logger,
   policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: settings.deliveryGiveUpMs },
   supportChannelId: settings.supportChannelId,

@@ -11,7 +11,7 @@ import { countMetric, publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
 import { parseInteraction } from '../../shared/slack/interactions';
 import { slackEventsTriage, slackSignatureVerifier, verifiedBodyOf, type SlackRequestContext } from '../../shared/slack/middleware';
-import { wire } from '../wiring';
+import { wire } from '../wiring/core';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const wiring = wire(readSettings(), { secrets: ['slackSigningSecret'] });

@@ -124,39 +124,46 @@ export interface EndAnswer {
  * Bridge → Botpress, validated where it arrives (botpress/integration): each
  * event as the domain makes it. The schema's output is a BridgeEvent, or tsc says so.
  */
-const optionalText = v.optional(str());
-const BridgeFileSchema = v.object({ name: str(), mimetype: str(), size: v.number('must be a number'), kind: v.picklist(FILE_KINDS, `must be one of ${FILE_KINDS.join(', ')}`), url: str() }, OBJECT);
-const inThread = { eventId: str(), conversationId: str(), userId: str(), channelId: str(), threadTs: str() };
-const BRIDGE_EVENT_SCHEMAS = {
-  agent_message: v.object(
-    {
-      type: v.literal('agent_message'),
-      ...inThread,
-      text: str(),
-      messageTs: str(),
-      agentName: optionalText,
-      agentPictureUrl: optionalText,
-      edited: v.optional(v.literal(true)),
-      files: v.optional(v.array(BridgeFileSchema, 'must be an array')),
-    },
-    OBJECT,
-  ),
-  agent_assigned: v.object({ type: v.literal('agent_assigned'), ...inThread, agentName: optionalText, agentPictureUrl: optionalText }, OBJECT),
-  handoff_resolved: v.object({ type: v.literal('handoff_resolved'), ...inThread }, OBJECT),
-  customer_message_failed: v.object(
-    {
-      type: v.literal('customer_message_failed'),
-      eventId: str(),
-      conversationId: str(),
-      messageId: optionalText,
-      fileName: optionalText,
-      reason: v.optional(v.picklist(['file_too_large', 'file_unreachable'], 'must be file_too_large or file_unreachable')),
-      maxFileBytes: v.optional(v.number('must be a number')),
-    },
-    OBJECT,
-  ),
-  handoff_failed: v.object({ type: v.literal('handoff_failed'), eventId: str(), conversationId: str() }, OBJECT),
-} satisfies { [K in BridgeEvent['type']]: v.GenericSchema<unknown, Extract<BridgeEvent, { type: K }>> };
+type BridgeEventSchemas = { [K in BridgeEvent['type']]: v.GenericSchema<unknown, Extract<BridgeEvent, { type: K }>> };
+// Built on first use: only the integration reads bridge events, and the bridge's functions should not build these at every cold start.
+let bridgeEventSchemas: BridgeEventSchemas | undefined;
+const bridgeEventSchemasOnce = (): BridgeEventSchemas => (bridgeEventSchemas ??= bridgeEventSchemasOf());
+
+function bridgeEventSchemasOf(): BridgeEventSchemas {
+  const optionalText = v.optional(str());
+  const BridgeFileSchema = v.object({ name: str(), mimetype: str(), size: v.number('must be a number'), kind: v.picklist(FILE_KINDS, `must be one of ${FILE_KINDS.join(', ')}`), url: str() }, OBJECT);
+  const inThread = { eventId: str(), conversationId: str(), userId: str(), channelId: str(), threadTs: str() };
+  return {
+    agent_message: v.object(
+      {
+        type: v.literal('agent_message'),
+        ...inThread,
+        text: str(),
+        messageTs: str(),
+        agentName: optionalText,
+        agentPictureUrl: optionalText,
+        edited: v.optional(v.literal(true)),
+        files: v.optional(v.array(BridgeFileSchema, 'must be an array')),
+      },
+      OBJECT,
+    ),
+    agent_assigned: v.object({ type: v.literal('agent_assigned'), ...inThread, agentName: optionalText, agentPictureUrl: optionalText }, OBJECT),
+    handoff_resolved: v.object({ type: v.literal('handoff_resolved'), ...inThread }, OBJECT),
+    customer_message_failed: v.object(
+      {
+        type: v.literal('customer_message_failed'),
+        eventId: str(),
+        conversationId: str(),
+        messageId: optionalText,
+        fileName: optionalText,
+        reason: v.optional(v.picklist(['file_too_large', 'file_unreachable'], 'must be file_too_large or file_unreachable')),
+        maxFileBytes: v.optional(v.number('must be a number')),
+      },
+      OBJECT,
+    ),
+    handoff_failed: v.object({ type: v.literal('handoff_failed'), eventId: str(), conversationId: str() }, OBJECT),
+  };
+}
 
 export type BridgeEventCheck =
   | { readonly kind: 'event'; readonly event: BridgeEvent }
@@ -174,8 +181,9 @@ export function checkBridgeEvent(rawBody: string): BridgeEventCheck {
   }
   const type = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { type?: unknown }).type : undefined;
   if (typeof type !== 'string') return { kind: 'invalid', problems: ['type: must be a string'] };
-  if (!Object.hasOwn(BRIDGE_EVENT_SCHEMAS, type)) return { kind: 'unknown', type };
-  const result = v.safeParse(BRIDGE_EVENT_SCHEMAS[type as BridgeEvent['type']], body);
+  const schemas = bridgeEventSchemasOnce();
+  if (!Object.hasOwn(schemas, type)) return { kind: 'unknown', type };
+  const result = v.safeParse(schemas[type as BridgeEvent['type']], body);
   return result.success ? { kind: 'event', event: result.output } : { kind: 'invalid', problems: problemsOf(result.issues) };
 }
 

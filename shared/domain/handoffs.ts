@@ -1,7 +1,7 @@
 import type { CustomerMessageRequest, EndRequest, HandoffRequest } from './requests';
 import { cardJob, uniqueKey } from './delivery/jobs';
 import { isMailAddress } from './mail-address';
-import type { Handoff, HandoffDetails, HandoffStore, JobQueue, Log, SupportDesk, ThreadRef } from './ports';
+import type { Handoff, HandoffDetails, HandoffStore, JobQueue, Log, OpeningHandoff, SupportDesk, ThreadRef } from './ports';
 import { BridgeError, DownstreamError, PermanentDownstreamError, RetryLaterError } from '../platform/errors';
 
 /*
@@ -189,7 +189,7 @@ export type CustomerMessageResult = { readonly handoffActive: boolean; readonly 
  * answers handoffActive: false: the bot's signal to take the conversation back.
  */
 export async function forwardCustomerMessage(request: CustomerMessageRequest, deps: HandoffDependencies): Promise<CustomerMessageResult> {
-  const handoff = await deps.store.findByConversation(request.conversationId);
+  const handoff = await settledHandoff(request.conversationId, deps);
   if (handoff?.state !== 'open' && handoff?.state !== 'opening') return { handoffActive: false, queued: false };
   await deps.queue.enqueue({
     kind: 'customer-message',
@@ -202,6 +202,24 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
   });
   deps.logger.info('customer message queued', { conversationId: request.conversationId, textLength: request.text.length, files: request.files?.length ?? 0 });
   return { handoffActive: true, queued: true };
+}
+
+/**
+ * The conversation's handoff, once no request is posting its card: a message
+ * written meanwhile is queued behind the thread's intro, which goes on the
+ * queue just before the handoff opens (postCardAndOpen). A queued card's jobs
+ * are on the queue already. Past the wait (the posting request has died), the
+ * handoff as it is; the delivery retries until it opens or gives up.
+ */
+async function settledHandoff(conversationId: string, deps: Pick<HandoffDependencies, 'store' | 'openWaitMs' | 'sleep'>): Promise<Handoff | OpeningHandoff | undefined> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Date.now() + (deps.openWaitMs ?? 5_000);
+  let handoff = await deps.store.findByConversation(conversationId);
+  while (handoff?.state === 'opening' && !handoff.queued && Date.now() < deadline) {
+    await sleep(50);
+    handoff = await deps.store.findByConversation(conversationId);
+  }
+  return handoff;
 }
 
 /** Ends a handoff from the bot's side (the customer left, or the conversation timed out). Idempotent. */

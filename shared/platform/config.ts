@@ -85,8 +85,8 @@ export type { SecretName };
 export type SecretsProvider = () => Promise<BridgeSecrets>;
 
 /** One secret. */
-export async function secretFrom(secrets: SecretsProvider, name: SecretName): Promise<string> {
-  return (await secrets())[name];
+export function secretFrom(secrets: SecretsProvider, name: SecretName): Promise<string> {
+  return secrets().then((values) => values[name]);
 }
 
 export interface SecretsProviderOptions {
@@ -127,8 +127,8 @@ export function createSecretsProvider(options: SecretsProviderOptions): SecretsP
     return validateSecrets(source, required, settings.secretId ? `secret ${settings.secretId}` : 'environment');
   };
 
-  return async () => {
-    if (cached && now() < cached.refreshAt) return cached.value;
+  return () => {
+    if (cached && now() < cached.refreshAt) return Promise.resolve(cached.value);
     // One read at a time: concurrent cold requests share it instead of stampeding Secrets Manager.
     inflight ??= load()
       .then(

@@ -66,7 +66,7 @@ export function slackSignatureVerifier(options: SlackSignatureVerifierOptions): 
     context.verifiedBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   };
   return {
-    before: async (request) => verify(request.event, request.context, await signingSecret()),
+    before: (request) => signingSecret().then((secret) => verify(request.event, request.context, secret)),
   };
 }
 

@@ -163,7 +163,7 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
   });
 
   it('refuses a webhook call the bridge did not sign, or signed too long ago, with an opaque 401, creating nothing', async () => {
-    const body = JSON.stringify({ type: 'handoff_resolved', eventId: 'x', conversationId: api.conversations[0]!.id, userId: AGENT });
+    const body = JSON.stringify({ type: 'handoff_resolved', eventId: 'x', conversationId: 'conv-never-signed', userId: AGENT, channelId: 'C1', threadTs: '1.1' });
     const before = api.events.length;
     const post = (headers: Record<string, string>) => fetch(runtime.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const stale = Math.floor(Date.now() / 1000) - 600;

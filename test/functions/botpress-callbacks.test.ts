@@ -223,6 +223,51 @@ describe('POST /botpress/handoff', () => {
   });
 });
 
+describe('handoffs opened all at once, with the delivery function running beside them', () => {
+  it('puts every transcript and every message the customer wrote while the card was posting in its thread, in order', async () => {
+    // Slack takes a while over each post, so that the delivery function meets handoffs still opening.
+    bridge.slack.delays.set('chat.postMessage', 150);
+    const conversations = Array.from({ length: 40 }, () => newConversationId());
+    let opening = true;
+    const deliveries = (async () => {
+      while (opening) {
+        await bridge.runDeliveries();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    try {
+      const answers = await Promise.all(
+        conversations.map(async (conversationId) => {
+          const handoff = call('/botpress/handoff', handoffBody(conversationId, { transcript: [{ role: 'user', text: `I need help with ${conversationId}` }] }));
+          // Written while the card is being posted (Slack has the post, and has not answered yet).
+          const cardPosting = () => bridge.slack.callsTo('chat.postMessage').some((post) => JSON.stringify(post.args.blocks ?? '').includes(`\`${conversationId}\``));
+          while (!cardPosting()) await new Promise((resolve) => setTimeout(resolve, 5));
+          const message = await call('/botpress/message', { conversationId, text: `more about ${conversationId}`, messageId: `m-${conversationId}` });
+          return { handoff: await handoff, message };
+        }),
+      );
+      expect(answers.map(({ handoff, message }) => [handoff.status, message.status, message.body])).toEqual(answers.map(() => [200, 200, { handoffActive: true }]));
+    } finally {
+      opening = false;
+      await deliveries;
+    }
+    // What had to wait for its thread comes back after its retry delay.
+    const threadOf = (conversationId: string) =>
+      bridge.slack
+        .callsTo('chat.postMessage')
+        .filter((call) => call.args.thread_ts !== undefined && new RegExp(`${conversationId}(?!\\d)`).test(String(call.args.text)))
+        .map((call) => (String(call.args.text).startsWith(':scroll:') ? 'transcript' : 'message'));
+    const deadline = Date.now() + 30_000;
+    while (!conversations.every((id) => threadOf(id).length === 2) && Date.now() < deadline) {
+      await bridge.runDeliveries();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    bridge.slack.delays.clear();
+    for (const conversationId of conversations) expect(threadOf(conversationId), conversationId).toEqual(['transcript', 'message']);
+    expect(bridge.queued().deadLetters.filter((body) => conversations.some((id) => body.includes(id)))).toEqual([]);
+  }, 60_000);
+});
+
 describe('POST /botpress/message', () => {
   async function openConversation(customer?: { name?: string }, conversationId = newConversationId()) {
     const opened = await call('/botpress/handoff', handoffBody(conversationId, { customer }));

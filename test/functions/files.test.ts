@@ -6,7 +6,10 @@ import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
 import { fileLink, fileLinkKey } from '../../shared/domain/files/links';
 import { FILE_LIMITS } from '../../shared/domain/files/policy';
 import type { HttpResponse } from '../../shared/platform/http';
-import { wire, deliveryFiles } from '../../functions/wiring';
+import { wireBot } from '../../functions/wiring/bot';
+import { wire } from '../../functions/wiring/core';
+import { wireDesk } from '../../functions/wiring/desk';
+import { deliveryFiles } from '../../functions/wiring/files';
 import { AGENT, SUPPORT_CHANNEL, eventCallback, fileShare } from '../fixtures/slack-events';
 import { BRIDGE_TOKEN, PUBLIC_URL, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
@@ -224,6 +227,8 @@ describe("a customer's file, for the agents", () => {
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
     const deps = {
       ...runtime,
+      desk: wireDesk(runtime),
+      bot: wireBot(runtime),
       logger: silent,
       policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
       supportChannelId: settings.supportChannelId,

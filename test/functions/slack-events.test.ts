@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DELETED_REPLY_NOTICE, NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE } from '../../shared/slack/render/notices';
 import type { HttpResponse } from '../../shared/platform/http';
-import { NAME_WAIT_MS } from '../../functions/wiring';
+import { NAME_WAIT_MS } from '../../functions/wiring/desk';
 import { ThreadStore } from '../../shared/aws/handoff-store';
 import {
   AGENT,

@@ -105,6 +105,13 @@ export class MalformedJobError extends BridgeError {}
 export class Undeliverable extends BridgeError {}
 
 /**
+ * A job queued while its handoff was opening (the card being posted, its
+ * thread not stored yet): tried again with the usual backoff, never dropped
+ * for the order in which the bridge itself wrote things.
+ */
+export class HandoffStillOpening extends BridgeError {}
+
+/**
  * The key of an agent's reply, or of a change to one: the message's channel
  * and ts, the same across the desk's retries and re-sends. (Its first part
  * keeps the name it always had, so that records already in the ledger match.)

@@ -7,7 +7,10 @@ import { JOB_BUDGET_MS, processDeliveryBatch, type BatchDependencies } from '../
 import { createSqsClient, sqsRedelivery, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
 import { DEFAULT_DELIVERY_POLICY } from '../../../shared/domain/delivery/attempt';
 import type { AgentReply } from '../../../shared/domain/ports';
-import { wire, deliveryFiles } from '../../../functions/wiring';
+import { wireBot } from '../../../functions/wiring/bot';
+import { wire } from '../../../functions/wiring/core';
+import { wireDesk } from '../../../functions/wiring/desk';
+import { deliveryFiles } from '../../../functions/wiring/files';
 import { SUPPORT_CHANNEL } from '../../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../../support/bridge-harness';
 
@@ -30,7 +33,7 @@ beforeAll(async () => {
   client = createSqsClient({ endpoint: bridge.sqs.endpoint });
   queue = runtime.queue;
   deps = {
-    delivery: { ...runtime, logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
+    delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
     redelivery: sqsRedelivery(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
     processor: new SqsFifoPartialProcessorAsync(),
     logger: silent,

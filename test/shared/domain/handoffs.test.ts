@@ -98,6 +98,25 @@ describe('forwardCustomerMessage', () => {
     expect(queue.jobs).toEqual([{ kind: 'customer-message', key: ['botpress-message', asked.conversationId, 'm-1'], conversationId: asked.conversationId, text: 'Here is my order number', messageId: 'm-1' }]);
   });
 
+  it('queues a message written while the card is being posted behind the thread’s intro', async () => {
+    const asked = request();
+    // The desk answers the card only after the message has come in.
+    let answerCard: () => void = () => undefined;
+    const postCard = desk.postCard.bind(desk);
+    desk.postCard = async (channelId, view) => {
+      await new Promise<void>((resolve) => (answerCard = resolve));
+      return postCard(channelId, view);
+    };
+    const opening = openHandoff(asked, deps);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const message = forwardCustomerMessage({ conversationId: asked.conversationId, text: 'still there?', messageId: 'm-1' }, deps);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answerCard();
+    expect((await opening).status).toBe('created');
+    expect(await message).toEqual({ handoffActive: true, queued: true });
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['thread-intro', 'customer-message']);
+  });
+
   it('answers handoffActive: false, queuing nothing, when no handoff is live', async () => {
     expect(await forwardCustomerMessage({ conversationId: 'never-opened', text: 'hello?' }, deps)).toEqual({ handoffActive: false, queued: false });
     expect(queue.jobs).toEqual([]);

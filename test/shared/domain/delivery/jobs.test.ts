@@ -146,3 +146,28 @@ describe('card, note, private-notice, thread-intro', () => {
     expect(deps.desk.threadOf(THREAD.threadTs)).toEqual([{ kind: 'intro', intro: { summary: undefined, transcript: [{ role: 'user', text: 'hi' }], omittedLines: 0 } }]);
   });
 });
+
+describe('jobs queued while their handoff opens (the card being posted)', () => {
+  it('retries the transcript and a customer message until the thread is stored, then posts both: nothing dropped', async () => {
+    const opening = await deps.store.reserve('conv-opening', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
+    if (!opening.reserved) throw new Error('not reserved');
+    const intro: DeliveryJob = { kind: 'thread-intro', key: ['thread-intro', 'conv-opening', '2.1'], conversationId: 'conv-opening', channelId: 'C-DESK', threadTs: '2.1', transcript: [{ role: 'user', text: 'hi' }] };
+    const message: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'conv-opening', 'm-1'], conversationId: 'conv-opening', text: 'are you there?', messageId: 'm-1' };
+    await expect(deliver(intro, attempt, deps)).rejects.toMatchObject({ delayMs: 2_000 });
+    await expect(deliver(message, attempt, deps)).rejects.toMatchObject({ delayMs: 2_000 });
+
+    await deps.store.activate('conv-opening', opening.token, { channelId: 'C-DESK', threadTs: '2.1' });
+    expect(await deliver(intro, { ...attempt, receiveCount: 2 }, deps)).toEqual({ outcome: 'delivered' });
+    expect(await deliver(message, { ...attempt, receiveCount: 2 }, deps)).toEqual({ outcome: 'delivered' });
+    expect(deps.desk.threadOf('2.1').map((post) => post.kind)).toEqual(['intro', 'customer-text']);
+  });
+
+  it('gives a customer message up, and the customer hears, when the handoff never opened', async () => {
+    const opening = await deps.store.reserve('conv-never', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
+    if (!opening.reserved) throw new Error('not reserved');
+    await deps.store.abandon('conv-never', opening.token);
+    const message: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'conv-never', 'm-1'], conversationId: 'conv-never', text: 'hello?', messageId: 'm-1' };
+    expect(await deliver(message, attempt, deps)).toMatchObject({ outcome: 'gave-up' });
+    expect(deps.queue.jobs).toEqual([expect.objectContaining({ kind: 'customer-message-failed', conversationId: 'conv-never', messageId: 'm-1' })]);
+  });
+});

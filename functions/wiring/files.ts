@@ -1,0 +1,20 @@
+import { s3FileStore } from '../../shared/aws/s3-files';
+import type { DeliveryFiles } from '../../shared/domain/files/agent-files';
+import { fileLinkKey } from '../../shared/domain/files/links';
+import { secretFrom, type SecretsProvider, type SettingsWith } from '../../shared/platform/config';
+
+/**
+ * What the delivery function needs for files: the bucket, and the link key,
+ * derived from the bridge API token (so the delivery function reads that
+ * secret too). Plain HTTP is fetched from the Botpress webhook's origin only,
+ * which is HTTPS but for a local stand-in.
+ */
+export function deliveryFiles(settings: SettingsWith<'fileBucket' | 'publicUrl'>, secrets: SecretsProvider): DeliveryFiles {
+  return {
+    store: s3FileStore({ bucket: settings.fileBucket, endpoint: settings.s3Endpoint }),
+    linkKey: async () => fileLinkKey(await secretFrom(secrets, 'bridgeApiToken')),
+    publicUrl: settings.publicUrl,
+    linkSeconds: settings.fileLinkSeconds,
+    plainHttpOrigin: async () => new URL(await secretFrom(secrets, 'botpressWebhookUrl')).origin,
+  };
+}
