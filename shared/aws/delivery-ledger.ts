@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClaimResult, DeliveryLedger as DeliveryLedgerPort, DeliveryNotes } from '../domain/ports';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
@@ -20,20 +21,6 @@ import { conditionally, dynamo, epochSeconds } from './dynamo';
  *   attempt 2 (retry):      claim ✓ (notice ts) ── POST ok ── settle ── notice updated
  *   attempt 3 (a repeat):                                      claim ✗ done → duplicate
  */
-/** What an attempt leaves for the next one of the same delivery. */
-export interface DeliveryNotes {
-  /** The "not delivered yet" notice in the thread, to be edited when it is. */
-  readonly noticeTs?: string | undefined;
-  /** Of a delivery in several posts, how many went out: the next attempt goes on from there. */
-  readonly partsDone?: number | undefined;
-}
-
-export type ClaimResult =
-  | ({ readonly status: 'claimed'; readonly token: string } & DeliveryNotes)
-  /** Another attempt finished this delivery. */
-  | { readonly status: 'duplicate' }
-  /** Another attempt holds a live claim right now. */
-  | { readonly status: 'in_flight' };
 
 export type SettledOutcome = 'delivered' | 'notified' | 'failed';
 
@@ -47,8 +34,6 @@ export interface DeliveryLedgerOptions {
   readonly now?: () => number;
 }
 
-/** A ledger key from parts, unambiguous whatever the parts hold (their JSON, where joining them could collide). */
-export const dedupeKey = (...parts: string[]): string => `dedupe#${JSON.stringify(parts)}`;
 
 /*
  * The claim's condition, clause by clause: the race each one settles.
@@ -64,7 +49,7 @@ const RELEASED = '#state = :released';
 const LEASE_LAPSED = '(#state = :pending AND leaseExpiresAt <= :nowMs)';
 const CLAIMABLE = [NEVER_CLAIMED, EXPIRED, RELEASED, LEASE_LAPSED].join(' OR ');
 
-export class DeliveryLedger {
+export class DeliveryLedger implements DeliveryLedgerPort {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly ttlSeconds: number;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Handoff, HandoffDetails, HandoffStore, OpeningHandoff, Reservation, ThreadRef } from '../domain/ports';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
- * One handoff of a Botpress conversation to the Slack support channel.
+ * The domain's HandoffStore on DynamoDB.
  *
  * Storage (one table, string key `pk`, TTL attribute `expiresAt`):
  *   conversation#<conversationId>       the handoff itself: state, thread, customer — the one source of truth
@@ -14,36 +15,6 @@ import { conditionally, dynamo, epochSeconds } from './dynamo';
  * DynamoDB and on local DynamoDB-API servers). A thread pointer whose
  * conversation has since moved to another thread reads as "no handoff".
  */
-export interface Handoff {
-  readonly conversationId: string;
-  readonly channelId: string;
-  readonly threadTs: string;
-  readonly state: 'open' | 'closed';
-  /** The Botpress user the conversation belongs to. */
-  readonly botpressUserId: string;
-  readonly customerName?: string;
-  /** As given; when it is no mail address, `customerEmailInvalid` says so (the card shows it as such). */
-  readonly customerEmail?: string;
-  readonly customerEmailInvalid?: boolean;
-  /** The bot's summary, kept so that the card can be re-rendered when its state changes. */
-  readonly summary: string;
-  /** Slack user id of the agent who pressed Claim. */
-  readonly claimedBy?: string;
-  readonly closedBy?: string;
-  readonly closedReason?: string;
-  readonly openedAt: number;
-  /** Epoch seconds; DynamoDB's TTL deletes the item some time after it. */
-  readonly expiresAt: number;
-}
-
-export interface HandoffDetails {
-  readonly botpressUserId: string;
-  readonly customerName?: string | undefined;
-  readonly customerEmail?: string | undefined;
-  readonly customerEmailInvalid?: boolean | undefined;
-  readonly summary: string;
-}
-
 type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
   readonly pk: string;
   readonly state: Handoff['state'] | 'opening';
@@ -53,20 +24,6 @@ type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
   readonly leaseExpiresAt?: number;
   readonly queued?: boolean;
 };
-
-/**
- * A handoff whose card is not posted yet: a request is posting it right now,
- * or (`queued`) Slack could not take it and the delivery function will.
- */
-export interface OpeningHandoff {
-  readonly state: 'opening';
-  readonly conversationId: string;
-  readonly queued: boolean;
-}
-
-export type Reservation =
-  | { readonly reserved: true; readonly token: string }
-  | { readonly reserved: false; readonly current: Handoff | OpeningHandoff };
 
 export interface ThreadStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -90,7 +47,7 @@ const NAMES = { '#state': 'state' } as const;
 /** Bounds the thread → conversation memory of a warm container (under a megabyte); the oldest is forgotten first. */
 const MAX_REMEMBERED_THREADS = 5_000;
 
-export class ThreadStore {
+export class ThreadStore implements HandoffStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly ttlSeconds: number;
@@ -209,7 +166,7 @@ export class ThreadStore {
   }
 
   /** Completes a reservation once the Slack thread exists. */
-  async activate(conversationId: string, token: string, thread: { channelId: string; threadTs: string }): Promise<Handoff> {
+  async activate(conversationId: string, token: string, thread: ThreadRef): Promise<Handoff> {
     const nowMs = this.now();
     const expiresAt = epochSeconds(nowMs) + this.ttlSeconds;
     // Pointer first: once the handoff reads as open, the reverse lookup must already work.

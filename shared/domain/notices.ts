@@ -1,4 +1,4 @@
-import type { FileRefusal } from './ports';
+import type { FileRefusal } from './files/policy';
 
 /*
  * What agents are told, as values: the desk's adapter words and renders

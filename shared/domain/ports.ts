@@ -1,7 +1,9 @@
 import type { BotEvent } from './bot-events';
 import type { Notice } from './notices';
 import type { DeliveryJob } from './delivery/jobs';
-import type { FileKind } from './files/policy';
+import type { FileKind, FileRefusal } from './files/policy';
+
+export { isRefusal, type FileRefusal } from './files/policy';
 
 export type { Log } from '../platform/logger';
 
@@ -160,17 +162,6 @@ export interface SupportDesk {
   /** The file's bytes, at most maxBytes (FileTooLarge past that); a FileRefusal when the desk will not give them. */
   readFile(file: DeskFile, maxBytes: number): Promise<Buffer | FileRefusal>;
 }
-
-/** Why a file did not go through, as a value the desk words for people. */
-export type FileRefusal =
-  | { readonly refused: 'too-many'; readonly name: string; readonly max: number }
-  | { readonly refused: 'deleted'; readonly name: string }
-  | { readonly refused: 'unreadable'; readonly name: string }
-  | { readonly refused: 'external'; readonly name: string }
-  | { readonly refused: 'type'; readonly name: string; readonly mimetype: string }
-  | { readonly refused: 'too-large'; readonly name: string; readonly bytes?: number | undefined; readonly maxBytes: number };
-
-export const isRefusal = (value: object): value is FileRefusal => 'refused' in value;
 
 /** The bot side: hands an event to the bot. */
 export interface BotChannel {

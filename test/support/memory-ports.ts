@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared/domain/delivery/attempt';
 import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
 import type { BotEvent } from '../../shared/domain/bot-events';
 import type { Notice } from '../../shared/domain/notices';
@@ -309,3 +310,23 @@ export class MemoryFileStore implements FileStore {
 
 /** A logger that keeps nothing: the domain's tests assert on what it did, not on what it logged. */
 export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Every port of the delivery function in memory, with one open handoff (`conv-1`) on `thread`. */
+export async function memoryDelivery(thread: ThreadRef, options: { readonly customerName?: string; readonly now?: () => number } = {}) {
+  const store = new MemoryHandoffStore();
+  const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's', customerName: options.customerName }, 15_000);
+  if (reservation.reserved) await store.activate('conv-1', reservation.token, thread);
+  const files = new MemoryFileStore();
+  return {
+    store,
+    ledger: new MemoryLedger(),
+    queue: new MemoryQueue(),
+    desk: new MemoryDesk(),
+    bot: new MemoryBot(),
+    logger: quietLog,
+    supportChannelId: thread.channelId,
+    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+    files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
+    ...(options.now ? { now: options.now } : {}),
+  } satisfies DeliveryDependencies;
+}

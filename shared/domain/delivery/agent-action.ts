@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 import type { BotEvent } from '../bot-events';
 import { settleLoggingFailures } from '../../platform/logger';
 

@@ -1,5 +1,5 @@
 import { agentReplyKey, type JobOf } from './jobs';
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 import { EDITED_MARKER, type AgentMessageEvent, type SentFile } from '../bot-events';
 import { rehostAgentFiles } from '../files/agent-files';
 import { dedupeKey, type AgentReply, type Person } from '../ports';

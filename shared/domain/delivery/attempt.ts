@@ -1,5 +1,6 @@
 import { conversationOf, MalformedJobError, needsLedger, Undeliverable, type DeliveryJob } from './jobs';
-import { performJob, type JobDependencies, type JobResult } from './performers';
+import type { JobDependencies, JobResult } from './performer';
+import { performJob } from './performers';
 import type { Awaited, Notice } from '../notices';
 import { dedupeKey, type DeliveryLedger, type ThreadRef } from '../ports';
 import { BridgeError, DownstreamError, PermanentDownstreamError } from '../../platform/errors';

@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 
 /** A card update, shown from the handoff as it is now: however many updates are queued, the last one shows the truth. */
 export const updateCard: Performer<'card'> = async (job, _progress, deps) => {

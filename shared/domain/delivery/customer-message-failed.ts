@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 import { FILE_LIMITS } from '../files/policy';
 
 /** The bot hears that a customer's message, or one of its files, did not reach the agents, so that the customer can be told. */

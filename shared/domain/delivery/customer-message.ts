@@ -1,5 +1,5 @@
 import { HandoffStillOpening, Undeliverable, type JobOf } from './jobs';
-import type { JobDependencies, Performer } from './performers';
+import type { JobDependencies, Performer } from './performer';
 import { postCustomerFile, type CustomerFileOutcome } from '../files/customer-files';
 import { FILE_LIMITS } from '../files/policy';
 import type { ThreadPost, ThreadRef } from '../ports';

@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 
 /** The bot hears that a queued handoff never reached the desk: nobody will answer, and the customer should hear so. */
 export const reportHandoffFailed: Performer<'handoff-failed'> = async (job, _progress, deps) => {

@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 
 /** A note in a handoff's thread for everyone there (resolved, ended). */
 export const postNote: Performer<'note'> = async (job, _progress, deps) => {

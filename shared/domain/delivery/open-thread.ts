@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 import { CardNotPosted, postCardAndOpen } from '../handoffs';
 
 /** A card the desk could not take when the bot asked: posted now, and the handoff opens on its thread. */

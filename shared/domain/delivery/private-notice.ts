@@ -1,4 +1,4 @@
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 
 /** A word to one agent only, in the thread they wrote in. */
 export const tellAgentPrivately: Performer<'private-notice'> = async (job, _progress, deps) => {

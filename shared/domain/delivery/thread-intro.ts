@@ -1,5 +1,5 @@
 import { HandoffStillOpening } from './jobs';
-import type { Performer } from './performers';
+import type { Performer } from './performer';
 
 /** The thread's first posts: the summary the card had to shorten, whole, then the transcript's newest lines. */
 export const postThreadIntro: Performer<'thread-intro'> = async (job, progress, deps) => {

@@ -67,3 +67,14 @@ export function safeFileName(name: string | undefined, fallback = 'file'): strin
   const cleaned = [...(name ?? '').replace(/[\u0000-\u001f\u007f/\\"%]/g, '_').trim()].slice(0, 200).join('');
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
 }
+
+/** Why a file did not go through, as a value the desk words for people. */
+export type FileRefusal =
+  | { readonly refused: 'too-many'; readonly name: string; readonly max: number }
+  | { readonly refused: 'deleted'; readonly name: string }
+  | { readonly refused: 'unreadable'; readonly name: string }
+  | { readonly refused: 'external'; readonly name: string }
+  | { readonly refused: 'type'; readonly name: string; readonly mimetype: string }
+  | { readonly refused: 'too-large'; readonly name: string; readonly bytes?: number | undefined; readonly maxBytes: number };
+
+export const isRefusal = (value: object): value is FileRefusal => 'refused' in value;

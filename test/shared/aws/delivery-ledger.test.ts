@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedupeKey, DeliveryLedger } from '../../../shared/aws/delivery-ledger';
+import { DeliveryLedger } from '../../../shared/aws/delivery-ledger';
+import { dedupeKey } from '../../../shared/domain/ports';
 import { startLocalDynamo, type LocalDynamo } from '../../support/dynalite';
 
 let dynamo: LocalDynamo;

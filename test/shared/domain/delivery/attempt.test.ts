@@ -1,32 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DELIVERY_POLICY, deliver, RetryDelivery, type DeliveryDependencies } from '../../../../shared/domain/delivery/attempt';
+import { DEFAULT_DELIVERY_POLICY, deliver, RetryDelivery } from '../../../../shared/domain/delivery/attempt';
 import type { DeliveryJob } from '../../../../shared/domain/delivery/jobs';
 import { dedupeKey } from '../../../../shared/domain/ports';
 import { DownstreamError, PermanentDownstreamError } from '../../../../shared/platform/errors';
-import { MemoryBot, MemoryDesk, MemoryFileStore, MemoryHandoffStore, MemoryLedger, MemoryQueue, quietLog } from '../../../support/memory-ports';
+import { memoryDelivery } from '../../../support/memory-ports';
 
 /* The attempt loop against in-memory ports: retries and their delays, the late and lost notices, giving up, once-only. */
 const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
 let clock: number;
-let deps: DeliveryDependencies & { desk: MemoryDesk; bot: MemoryBot; queue: MemoryQueue; ledger: MemoryLedger; store: MemoryHandoffStore };
+let deps: Awaited<ReturnType<typeof memoryDelivery>>;
 
 beforeEach(async () => {
   clock = 1_800_000_000_000;
-  const store = new MemoryHandoffStore();
-  const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
-  if (reservation.reserved) await store.activate('conv-1', reservation.token, THREAD);
-  deps = {
-    store,
-    ledger: new MemoryLedger(),
-    queue: new MemoryQueue(),
-    desk: new MemoryDesk(),
-    bot: new MemoryBot(),
-    logger: quietLog,
-    supportChannelId: THREAD.channelId,
-    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
-    files: { store: new MemoryFileStore(), linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
-    now: () => clock,
-  };
+  deps = await memoryDelivery(THREAD, { now: () => clock });
 });
 
 const replyJob: DeliveryJob = {

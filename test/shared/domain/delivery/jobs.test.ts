@@ -1,30 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deliver, DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../../../shared/domain/delivery/attempt';
+import { deliver } from '../../../../shared/domain/delivery/attempt';
 import { agentMessage } from '../../../../shared/domain/delivery/agent-reply';
 import type { DeliveryJob } from '../../../../shared/domain/delivery/jobs';
 import { DownstreamError } from '../../../../shared/platform/errors';
-import { MemoryBot, MemoryDesk, MemoryFileStore, MemoryHandoffStore, MemoryLedger, MemoryQueue, quietLog } from '../../../support/memory-ports';
+import { memoryDelivery } from '../../../support/memory-ports';
 
 /* One job of each kind against in-memory ports: what each asks of the desk and the bot. */
 const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
 const attempt = { receiveCount: 1, queuedAt: Date.now() };
-let deps: DeliveryDependencies & { desk: MemoryDesk; bot: MemoryBot; queue: MemoryQueue; store: MemoryHandoffStore; files: { store: MemoryFileStore } & DeliveryDependencies['files'] };
+let deps: Awaited<ReturnType<typeof memoryDelivery>>;
 
 beforeEach(async () => {
-  const store = new MemoryHandoffStore();
-  const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's', customerName: 'Ada' }, 15_000);
-  if (reservation.reserved) await store.activate('conv-1', reservation.token, THREAD);
-  deps = {
-    store,
-    ledger: new MemoryLedger(),
-    queue: new MemoryQueue(),
-    desk: new MemoryDesk(),
-    bot: new MemoryBot(),
-    logger: quietLog,
-    supportChannelId: THREAD.channelId,
-    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
-    files: { store: new MemoryFileStore(), linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
-  };
+  deps = await memoryDelivery(THREAD, { customerName: 'Ada' });
 });
 
 const reply = { eventId: 'Ev1', ...THREAD, messageTs: '1700000001.000100', userId: 'U-AGENT', markup: 'Try this' };

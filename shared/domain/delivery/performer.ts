@@ -1,0 +1,27 @@
+import type { DeliveryJob, JobOf } from './jobs';
+import type { DeliveryFiles } from '../files/agent-files';
+import type { BotChannel, Clock, DeliveryLedger, HandoffStore, JobQueue, Log, PartProgress, SupportDesk } from '../ports';
+
+/* What each job kind's file implements (performers.ts picks one by kind). */
+
+/** What performing any job may need; each performer takes the part it uses. */
+export interface JobDependencies {
+  readonly store: Pick<HandoffStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon'>;
+  readonly ledger: Pick<DeliveryLedger, 'stateOf'>;
+  readonly queue: JobQueue;
+  readonly desk: SupportDesk;
+  readonly bot: BotChannel;
+  readonly logger: Log;
+  /** The channel handoffs open in. */
+  readonly supportChannelId: string;
+  readonly files: DeliveryFiles;
+  readonly now?: Clock | undefined;
+}
+
+export type JobResult =
+  | { readonly outcome: 'delivered' | 'duplicate' }
+  /** Nothing left to do: the handoff the job was for is gone (a card update for an expired handoff). */
+  | { readonly outcome: 'dropped'; readonly reason: string };
+
+/** A job kind's work; `progress` counts the posts a job of several has made, across attempts. */
+export type Performer<K extends DeliveryJob['kind']> = (job: JobOf<K>, progress: PartProgress, deps: JobDependencies) => Promise<JobResult>;
