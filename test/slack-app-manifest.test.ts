@@ -14,6 +14,7 @@ const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'files.info': ['files:read'],
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
+  'reactions.add': ['reactions:write'],
 };
 
 /** Bot events and the scope each requires. */

@@ -21,6 +21,15 @@ export interface ThreadRef {
   readonly threadTs: string;
 }
 
+/** One message on the desk: the channel it is in and its id. */
+export interface MessageRef {
+  readonly channelId: string;
+  readonly messageTs: string;
+}
+
+/** What the bridge may mark a message with, in its own words; the desk picks how it shows. */
+export type Reaction = 'kept-internal';
+
 /** One handoff of a bot conversation to the support desk. */
 export interface Handoff extends ThreadRef, HandoffDetails {
   readonly conversationId: string;
@@ -149,6 +158,8 @@ export interface SupportDesk {
   postInThread(thread: ThreadRef, post: ThreadPost, progress?: PartProgress): Promise<string | undefined>;
   /** Replaces a notice posted earlier. */
   updateNotice(thread: ThreadRef, noticeId: string, notice: Notice): Promise<void>;
+  /** Marks a message in a thread with a reaction everyone there sees (a reaction already there is no failure). */
+  react(message: MessageRef, reaction: Reaction): Promise<void>;
   /** Tells one agent, privately, in the thread. */
   tellPrivately(thread: ThreadRef, userId: string, notice: Notice): Promise<void>;
   /** Uploads a customer's file into the thread. */

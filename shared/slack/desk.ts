@@ -1,5 +1,5 @@
-import type { SupportDesk, ThreadPost } from '../domain/ports';
-import { DownstreamError } from '../platform/errors';
+import type { Reaction, SupportDesk, ThreadPost } from '../domain/ports';
+import { DownstreamError, PermanentDownstreamError } from '../platform/errors';
 import type { Log } from '../platform/logger';
 import { callSlack, type SlackClient } from './client';
 import { describeSlackFile, readSlackFile, uploadToThread } from './files';
@@ -80,6 +80,15 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
       await call(thread.channelId, 'chat.update', (client) => client.chat.update({ channel: thread.channelId, ts: noticeId, text: noticeText(notice) }));
     },
 
+    async react(message, reaction) {
+      try {
+        await call(message.channelId, 'reactions.add', (client) => client.reactions.add({ channel: message.channelId, timestamp: message.messageTs, name: REACTION_NAMES[reaction] }));
+      } catch (error) {
+        // Slack answers a reaction the message has already with an error; for the bridge it is done.
+        if (!(error instanceof PermanentDownstreamError && error.code === 'already_reacted')) throw error;
+      }
+    },
+
     async tellPrivately(thread, userId, notice) {
       await call(thread.channelId, 'chat.postEphemeral', (client) =>
         client.chat.postEphemeral({ channel: thread.channelId, user: userId, thread_ts: thread.threadTs, text: noticeText(notice) }),
@@ -121,6 +130,9 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     },
   };
 }
+
+/** The emoji each of the domain's reactions shows as. */
+const REACTION_NAMES: Readonly<Record<Reaction, string>> = { 'kept-internal': 'lock' };
 
 /** A thread post as Slack messages: the parts it takes, and how each is sent. */
 function rendered(post: ThreadPost): { parts: string[]; extra: { username?: string; icon_emoji?: string; unfurl_links?: false } } {

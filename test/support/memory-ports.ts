@@ -12,7 +12,9 @@ import type {
   Handoff,
   HandoffStore,
   JobQueue,
+  MessageRef,
   OpeningHandoff,
+  Reaction,
   PartProgress,
   SupportDesk,
   ThreadPost,
@@ -100,6 +102,14 @@ export class MemoryDesk implements SupportDesk {
   updateNotice(_thread: ThreadRef, noticeId: string, notice: Notice): Promise<void> {
     this.check('updateNotice');
     this.updatedNotices.push({ noticeId, notice });
+    return Promise.resolve();
+  }
+
+  readonly reactions: { message: MessageRef; reaction: Reaction }[] = [];
+
+  react(message: MessageRef, reaction: Reaction): Promise<void> {
+    this.check('react');
+    if (!this.reactions.some((entry) => entry.message.messageTs === message.messageTs && entry.reaction === reaction)) this.reactions.push({ message, reaction });
     return Promise.resolve();
   }
 

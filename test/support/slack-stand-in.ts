@@ -19,6 +19,8 @@ export interface SlackStandIn extends StandIn {
   failing: Map<string, string>;
   /** Methods that answer only after this many milliseconds, until cleared. */
   delays: Map<string, number>;
+  /** The reactions on messages, as `channel:ts:name`. */
+  readonly reactions: Set<string>;
   /**
    * Slack's per-channel limit on chat.postMessage, about one a second with
    * short bursts: past it, HTTP 429 with Retry-After, as Slack answers. Off
@@ -54,7 +56,7 @@ export interface CompletedUpload {
 }
 
 /** The scopes the bridge's manifest asks for (slack-app-manifest.yaml); tests take some away. */
-const GRANTED_SCOPES = ['chat:write', 'chat:write.customize', 'channels:history', 'groups:history', 'users:read', 'files:read', 'files:write'];
+const GRANTED_SCOPES = ['chat:write', 'chat:write.customize', 'channels:history', 'groups:history', 'users:read', 'files:read', 'files:write', 'reactions:write'];
 
 /** What files.slack.com answers a request for a private file it cannot authorise: its sign-in page, 200. */
 const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>';
@@ -69,6 +71,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const users = new Map<string, { display_name?: string; real_name?: string; image_192?: string }>();
   const failing = new Map<string, string>();
   const delays = new Map<string, number>();
+  const reactions = new Set<string>();
   const rateLimited: SlackCall[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
   const state: { postLimit: { perSecond: number; burst: number } | undefined } = { postLimit: undefined };
@@ -205,6 +208,16 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         }
         return sendJson(res, 200, { ok: true, files: listed.map(({ id, title }) => ({ id, title })) });
       }
+      case 'reactions.add': {
+        // https://docs.slack.dev/reference/methods/reactions.add: reactions:write; one reaction of a name per user and message.
+        const refused = needScope('reactions:write');
+        if (refused) return sendJson(res, 200, refused);
+        if (typeof args.channel !== 'string' || typeof args.timestamp !== 'string') return sendJson(res, 200, { ok: false, error: 'no_item_specified' });
+        const reaction = `${args.channel}:${args.timestamp}:${String(args.name)}`;
+        if (reactions.has(reaction)) return sendJson(res, 200, { ok: false, error: 'already_reacted' });
+        reactions.add(reaction);
+        return sendJson(res, 200, { ok: true });
+      }
       default:
         return sendJson(res, 200, { ok: false, error: 'unknown_method' });
     }
@@ -216,6 +229,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     files,
     scopes,
     uploads,
+    reactions,
     apiUrl: `${server.url}/api/`,
     calls,
     callsTo: (method) => calls.filter((call) => call.method === method),

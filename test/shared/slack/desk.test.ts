@@ -187,3 +187,32 @@ describe('endHandoff', () => {
     expect(jobsFor(conversationId).map((job) => job.kind)).toEqual(['card', 'note']);
   });
 });
+
+describe('the Slack desk, on the Slack stand-in', () => {
+  const desk = () =>
+    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(), logger });
+
+  it('marks a message with its reaction once, taking Slack’s already_reacted as done', async () => {
+    const message = { channelId: CHANNEL, messageTs: '1717800000.000100' };
+    await desk().react(message, 'kept-internal');
+    await desk().react(message, 'kept-internal');
+    expect(slack.callsTo('reactions.add').map((call) => call.args)).toEqual([
+      { channel: CHANNEL, timestamp: message.messageTs, name: 'lock' },
+      { channel: CHANNEL, timestamp: message.messageTs, name: 'lock' },
+    ]);
+    expect([...slack.reactions]).toContain(`${CHANNEL}:${message.messageTs}:lock`);
+  });
+
+  it('reports a reaction Slack refuses for good with its fix (an app installed without reactions:write)', async () => {
+    slack.scopes.delete('reactions:write');
+    try {
+      await expect(desk().react({ channelId: CHANNEL, messageTs: '1717800000.000200' }, 'kept-internal')).rejects.toMatchObject({
+        constructor: PermanentDownstreamError,
+        code: 'missing_scope',
+        fix: expect.stringContaining('slack-app-manifest.yaml') as string,
+      });
+    } finally {
+      slack.scopes.add('reactions:write');
+    }
+  });
+});
