@@ -26,6 +26,8 @@ export interface BotpressRuntime {
   readonly webhookAnswers: { readonly status: number; readonly body: string }[];
   /** What the bridge sent the webhook, as received (headers and body), in order: a test can send one again. */
   readonly webhookRequests: { readonly headers: Record<string, string>; readonly body: string }[];
+  /** The installation's bot: the user the HITL plugin writes its messages as (local/hitl-plugin.ts). */
+  readonly botId: string;
   action<T = unknown>(type: string, input: unknown): Promise<T>;
   /** A message on one of the integration's channels, as the bot (here, the HITL plugin) sends it. */
   message(props: { conversation: { id: string; channel: string; tags: Record<string, string> }; user: { id: string }; type: string; payload: unknown; messageId?: string }): Promise<sdk.Response>;
@@ -79,6 +81,7 @@ export async function startBotpressRuntime(integration: Integration, installatio
     webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${installation.webhookId}`,
     webhookAnswers,
     webhookRequests,
+    botId: installation.botId,
     operation,
     action: async <T>(type: string, input: unknown) => {
       const answer = await operation('action_triggered', { type, input }, { 'x-bp-type': type });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BotpressApiStandIn, StoredEvent, StoredMessage } from '../botpress-api';
+import { relayCustomerMessage } from '../hitl-plugin';
 import type { BotpressRuntime } from '../botpress-runtime';
 
 export interface ChatEntry {
@@ -71,8 +72,8 @@ export class SandboxBot {
         this.push({ from: 'bot', text: HITL_PLUGIN.closedByUser });
         return;
       }
-      // The plugin relays the customer's message to the session's conversation, on the integration's hitl channel.
-      const answer = await this.runtime.message({ conversation: { id: session.downstreamId, channel: 'hitl', tags: {} }, user: { id: session.customerId }, type: 'text', payload: { text } });
+      // The plugin relays the customer's message to the session's conversation, on the integration's hitl channel, as it does.
+      const answer = await relayCustomerMessage(this.runtime, this.runtime.botId, { conversationId: session.downstreamId, customerId: session.customerId }, { type: 'text', payload: { text } });
       if ((answer.status ?? 200) !== 200) this.push({ from: 'bot', text: 'Sorry, that message did not reach our team. Please send it again.' });
       return;
     }

@@ -12,6 +12,7 @@ import { startBotpressRuntime, type BotpressRuntime } from '../../local/botpress
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 import { postAsSlack } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { pluginText, relayCustomerMessage } from '../../local/hitl-plugin';
 
 /*
  * The integration in botpress/integration, driven through @botpress/sdk's own
@@ -99,8 +100,9 @@ async function threadOf(conversationId: string): Promise<string> {
   return answer.threadTs;
 }
 
+/** The customer writing in the webchat, relayed by the HITL plugin as it really does: the bot's message, the customer in payload.userId. */
 const customerWrites = (session: { conversationId: string; customerId: string }, text: string, messageId: string) =>
-  runtime.message({ conversation: { id: session.conversationId, channel: 'hitl', tags: {} }, user: { id: session.customerId }, type: 'text', payload: { text }, messageId });
+  relayCustomerMessage(runtime, INSTALLATION.botId, session, { type: 'text', payload: { text }, messageId });
 
 describe('the Botpress integration (hitl interface) through the bridge', () => {
   it('a session: card and transcript in Slack, the customer in the thread, the agent in the conversation once, Claim → hitlAssigned, Resolve → hitlStopped', async () => {
@@ -152,6 +154,16 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     expect(await agentReply(session.threadTs, 'Still there?')).toBe(200);
     await eventually(() => expect(slack.callsTo('chat.postEphemeral').some((call) => call.args.thread_ts === session.threadTs && /no longer connected/.test(String(call.args.text)))).toBe(true));
     expect(api.messagesIn(session.conversationId)).toEqual([]);
+  });
+
+  it('tells the customer’s messages from the plugin’s own texts as the real plugin writes them (the bot’s user, the customer in payload.userId)', async () => {
+    const session = await startSession('Ana Lima');
+    const inThread = () => slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === session.threadTs);
+    expect((await customerWrites(session, 'My order never came', 'msg_ana_1')).status).toBe(200);
+    expect((await pluginText(runtime, INSTALLATION.botId, session, 'Sorry, I can only handle text messages.')).status).toBe(200);
+    await eventually(() =>
+      expect(inThread().slice(-2).map((call) => call.args.text)).toEqual(['My order never came', '(from the bot) Sorry, I can only handle text messages.']),
+    );
   });
 
   it('tells the plugin the session is over when the customer writes after the handoff ended in Slack', async () => {

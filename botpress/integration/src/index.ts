@@ -15,7 +15,7 @@ type MessageProps = Parameters<MessageHandlers[HitlMessageType]>[0];
 const toThread = (props: MessageProps) =>
   forwardToThread(
     { conversation: props.conversation, message: props.message, type: props.type, payload: props.payload },
-    props.ctx.botUserId,
+    [props.ctx.botId, props.ctx.botUserId],
     props.client,
     bridgeOver(props.ctx.configuration),
   );

@@ -52,17 +52,22 @@ export async function stopHitl(input: { conversationId: string }, bridge: Bridge
 
 /**
  * A message on the hitl channel, to the thread: the customer's, or the bot's
- * (the plugin's notices to the agent), said as such. When the bridge says the
- * handoff is over (an agent resolved it, or it expired), the plugin hears so.
+ * (the plugin's notices to the agent), said as such. The HITL plugin writes
+ * every message it relays as the bot's, with the customer in `payload.userId`
+ * (plugins/hitl, conv-manager.ts respond; local/hitl-plugin.ts), as Zendesk's
+ * and Freshchat's integrations read it; a message with none is the plugin's
+ * own. When the bridge says the handoff is over (an agent resolved it, or it
+ * expired), the plugin hears so.
  */
 export async function forwardToThread(
   props: { conversation: { id: string }; message: { id: string; userId: string }; type: HitlMessageType; payload: HitlMessage },
-  botUserId: string,
+  botIds: readonly string[],
   client: Client,
   bridge: Bridge,
 ): Promise<void> {
   const { text, files } = contentOf(props.type, props.payload);
-  const fromBot = props.message.userId === botUserId;
+  const author = typeof props.payload.userId === 'string' && props.payload.userId !== '' ? props.payload.userId : props.message.userId;
+  const fromBot = botIds.includes(author);
   const body: MessageBody = {
     conversationId: props.conversation.id,
     text: cut(fromBot && text ? `(from the bot) ${text}` : text, LIMITS.message),
