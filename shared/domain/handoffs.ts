@@ -159,6 +159,9 @@ function handoffDetails(request: HandoffRequest): HandoffDetails {
   };
 }
 
+/** The end reasons the bot's side sends as codes (README, POST /botpress/end). */
+const KNOWN_END_REASONS: ReadonlySet<string> = new Set(['user_ended', 'timeout']);
+
 /** RFC 5321's longest address. */
 const MAX_MAIL_ADDRESS = 254;
 
@@ -246,6 +249,7 @@ export async function endHandoff(request: EndRequest, deps: HandoffDependencies)
     });
     throw error;
   }
-  deps.logger.info('handoff ended by the bot', { conversationId: closed.conversationId, reason: request.reason });
+  // The bot's reason may be free text: only the ones the bridge knows are logged as they are.
+  deps.logger.info('handoff ended by the bot', { conversationId: closed.conversationId, reason: KNOWN_END_REASONS.has(request.reason) ? request.reason : 'other', reasonLength: request.reason.length });
   return { status: 'closed', changed: true };
 }

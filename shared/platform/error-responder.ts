@@ -8,7 +8,8 @@ import { jsonResponse, type HttpResponse } from './http';
  * 401 opaque, 400 naming the problems, 503 for a downstream failure or a
  * concurrent attempt (the sender retries), 502 for a refusal retrying cannot
  * change, 500 otherwise. The reason goes to the log; the body carries only a
- * refusal's code and fix, which name no secret.
+ * refusal's code and fix, which name no secret. The failing service is logged
+ * as `downstream`: Powertools keeps `service` for the bridge's own name.
  */
 export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'error'>): HttpResponse {
   if (error instanceof AuthenticationError) {
@@ -21,11 +22,11 @@ export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'e
   }
   if (error instanceof PermanentDownstreamError) {
     // Retrying cannot help, so not a 503: the sender is told what a person must fix.
-    logger.error('downstream refusal', { service: error.service, code: error.code, fix: error.fix, error });
+    logger.error('downstream refusal', { downstream: error.service, code: error.code, fix: error.fix, error });
     return jsonResponse(502, { error: 'refused', service: error.service, code: error.code, fix: error.fix, retryable: false });
   }
   if (error instanceof DownstreamError) {
-    logger.error('downstream failure', { service: error.service, status: error.status, error });
+    logger.error('downstream failure', { downstream: error.service, status: error.status, error });
     const response = jsonResponse(503, { error: 'unavailable', retryable: true });
     if (error.retryAfterMs !== undefined) response.headers = { ...response.headers, 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) };
     return response;

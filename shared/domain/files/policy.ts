@@ -64,7 +64,7 @@ export function megabytes(bytes: number): string {
 /** A file name safe as one path segment, in a header and through any URL decoding: no slashes, controls, quotes or `%`; at most 200 characters. */
 export function safeFileName(name: string | undefined, fallback = 'file'): string {
   // eslint-disable-next-line no-control-regex
-  const cleaned = [...(name ?? '').replace(/[\u0000-\u001f\u007f/\\"%]/g, '_').trim()].slice(0, 200).join('');
+  const cleaned = [...(name ?? '').toWellFormed().replace(/[\u0000-\u001f\u007f/\\"%]/g, '_').trim()].slice(0, 200).join('');
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
 }
 

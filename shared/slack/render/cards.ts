@@ -60,7 +60,7 @@ export function summaryInThread(summary: string): string[] | undefined {
 
 /** Who a customer's post in the thread is from: their name, marked as the customer's, within what Slack shows of a username. */
 export function customerUsername(name: string | undefined): string {
-  return name ? `${[...name].slice(0, 60).join('')} (customer)` : 'Website visitor';
+  return name ? `${[...name.toWellFormed()].slice(0, 60).join('')} (customer)` : 'Website visitor';
 }
 
 function customerLabel(view: CardView): string {

@@ -60,5 +60,6 @@ export function unescapeSlackText(text: string): string {
  * or disguise a link.
  */
 export function escapeSlackText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // Half an emoji (a lone surrogate) cannot be encoded for the Web API at all: it becomes U+FFFD, and the rest goes as it is.
+  return text.toWellFormed().replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

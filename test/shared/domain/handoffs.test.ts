@@ -134,6 +134,16 @@ describe('endHandoff', () => {
     expect(queue.jobs[1]).toMatchObject({ notice: { kind: 'ended', reason: 'timeout' } });
   });
 
+  it('logs the bot’s reason only when it is one of the known codes: a free-text reason is no log line’s business', async () => {
+    const asked = request();
+    await openHandoff(asked, deps);
+    const logged: unknown[] = [];
+    const logger = { ...quietLog, info: (...line: unknown[]) => void logged.push(line[1]) };
+    await endHandoff({ conversationId: asked.conversationId, reason: 'Customer said: my PIN is 1234' }, { ...deps, logger });
+    expect(JSON.stringify(logged)).not.toContain('PIN');
+    expect(logged.at(-1)).toMatchObject({ reason: 'other', reasonLength: 29 });
+  });
+
   it('undoes the end when the queue cannot take its notes, so that the bot’s retry ends it again', async () => {
     const asked = request();
     await openHandoff(asked, deps);

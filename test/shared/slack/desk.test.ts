@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../../local/embedded-sqs';
 import type { HandoffRequest } from '../../../shared/botpress/contract';
@@ -7,6 +8,7 @@ import { DownstreamError, PermanentDownstreamError } from '../../../shared/platf
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../../shared/domain/handoffs';
 import { createSlackClient } from '../../../shared/slack/client';
 import { SlackPacer, slackDesk } from '../../../shared/slack/desk';
+import { escapeSlackText } from '../../../shared/slack/render/markup';
 import { UserDirectory } from '../../../shared/slack/users';
 import { ThreadStore } from '../../../shared/aws/handoff-store';
 import { seedHandoff } from '../../support/bridge-harness';
@@ -214,5 +216,43 @@ describe('the Slack desk, on the Slack stand-in', () => {
     } finally {
       slack.scopes.add('reactions:write');
     }
+  });
+});
+
+describe('any text the customer or the bot can send, through the real Slack client', () => {
+  const desk = () =>
+    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(), logger });
+  const thread = { channelId: CHANNEL, threadTs: '1717900000.000001' };
+  const posted = async (text: string) => {
+    slack.calls.length = 0;
+    await desk().postInThread(thread, { kind: 'customer-text', customerName: 'Ana', text });
+    return slack.callsTo('chat.postMessage').map((call) => String(call.args.text));
+  };
+
+  it.each([
+    ['a lone high surrogate at the end', 'Thanks \ud83d', 'Thanks \ufffd'],
+    ['a lone surrogate mid-text, swallowing nothing', 'E\ud800N', 'E\ufffdN'],
+    ['a lone low surrogate', '\udc00x', '\ufffdx'],
+    ['an RTL override and controls', 'a\u202Eb\u0007c', 'a\u202Eb\u0007c'],
+  ])('posts %s, with invalid code units replaced', async (_case, text, expected) => {
+    expect(await posted(text)).toEqual([expected]);
+  });
+
+  it('posts 40,000 characters of emoji whole, in parts Slack takes', async () => {
+    const text = '😀'.repeat(20_000);
+    const parts = await posted(text);
+    expect(parts.join('')).toBe(text);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(40_000);
+  });
+
+  it('posts random UTF-16 whole: escaped, invalid units replaced, nothing lost or added', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), maxLength: 300 }).filter((text) => text.trim() !== ''), async (text) => {
+        const parts = await posted(text);
+        expect(parts.join('')).toBe(escapeSlackText(text.toWellFormed()));
+        for (const part of parts) expect(part.isWellFormed()).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
