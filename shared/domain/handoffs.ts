@@ -1,5 +1,5 @@
 import type { CustomerMessageRequest, EndRequest, HandoffRequest } from './requests';
-import { cardJob, uniqueKey } from './delivery/jobs';
+import { cardJob, noteJob, uniqueKey } from './delivery/jobs';
 import { isMailAddress } from './mail-address';
 import type { Handoff, HandoffDetails, HandoffStore, JobQueue, Log, OpeningHandoff, SupportDesk, ThreadRef } from './ports';
 import { BridgeError, DownstreamError, PermanentDownstreamError, RetryLaterError } from '../platform/errors';
@@ -234,14 +234,7 @@ export async function endHandoff(request: EndRequest, deps: HandoffDependencies)
 
   try {
     await deps.queue.enqueue(cardJob(closed.conversationId));
-    await deps.queue.enqueue({
-      kind: 'note',
-      key: ['ended-note', closed.conversationId, closed.threadTs],
-      conversationId: closed.conversationId,
-      channelId: closed.channelId,
-      threadTs: closed.threadTs,
-      notice: { kind: 'ended', reason: request.reason },
-    });
+    await deps.queue.enqueue(noteJob(closed, { kind: 'ended', reason: request.reason }));
   } catch (error) {
     // Undone, so that the bot's retry ends it again and the agents are told then; else nobody would ever tell them.
     await deps.store.reopen(closed.conversationId, closed.threadTs, 'customer').catch((reopenError: unknown) => {

@@ -1,15 +1,6 @@
+import type { AgentAction } from '../domain/ports';
 import { BadRequestError } from '../platform/errors';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './render/cards';
-
-/** An agent pressing Claim or Resolve on a handoff card. */
-export interface AgentAction {
-  readonly kind: 'claim' | 'resolve';
-  readonly conversationId: string;
-  readonly agentUserId: string;
-  readonly channelId: string;
-  /** The card is the thread's parent, so its ts is the thread's. */
-  readonly threadTs: string;
-}
 
 export type ParsedInteraction = { readonly type: 'agent_action'; readonly action: AgentAction } | { readonly type: 'other'; readonly description: string };
 

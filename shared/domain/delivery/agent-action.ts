@@ -1,3 +1,4 @@
+import { noteJob } from './jobs';
 import type { Performer } from './performer';
 import type { BotEvent } from '../bot-events';
 import { settleLoggingFailures } from '../../platform/logger';
@@ -23,14 +24,7 @@ export const sendAgentAction: Performer<'agent-action'> = async (job, _progress,
   if (action.kind === 'resolve') {
     // Said in the thread only now that it is true.
     await settleLoggingFailures(deps.logger, 'could not queue the resolved note', { conversationId: action.conversationId }, [
-      deps.queue.enqueue({
-        kind: 'note',
-        key: ['resolved-note', action.conversationId, action.threadTs],
-        conversationId: action.conversationId,
-        channelId: action.channelId,
-        threadTs: action.threadTs,
-        notice: { kind: 'resolved', agentUserId: action.agentUserId },
-      }),
+      deps.queue.enqueue(noteJob(action, { kind: 'resolved', agentUserId: action.agentUserId })),
     ]);
   }
   deps.logger.info('agent action delivered', { conversationId: action.conversationId, kind: action.kind });

@@ -98,6 +98,16 @@ export const uniqueKey = (kind: JobKind): string[] => [kind, randomUUID()];
 /** A card update: rendered from the handoff as it is when the job runs, so each state change queues one. */
 export const cardJob = (conversationId: string): JobOf<'card'> => ({ kind: 'card', key: uniqueKey('card'), conversationId });
 
+/** A note for everyone in a handoff's thread (resolved, ended), keyed by its kind and thread: queued once however often asked. */
+export const noteJob = (handoff: { readonly conversationId: string; readonly channelId: string; readonly threadTs: string }, notice: JobOf<'note'>['notice']): JobOf<'note'> => ({
+  kind: 'note',
+  key: [`${notice.kind}-note`, handoff.conversationId, handoff.threadTs],
+  conversationId: handoff.conversationId,
+  channelId: handoff.channelId,
+  threadTs: handoff.threadTs,
+  notice,
+});
+
 /** A queue message that is not a delivery job (nothing the bridge wrote): given up at once. */
 export class MalformedJobError extends BridgeError {}
 
