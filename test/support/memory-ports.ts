@@ -322,7 +322,7 @@ export class MemoryFileStore implements FileStore {
 export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Every port of the delivery function in memory, with one open handoff (`conv-1`) on `thread`. */
-export async function memoryDelivery(thread: ThreadRef, options: { readonly customerName?: string; readonly now?: () => number } = {}) {
+export async function memoryDelivery(thread: ThreadRef, options: { readonly customerName?: string; readonly now?: () => number; readonly openingWaitMs?: number } = {}) {
   const store = new MemoryHandoffStore();
   const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's', customerName: options.customerName }, 15_000);
   if (reservation.reserved) await store.activate('conv-1', reservation.token, thread);
@@ -338,5 +338,7 @@ export async function memoryDelivery(thread: ThreadRef, options: { readonly cust
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
     files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
     ...(options.now ? { now: options.now } : {}),
+    // A handoff still opening is not waited for unless a test asks: the job is retried at once.
+    openingWaitMs: options.openingWaitMs ?? 0,
   } satisfies DeliveryDependencies;
 }

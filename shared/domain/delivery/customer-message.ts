@@ -1,5 +1,5 @@
-import { HandoffStillOpening, Undeliverable, type JobOf } from './jobs';
-import type { JobDependencies, Performer } from './performer';
+import { Undeliverable, type JobOf } from './jobs';
+import { handoffOnceOpen, type JobDependencies, type Performer } from './performer';
 import { postCustomerFile, type CustomerFileOutcome } from '../files/customer-files';
 import { FILE_LIMITS } from '../files/policy';
 import type { ThreadPost, ThreadRef } from '../ports';
@@ -14,9 +14,8 @@ export const FILES_PER_ATTEMPT_MS = 6_000;
 
 /** A customer's message in its thread: the text, whole, then each file; a retry goes on from the first part not posted. */
 export const postCustomerMessage: Performer<'customer-message'> = async (job, progress, deps) => {
-  const handoff = await deps.store.findByConversation(job.conversationId);
   // Written while the card was being posted: the thread is a moment away.
-  if (handoff?.state === 'opening') throw new HandoffStillOpening('the handoff is still opening');
+  const handoff = await handoffOnceOpen(job.conversationId, deps);
   // Queued while the handoff was opening, and it never opened: the customer must hear that nobody got it.
   if (!handoff) throw new Undeliverable('the handoff has no thread to post in (it never opened, or has expired); the customer is told');
   const text: ThreadPost = { kind: 'customer-text', customerName: handoff.customerName, text: job.text };

@@ -1,6 +1,6 @@
-import type { DeliveryJob, JobOf } from './jobs';
+import { HandoffStillOpening, type DeliveryJob, type JobOf } from './jobs';
 import type { DeliveryFiles } from '../files/agent-files';
-import type { BotChannel, Clock, DeliveryLedger, HandoffStore, JobQueue, Log, PartProgress, SupportDesk } from '../ports';
+import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue, Log, PartProgress, SupportDesk } from '../ports';
 
 /* What each job kind's file implements (performers.ts picks one by kind). */
 
@@ -16,6 +16,8 @@ export interface JobDependencies {
   readonly supportChannelId: string;
   readonly files: DeliveryFiles;
   readonly now?: Clock | undefined;
+  /** How long a job waits, in the attempt, for a handoff whose card is being posted to open (handoffOnceOpen). */
+  readonly openingWaitMs?: number | undefined;
 }
 
 export type JobResult =
@@ -25,3 +27,19 @@ export type JobResult =
 
 /** A job kind's work; `progress` counts the posts a job of several has made, across attempts. */
 export type Performer<K extends DeliveryJob['kind']> = (job: JobOf<K>, progress: PartProgress, deps: JobDependencies) => Promise<JobResult>;
+
+/**
+ * The conversation's handoff, once the request posting its card has stored it
+ * (a job queued just before that runs a moment early): waited for briefly in
+ * the attempt, then HandoffStillOpening, to be tried again with the usual
+ * backoff rather than dropped.
+ */
+export async function handoffOnceOpen(conversationId: string, deps: Pick<JobDependencies, 'store' | 'openingWaitMs'>): Promise<Handoff | undefined> {
+  const deadline = Date.now() + (deps.openingWaitMs ?? 1_500);
+  for (;;) {
+    const handoff = await deps.store.findByConversation(conversationId);
+    if (handoff?.state !== 'opening') return handoff;
+    if (handoff.queued || Date.now() >= deadline) throw new HandoffStillOpening('the handoff is still opening');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

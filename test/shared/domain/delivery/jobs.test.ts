@@ -149,6 +149,17 @@ describe('jobs queued while their handoff opens (the card being posted)', () => 
     expect(deps.desk.threadOf('2.1').map((post) => post.kind)).toEqual(['intro', 'customer-text']);
   });
 
+  it('waits within the attempt for a card that is about to be stored, so that the transcript follows it at once', async () => {
+    const waiting = await memoryDelivery(THREAD, { openingWaitMs: 2_000 });
+    const opening = await waiting.store.reserve('conv-soon', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
+    if (!opening.reserved) throw new Error('not reserved');
+    const intro: DeliveryJob = { kind: 'thread-intro', key: ['thread-intro', 'conv-soon', '3.1'], conversationId: 'conv-soon', channelId: 'C-DESK', threadTs: '3.1', transcript: [{ role: 'user', text: 'hi' }] };
+    const delivered = deliver(intro, attempt, waiting);
+    setTimeout(() => void waiting.store.activate('conv-soon', opening.token, { channelId: 'C-DESK', threadTs: '3.1' }), 150);
+    expect(await delivered).toEqual({ outcome: 'delivered' });
+    expect(waiting.desk.threadOf('3.1').map((post) => post.kind)).toEqual(['intro']);
+  });
+
   it('gives a customer message up, and the customer hears, when the handoff never opened', async () => {
     const opening = await deps.store.reserve('conv-never', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
     if (!opening.reserved) throw new Error('not reserved');
