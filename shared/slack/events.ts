@@ -11,7 +11,7 @@ export interface SlackMessageFields {
   readonly bot_id?: string | null;
   readonly app_id?: string | null;
   readonly hidden?: boolean | null;
-  /** Of a reply in a thread: who posted the thread's parent. */
+  /** Of a reply in a thread: who posted the thread's parent (not sent with a thread_broadcast, which has `root`). */
   readonly parent_user_id?: string | null;
 }
 
@@ -22,6 +22,8 @@ export interface SlackMessageEvent extends SlackMessageFields {
   readonly previous_message?: unknown;
   /** Of a file_share: the files, each with its `id` (the rest, when there, is read again with files.info). */
   readonly files?: unknown;
+  /** Of a thread_broadcast: the thread's parent message. */
+  readonly root?: unknown;
 }
 
 /** The JSON type of each message field the bridge reads; see replyFieldProblems. */

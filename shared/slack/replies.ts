@@ -96,15 +96,28 @@ type ThreadReplyCheck =
   | { readonly ok: false; readonly reason: IgnoreReason };
 
 /** Whether a message (its fields' types checked) is a person's reply in a thread the bridge may own. */
-function threadReplyIn(message: Partial<SlackMessageFields>, channel: string | null | undefined, ownUserIds: readonly (string | undefined)[]): ThreadReplyCheck {
+function threadReplyIn(message: Partial<SlackMessageFields> & { readonly root?: unknown }, channel: string | null | undefined, ownUserIds: readonly (string | undefined)[]): ThreadReplyCheck {
   if (message.hidden) return { ok: false, reason: 'hidden' };
   if (!message.user || !channel || !message.ts) return { ok: false, reason: 'no_author' };
   if (ownUserIds.includes(message.user)) return { ok: false, reason: 'own_message' };
   if (!message.thread_ts) return { ok: false, reason: 'not_in_a_thread' };
   if (message.thread_ts === message.ts) return { ok: false, reason: 'thread_parent' };
   // Colleagues talking in a thread of their own in the channel: none of the bridge's business, not even a notice.
-  if (message.parent_user_id && !ownUserIds.includes(message.parent_user_id)) return { ok: false, reason: 'side_thread' };
+  const parent = threadParentOf(message);
+  if (parent && !ownUserIds.includes(parent)) return { ok: false, reason: 'side_thread' };
   return { ok: true, text: message.text ?? '', reply: { channelId: channel, threadTs: message.thread_ts, messageTs: message.ts, userId: message.user } };
+}
+
+/**
+ * Who posted the thread's parent: `parent_user_id`, or for a reply also sent
+ * to the channel (thread_broadcast, which carries none) its `root` message's
+ * author; a root posted by another app without a user is not the bridge's.
+ */
+function threadParentOf(message: Partial<SlackMessageFields> & { readonly root?: unknown }): string | undefined {
+  if (message.parent_user_id) return message.parent_user_id;
+  if (!isRecord(message.root)) return undefined;
+  if (typeof message.root.user === 'string') return message.root.user;
+  return typeof message.root.bot_id === 'string' ? `app:${message.root.bot_id}` : undefined;
 }
 
 const ownUserIdsOf = (callback: SlackEventCallback) => (callback.authorizations ?? []).filter((auth) => auth.is_bot).map((auth) => auth.user_id);

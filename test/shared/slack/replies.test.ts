@@ -28,6 +28,8 @@ describe('selectAgentReply', () => {
     ['a message_changed without `edited` (a link unfurled)', () => ({ ...cardUpdated(), message: threadReply('see https://x.test'), previous_message: threadReply('see https://x.test') }), 'not_an_edit'],
     ['an edit that leaves the text as it was', () => replyEdited(threadReply('same'), 'same'), 'not_an_edit'],
     ['an edit in a colleague’s own thread', () => replyEdited(threadReply('a', { parentUserId: 'U0COLLEAGUE' }), 'b'), 'side_thread'],
+    ['a reply also sent to the channel, in a colleague’s own thread', () => threadBroadcast('a', { user: 'U0COLLEAGUE' }), 'side_thread'],
+    ['a reply also sent to the channel, in another app’s thread', () => threadBroadcast('a', { bot_id: 'B0OTHERAPP', subtype: 'bot_message' }), 'side_thread'],
     ["the bridge's own card update (message_changed)", cardUpdated, 'from_a_bot'],
     ["the deletion of the bridge's own post", () => replyDeleted(ownPostEcho('Customer: hi')), 'from_a_bot'],
     ['a deletion of a top-level message', () => replyDeleted(topLevelMessage('Morning team')), 'not_in_a_thread'],
