@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BotpressApiStandIn, StoredEvent, StoredMessage } from '../botpress-api';
-import { relayCustomerMessage } from '../hitl-plugin';
+import { linkUser, relayCustomerMessage } from '../hitl-plugin';
 import type { BotpressRuntime } from '../botpress-runtime';
 
 export interface ChatEntry {
@@ -99,7 +99,7 @@ export class SandboxBot {
     this.push({ from: 'bot', text: HITL_PLUGIN.handoff });
     const asked = this.chat.filter((entry) => entry.from === 'customer').map((entry) => `"${entry.text}"`);
     try {
-      const { userId } = await this.runtime.action<{ userId: string }>('createUser', { name: 'Sam (sandbox visitor)' });
+      const userId = await linkUser(this.runtime, { id: `user_${this.conversationId}`, name: 'Sam (sandbox visitor)' });
       const messageHistory = this.chat.map((entry) => ({ source: entry.from === 'customer' ? { type: 'user', userId } : { type: 'bot' }, type: 'text', payload: { text: entry.text } }));
       const { conversationId } = await this.runtime.action<{ conversationId: string }>('startHitl', {
         userId,

@@ -12,7 +12,7 @@ import { startBotpressRuntime, type BotpressRuntime } from '../../local/botpress
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 import { postAsSlack } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { pluginText, relayCustomerMessage } from '../../local/hitl-plugin';
+import { linkUser, pluginText, relayCustomerMessage } from '../../local/hitl-plugin';
 
 /*
  * The integration in botpress/integration, driven through @botpress/sdk's own
@@ -74,8 +74,11 @@ const press = (actionId: string, conversationId: string, threadTs: string) =>
   fromSlack('interactions', buttonPress({ actionId, value: conversationId, user: AGENT, messageTs: threadTs, channel: CHANNEL }));
 
 /** What the HITL plugin does when the bot escalates: the customer's user, then the session, with the conversation so far. */
-async function startSession(name: string): Promise<{ conversationId: string; customerId: string; threadTs: string }> {
-  const { userId: customerId } = await runtime.action<{ userId: string }>('createUser', { name, email: 'jane@example.com' });
+let sessions = 0;
+
+/** The plugin starting a session for a webchat user: linked as the plugin links them (what it does not know, it makes up), then startHitl. */
+async function startSession(name: string | undefined, email: string | undefined = 'jane@example.com'): Promise<{ conversationId: string; customerId: string; threadTs: string }> {
+  const customerId = await linkUser(runtime, { id: `user_webchat_${(sessions += 1)}`, name, email });
   const { conversationId } = await runtime.action<{ conversationId: string }>('startHitl', {
     userId: customerId,
     title: 'Refund for a double charge',
@@ -164,6 +167,15 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     await eventually(() =>
       expect(inThread().slice(-2).map((call) => call.args.text)).toEqual(['My order never came', '(from the bot) Sorry, I can only handle text messages.']),
     );
+  });
+
+  it('shows no made-up customer on the card: the plugin’s “Unknown User” and no-reply address are not the customer’s', async () => {
+    const session = await startSession(undefined, undefined);
+    const card = slack.callsTo('chat.postMessage').find((call) => call.args.thread_ts === undefined && JSON.stringify(call.args.blocks ?? '').includes(session.conversationId))!;
+    const shown = JSON.stringify(card.args.blocks);
+    expect(shown).toContain('Website visitor');
+    expect(shown).not.toContain('Unknown User');
+    expect(shown).not.toContain('no-reply');
   });
 
   it('tells the plugin the session is over when the customer writes after the handoff ended in Slack', async () => {

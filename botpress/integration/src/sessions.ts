@@ -17,6 +17,14 @@ const LIMITS = REQUEST_LIMITS;
 
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
+/**
+ * What the HITL plugin passes when it does not know the customer (plugins/hitl
+ * user-linker.ts): a made-up address and a made-up name. Neither is the
+ * customer's, and the card should not show them as if they were.
+ */
+const PLUGIN_PLACEHOLDER_NAME = 'Unknown User';
+const PLUGIN_PLACEHOLDER_EMAIL = /@no-reply\.[^@]+\.botpress\.com$/i;
+
 export async function createUser(input: { name: string; pictureUrl?: string | undefined; email?: string | undefined }, client: Client): Promise<{ userId: string }> {
   // A new customer each call: the plugin links the user it gets to its own, once.
   const { user } = await client.getOrCreateUser({
@@ -38,7 +46,11 @@ export async function startHitl(input: StartHitlInput, client: Client, bridge: B
     .slice(-LIMITS.transcriptLines);
   // The SDK types a user's tags loosely; these are the ones createUser set.
   const { email } = user.tags as Partial<Record<keyof typeof TAGS.user, string>>;
-  const customer: NonNullable<HandoffBody['customer']> = { ...(user.name ? { name: cut(user.name, LIMITS.name) } : {}), ...(email ? { email } : {}) };
+  const name = user.name && user.name !== PLUGIN_PLACEHOLDER_NAME ? user.name : undefined;
+  const customer: NonNullable<HandoffBody['customer']> = {
+    ...(name ? { name: cut(name, LIMITS.name) } : {}),
+    ...(email && !PLUGIN_PLACEHOLDER_EMAIL.test(email) ? { email } : {}),
+  };
   await bridge.handoff({ conversationId: conversation.id, userId: input.userId, summary: cut(summary, LIMITS.summary), customer, transcript });
   return { conversationId: conversation.id };
 }
