@@ -68,6 +68,11 @@ function blockProblems(blocks: unknown): string[] {
           check(textOf(element.text), 75, `${at}/elements/${e}/text/text`);
           if (typeof element.value === 'string') check(element.value, 2_000, `${at}/elements/${e}/value`);
           if (typeof element.action_id === 'string') check(element.action_id, 255, `${at}/elements/${e}/action_id`);
+          // The confirmation dialog object: https://api.slack.com/reference/block-kit/composition-objects#confirm
+          if (isObject(element.confirm)) {
+            const dialog = element.confirm;
+            for (const [field, max] of [['title', 100], ['text', 300], ['confirm', 30], ['deny', 30]] as const) check(textOf(dialog[field]), max, `${at}/elements/${e}/confirm/${field}/text`);
+          }
         });
         break;
       }

@@ -76,8 +76,14 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await customerSays('Thank you so much!');
     await thread().locator('.msg', { hasText: 'Thank you so much!' }).locator('text=Sam (sandbox visitor)').waitFor();
 
-    // Resolve: the card changes, the customer is told, the bot takes over.
+    // Resolve asks first, as Slack's confirmation dialog does; the agent confirms. Then the card changes, the customer is told, the bot takes over.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await card().getByRole('button', { name: 'Resolve' }).click();
+    await expect.poll(() => asked).toEqual(['The bot takes the conversation back, and replies in this thread no longer reach the customer.']);
     await chat().locator('.bubble', { hasText: HITL_PLUGIN.stopped }).waitFor();
     await card().locator('text=Resolved by').waitFor();
     expect(await card().getByRole('button').count()).toBe(0);

@@ -1,10 +1,19 @@
-import type { Button, KnownBlock } from '@slack/web-api';
+import type { Button, ConfirmationDialog, KnownBlock } from '@slack/web-api';
 import type { CardView, TranscriptLine } from '../../domain/ports';
 import { fitEscaped, SLACK_LIMITS, splitEscaped } from './limits';
 import { escapeSlackText } from './markup';
 
 export const CLAIM_ACTION_ID = 'handoff_claim';
 export const RESOLVE_ACTION_ID = 'handoff_resolve';
+
+/** Block Kit's confirmation dialog on Resolve. */
+const RESOLVE_CONFIRM: ConfirmationDialog = {
+  title: { type: 'plain_text', text: 'Resolve this handoff?' },
+  text: { type: 'plain_text', text: 'The bot takes the conversation back, and replies in this thread no longer reach the customer.' },
+  confirm: { type: 'plain_text', text: 'Resolve' },
+  deny: { type: 'plain_text', text: 'Keep it open' },
+  style: 'danger',
+};
 
 const SUMMARY_LABEL = '*Summary*\n';
 const CUSTOMER_LABEL = '*Customer*\n';
@@ -44,7 +53,8 @@ export function handoffCard(view: CardView): SlackMessageContent {
     if (!view.claimedBy) {
       buttons.push({ type: 'button', action_id: CLAIM_ACTION_ID, style: 'primary', text: { type: 'plain_text', text: 'Claim' }, value: view.conversationId });
     }
-    buttons.push({ type: 'button', action_id: RESOLVE_ACTION_ID, text: { type: 'plain_text', text: 'Resolve' }, value: view.conversationId });
+    // Resolving cannot be undone: Slack asks the agent first.
+    buttons.push({ type: 'button', action_id: RESOLVE_ACTION_ID, text: { type: 'plain_text', text: 'Resolve' }, value: view.conversationId, confirm: RESOLVE_CONFIRM });
     blocks.push({ type: 'actions', block_id: 'handoff_actions', elements: buttons });
   }
   // `text` is the notification and screen-reader fallback; it must say the same as the blocks.

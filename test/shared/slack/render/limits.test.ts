@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { slackRefusal } from '../../../../local/slack-api-rules';
-import { handoffCard, summaryInThread, transcriptText, TRANSCRIPT_MAX_CHARS } from '../../../../shared/slack/render/cards';
+import { CLAIM_ACTION_ID, handoffCard, RESOLVE_ACTION_ID, summaryInThread, transcriptText, TRANSCRIPT_MAX_CHARS } from '../../../../shared/slack/render/cards';
 import { fitEscaped, SLACK_LIMITS, splitEscaped } from '../../../../shared/slack/render/limits';
 import { escapeSlackText } from '../../../../shared/slack/render/markup';
 
@@ -111,5 +111,19 @@ describe('transcriptText', () => {
     expect(text.length).toBeLessThanOrEqual(TRANSCRIPT_MAX_CHARS);
     expect(text).toContain('_(2 earlier messages omitted)_');
     expect(text).toMatch(/\*Customer:\* (&lt;)+ … _\(shortened\)_$/);
+  });
+});
+
+describe('the Resolve button', () => {
+  it('asks the agent to confirm, in a dialog within Block Kit’s limits; Claim does not', () => {
+    const card = handoffCard({ conversationId: 'conv-1', state: 'open', summary: 'Wants a refund' });
+    const buttons = card.blocks.flatMap((block) => (block.type === 'actions' ? block.elements : []));
+    expect(buttons.map((button) => [button.action_id, 'confirm' in button && button.confirm ? 'asks' : 'at once'])).toEqual([
+      [CLAIM_ACTION_ID, 'at once'],
+      [RESOLVE_ACTION_ID, 'asks'],
+    ]);
+    expect(slackRefusal('chat.postMessage', { channel: 'C1', text: card.text, blocks: card.blocks })).toBeUndefined();
+    const tooLong = JSON.parse(JSON.stringify(card.blocks).replace('Keep it open', 'x'.repeat(31))) as unknown;
+    expect(slackRefusal('chat.postMessage', { channel: 'C1', text: card.text, blocks: tooLong })).toMatchObject({ ok: false, error: 'invalid_blocks' });
   });
 });
