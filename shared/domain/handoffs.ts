@@ -192,7 +192,7 @@ export type CustomerMessageResult = { readonly handoffActive: boolean; readonly 
  * answers handoffActive: false: the bot's signal to take the conversation back.
  */
 export async function forwardCustomerMessage(request: CustomerMessageRequest, deps: HandoffDependencies): Promise<CustomerMessageResult> {
-  const handoff = await settledHandoff(request.conversationId, deps);
+  const handoff = await settledHandoff(request.conversationId, deps, deps.openWaitMs ?? 5_000);
   if (handoff?.state !== 'open' && handoff?.state !== 'opening') return { handoffActive: false, queued: false };
   await deps.queue.enqueue({
     kind: 'customer-message',
@@ -214,9 +214,13 @@ export async function forwardCustomerMessage(request: CustomerMessageRequest, de
  * are on the queue already. Past the wait (the posting request has died), the
  * handoff as it is; the delivery retries until it opens or gives up.
  */
-async function settledHandoff(conversationId: string, deps: Pick<HandoffDependencies, 'store' | 'openWaitMs' | 'sleep'>): Promise<Handoff | OpeningHandoff | undefined> {
+export async function settledHandoff(
+  conversationId: string,
+  deps: { readonly store: Pick<HandoffStore, 'findByConversation'>; readonly sleep?: ((ms: number) => Promise<void>) | undefined },
+  waitMs: number,
+): Promise<Handoff | OpeningHandoff | undefined> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const deadline = Date.now() + (deps.openWaitMs ?? 5_000);
+  const deadline = Date.now() + waitMs;
   let handoff = await deps.store.findByConversation(conversationId);
   while (handoff?.state === 'opening' && !handoff.queued && Date.now() < deadline) {
     await sleep(50);

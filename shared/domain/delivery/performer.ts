@@ -1,5 +1,6 @@
 import { HandoffStillOpening, type DeliveryJob, type JobOf } from './jobs';
 import type { DeliveryFiles } from '../files/agent-files';
+import { settledHandoff } from '../handoffs';
 import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue, Log, PartProgress, SupportDesk } from '../ports';
 
 /* What each job kind's file implements (performers.ts picks one by kind). */
@@ -35,11 +36,7 @@ export type Performer<K extends DeliveryJob['kind']> = (job: JobOf<K>, progress:
  * backoff rather than dropped.
  */
 export async function handoffOnceOpen(conversationId: string, deps: Pick<JobDependencies, 'store' | 'openingWaitMs'>): Promise<Handoff | undefined> {
-  const deadline = Date.now() + (deps.openingWaitMs ?? 1_500);
-  for (;;) {
-    const handoff = await deps.store.findByConversation(conversationId);
-    if (handoff?.state !== 'opening') return handoff;
-    if (handoff.queued || Date.now() >= deadline) throw new HandoffStillOpening('the handoff is still opening');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const handoff = await settledHandoff(conversationId, deps, deps.openingWaitMs ?? 1_500);
+  if (handoff?.state === 'opening') throw new HandoffStillOpening('the handoff is still opening');
+  return handoff;
 }
