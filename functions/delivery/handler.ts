@@ -1,4 +1,3 @@
-import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { JOB_BUDGET_MS, processDeliveryBatch } from '../../shared/aws/delivery-batch';
@@ -36,7 +35,6 @@ const delivery: DeliveryDependencies = {
 const dependencies = {
   delivery,
   redelivery: sqsRedelivery(wiring.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
-  processor: new SqsFifoPartialProcessorAsync(),
   logger,
 };
 

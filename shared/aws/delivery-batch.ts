@@ -1,4 +1,4 @@
-import { processPartialResponse, type SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeJob, MalformedJobError, type DeliveryJob } from '../domain/delivery/jobs';
@@ -19,7 +19,6 @@ export const JOB_BUDGET_MS = 25_000;
 export interface BatchDependencies {
   readonly delivery: DeliveryDependencies;
   readonly redelivery: Redelivery;
-  readonly processor: SqsFifoPartialProcessorAsync;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -57,7 +56,10 @@ export async function processDeliveryBatch(event: SQSEvent, context: Pick<Contex
     }
   };
 
-  const response: SQSBatchResponse = await processPartialResponse(event, handleRecord, deps.processor, { skipGroupOnError: true, throwOnFullBatchFailure: false });
+  // A processor of its own: it keeps the batch's records and outcomes in fields, so one shared by invocations that
+  // overlap (the local event source's pollers) would report one invocation's failures in another's answer.
+  const processor = new SqsFifoPartialProcessorAsync();
+  const response: SQSBatchResponse = await processPartialResponse(event, handleRecord, processor, { skipGroupOnError: true, throwOnFullBatchFailure: false });
   const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
   const retries = event.Records.filter((record) => failed.has(record.messageId)).map((record) => ({
     receiptHandle: record.receiptHandle,

@@ -1,7 +1,7 @@
-import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startSqsEventSource } from '../../../local/event-source';
 import { readSettings } from '../../../shared/platform/config';
 import { JOB_BUDGET_MS, processDeliveryBatch, type BatchDependencies } from '../../../shared/aws/delivery-batch';
 import { createSqsClient, sqsRedelivery, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
@@ -35,7 +35,6 @@ beforeAll(async () => {
   deps = {
     delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
     redelivery: sqsRedelivery(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
-    processor: new SqsFifoPartialProcessorAsync(),
     logger: silent,
   };
 });
@@ -51,8 +50,9 @@ beforeEach(() => {
 async function conversation(): Promise<{ conversationId: string; threadTs: string }> {
   n += 1;
   const threadTs = `1717650000.${String(n).padStart(6, '0')}`;
-  await seedHandoff(bridge.store, `conv-batch-${n}`, threadTs);
-  return { conversationId: `conv-batch-${n}`, threadTs };
+  const conversationId = `conv-batch-${n}`;
+  await seedHandoff(bridge.store, conversationId, threadTs);
+  return { conversationId, threadTs };
 }
 
 async function queueReply(to: { conversationId: string; threadTs: string }, text: string): Promise<void> {
@@ -120,6 +120,46 @@ describe('processDeliveryBatch', () => {
     await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(['a1', 'a2']);
   });
+
+  it('keeps overlapping invocations apart: with four pollers and a failing Botpress, no message waits past its retry delay', async () => {
+    const conversations = await Promise.all(Array.from({ length: 6 }, () => conversation()));
+    for (const to of conversations) {
+      await queueReply(to, `${to.conversationId} first`);
+      await queueReply(to, `${to.conversationId} second`);
+    }
+    // Each reply fails once: every invocation has a failure to report while others overlap it.
+    const refused = new Set<string>();
+    bridge.botpress.statusFor = (body) => {
+      const text = String((body as { text?: string }).text);
+      if (refused.has(text)) return 200;
+      refused.add(text);
+      return 503;
+    };
+    // Lambda's poller has a client of its own, whose receives may wait (long polling).
+    const pollingClient = createSqsClient({ endpoint: bridge.sqs.endpoint, requestTimeoutMs: 5_000 });
+    const source = startSqsEventSource({
+      client: pollingClient,
+      queueUrl: bridge.queues.deliveries.url,
+      queueArn: bridge.queues.deliveries.arn,
+      handler: (event, context) => processDeliveryBatch(event, context, deps),
+      timeoutMs: 60_000,
+      batchSize: 1,
+      concurrency: 4,
+    });
+    try {
+      // Two tries each, 2 s apart, two replies in a row: well inside 20 s; a message held by a mixed-up report waits 180 s.
+      await vi.waitFor(() => expect(bridge.botpress.deliveredBodies()).toHaveLength(12), { timeout: 20_000, interval: 100 });
+    } finally {
+      bridge.botpress.statusFor = undefined;
+      await source.stop();
+      pollingClient.destroy();
+    }
+    for (const to of conversations) {
+      const texts = (bridge.botpress.deliveredBodies() as { conversationId: string; text: string }[]).filter((body) => body.conversationId === to.conversationId).map((body) => body.text);
+      expect(texts).toEqual([`${to.conversationId} first`, `${to.conversationId} second`]);
+    }
+    expect(inFlight()).toBe(0);
+  }, 30_000);
 
   it('starts no job with too little of the invocation left: it goes back to the queue at once, not after the visibility timeout', async () => {
     const to = await conversation();
