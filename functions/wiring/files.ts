@@ -6,8 +6,8 @@ import { secretFrom, type SecretsProvider, type SettingsWith } from '../../share
 /**
  * What the delivery function needs for files: the bucket, and the link key,
  * derived from the bridge API token (so the delivery function reads that
- * secret too). Plain HTTP is fetched from the Botpress webhook's origin only,
- * which is HTTPS but for a local stand-in.
+ * secret too). The Botpress webhook's origin is the one fetched over plain
+ * HTTP or on a private address: HTTPS and public but for a local stand-in.
  */
 export function deliveryFiles(settings: SettingsWith<'fileBucket' | 'publicUrl'>, secrets: SecretsProvider): DeliveryFiles {
   return {
@@ -15,6 +15,6 @@ export function deliveryFiles(settings: SettingsWith<'fileBucket' | 'publicUrl'>
     linkKey: async () => fileLinkKey(await secretFrom(secrets, 'bridgeApiToken')),
     publicUrl: settings.publicUrl,
     linkSeconds: settings.fileLinkSeconds,
-    plainHttpOrigin: async () => new URL(await secretFrom(secrets, 'botpressWebhookUrl')).origin,
+    botOrigin: async () => new URL(await secretFrom(secrets, 'botpressWebhookUrl')).origin,
   };
 }

@@ -1,5 +1,6 @@
 import { DownstreamError, PermanentDownstreamError } from './errors';
 import { BodyTooLarge, RequestTimeout, sendHttpRequest } from './node-http';
+import { PrivateAddressRefused, publicOnlyAgent, refusedLiteral } from './public-address';
 
 /** Per file transfer, either way: 20 MB between AWS and Slack or Botpress takes a second or two; 7 s is under 3 MB/s. */
 export const FILE_TRANSFER_TIMEOUT_MS = 7_000;
@@ -21,17 +22,37 @@ export interface Download {
   readonly contentType: string | undefined;
 }
 
+export interface DownloadOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A service the operator configured (a local stand-in on loopback): fetched
+   * wherever it is. Anything else is fetched from public addresses only.
+   */
+  readonly configuredService?: boolean;
+}
+
 /**
  * GETs a file, taking at most maxBytes (a longer one is cut off
  * unread: FileTooLarge). A 5xx, 408, 429 or timeout is a DownstreamError to
- * retry; any other answer but 200 a PermanentDownstreamError.
+ * retry; any other answer but 200, or a host on a private or local address,
+ * a PermanentDownstreamError.
  */
-export async function downloadFile(url: string, service: DownstreamError['service'], maxBytes: number, headers: Readonly<Record<string, string>> = {}): Promise<Download> {
+export async function downloadFile(url: string, service: DownstreamError['service'], maxBytes: number, options: DownloadOptions = {}): Promise<Download> {
+  const target = new URL(url);
   let answer;
   try {
-    answer = await sendHttpRequest({ url, method: 'GET', headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
+    if (options.configuredService) {
+      answer = await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
+    } else {
+      const refused = refusedLiteral(target);
+      if (refused) throw refused;
+      answer = await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes, agent: publicOnlyAgent(target.protocol) });
+    }
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new FileTooLarge(service, error.announcedBytes, maxBytes, { cause: error });
+    if (error instanceof PrivateAddressRefused) {
+      throw new PermanentDownstreamError(service, 'file on a private or local address', 'private_address', 'nothing: the bridge fetches files from public addresses only', { cause: error });
+    }
     throw new DownstreamError(service, error instanceof RequestTimeout ? 'file download timed out' : 'file download failed', { cause: error });
   }
   if (answer.status === 200) return { body: answer.body, contentType: answer.headers['content-type']?.split(';')[0]?.trim().toLowerCase() };

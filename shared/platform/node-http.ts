@@ -1,4 +1,4 @@
-import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
+import type { Agent, ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
 
 // Not `import { request } from 'node:http'`: on Node.js 22 and later that import loads undici at every cold start
 // (bench/README.md, "Cold start"); getBuiltinModule reads nothing.
@@ -27,6 +27,8 @@ export interface HttpExchange {
   readonly signal?: AbortSignal | undefined;
   /** The longest answer body taken (a file download); a longer one fails with BodyTooLarge, unread. */
   readonly maxBodyBytes?: number;
+  /** Connections from this agent rather than Node's global one (see public-address.ts). */
+  readonly agent?: Agent;
 }
 
 export interface HttpAnswer {
@@ -52,7 +54,7 @@ export function sendHttpRequest(exchange: HttpExchange): Promise<HttpAnswer> {
   if (exchange.body !== undefined) headers['content-length'] = Buffer.byteLength(exchange.body);
   const attempt: Attempt = {
     target,
-    options: { method: exchange.method, headers, ...(exchange.signal ? { signal: exchange.signal } : {}) },
+    options: { method: exchange.method, headers, ...(exchange.signal ? { signal: exchange.signal } : {}), ...(exchange.agent ? { agent: exchange.agent } : {}) },
     body: exchange.body,
     maxBodyBytes: exchange.maxBodyBytes,
     timeoutMs: exchange.timeoutMs,

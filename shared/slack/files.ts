@@ -52,12 +52,13 @@ export async function readSlackFile(
     const url = file.source;
     if (!url) throw new UnreadableFile('no download URL: describe the file first');
     const origin = new URL(url).origin;
-    if (origin !== SLACK_FILE_HOST && (!context.slackApiUrl || origin !== new URL(context.slackApiUrl).origin)) {
+    const standIn = context.slackApiUrl !== undefined && origin === new URL(context.slackApiUrl).origin;
+    if (origin !== SLACK_FILE_HOST && !standIn) {
       throw new UnreadableFile(`file URL on ${origin}, not Slack's file host: the bot token is not sent there`);
     }
     let download;
     try {
-      download = await downloadFile(url, 'slack', maxBytes, { authorization: `Bearer ${slack.token ?? ''}` });
+      download = await downloadFile(url, 'slack', maxBytes, { headers: { authorization: `Bearer ${slack.token ?? ''}` }, configuredService: standIn });
     } catch (error) {
       // Too large, or a failure to retry, goes up as it is; a refusal (403, 404) is this file's alone.
       if (error instanceof PermanentDownstreamError) throw new UnreadableFile('Slack refused the file download', { cause: error });

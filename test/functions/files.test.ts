@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSettings } from '../../shared/platform/config';
@@ -212,6 +213,38 @@ describe("a customer's file, for the agents", () => {
     expect(bridge.botpress.deliveredBodies()).toEqual([
       expect.objectContaining({ type: 'customer_message_failed', conversationId, messageId: `cf-${reason}-${n}`, reason, fileName: expect.any(String) as string, maxFileBytes: FILE_LIMITS.maxBytes }),
     ]);
+  });
+
+  it('is never fetched from a loopback, private or metadata address, by address or by name: the text goes, and both sides hear about the file', async () => {
+    // An https service on loopback, as an internal admin page would be: it must never see a connection.
+    const connections: string[] = [];
+    const internal = createServer((socket) => {
+      connections.push(String(socket.remoteAddress));
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    const { port } = internal.address() as AddressInfo;
+    try {
+      const urls = [
+        `https://127.0.0.1:${port}/internal/admin?token=1`,
+        `https://localhost:${port}/internal/admin`,
+        `https://[::ffff:127.0.0.1]:${port}/admin.png`,
+        `https://2130706433:${port}/admin.png`,
+        'https://169.254.169.254/latest/meta-data/iam/security-credentials/',
+      ];
+      const { conversationId, threadTs } = await openConversation();
+      for (const [index, url] of urls.entries()) await message({ conversationId, text: `look ${index}`, messageId: `ssrf-${n}-${index}`, files: [{ url, kind: 'file' }] });
+      await bridge.runDeliveries();
+
+      expect(connections).toEqual([]);
+      expect(bridge.slack.uploads).toEqual([]);
+      const posts = bridge.slack.callsTo('chat.postMessage');
+      expect(posts.every((post) => post.args.thread_ts === threadTs)).toBe(true);
+      expect(posts.filter((post) => String(post.args.text).startsWith('look ')).map((post) => post.args.text)).toEqual(urls.map((_url, index) => `look ${index}`));
+      expect(bridge.botpress.deliveredBodies()).toEqual(urls.map((): unknown => expect.objectContaining({ type: 'customer_message_failed', conversationId, reason: 'file_unreachable' })));
+    } finally {
+      await new Promise((resolve) => internal.close(resolve));
+    }
   });
 
   it("posts a message's many files over several attempts, when one attempt's time is up, each file once and in order", async () => {

@@ -336,7 +336,7 @@ export async function memoryDelivery(thread: ThreadRef, options: { readonly cust
     logger: quietLog,
     supportChannelId: thread.channelId,
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
-    files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, plainHttpOrigin: () => Promise.resolve(undefined) },
+    files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, botOrigin: () => Promise.resolve(undefined) },
     ...(options.now ? { now: options.now } : {}),
     // A handoff still opening is not waited for unless a test asks: the job is retried at once.
     openingWaitMs: options.openingWaitMs ?? 0,

@@ -26,10 +26,10 @@ export const postCustomerMessage: Performer<'customer-message'> = async (job, pr
   const files = job.files ?? [];
   const now = deps.now ?? Date.now;
   const stopAt = now() + FILES_PER_ATTEMPT_MS;
-  const plainHttpOrigin = files.length > 0 ? await deps.files.plainHttpOrigin() : undefined;
+  const botOrigin = files.length > 0 ? await deps.files.botOrigin() : undefined;
   for (const file of files.slice(progress.partsDone - textParts)) {
     if (now() > stopAt) throw new DownstreamError('file-host', 'more files than one attempt carries: the rest go in the next', { retryAfterMs: 0 });
-    const outcome = await postCustomerFile(handoff, file, handoff.customerName, { desk: deps.desk, plainHttpOrigin });
+    const outcome = await postCustomerFile(handoff, file, handoff.customerName, { desk: deps.desk, botOrigin });
     if (!outcome.posted) await reportMissingFile(job, handoff, outcome, deps);
     progress.partsDone += 1;
   }

@@ -24,8 +24,8 @@ export interface DeliveryFiles {
   /** What links start with: the bridge's public URL. */
   readonly publicUrl: string;
   readonly linkSeconds: number;
-  /** Besides HTTPS URLs, the one origin a customer's file may come from over plain HTTP: the bot stand-in's, locally. */
-  readonly plainHttpOrigin: () => Promise<string | undefined>;
+  /** The Botpress webhook's origin: a customer's file may come from it over plain HTTP and at any address (a stand-in, locally). */
+  readonly botOrigin: () => Promise<string | undefined>;
 }
 
 /**

@@ -14,8 +14,12 @@ export type CustomerFileOutcome = { readonly posted: true } | { readonly posted:
 
 export interface CustomerFileDependencies {
   readonly desk: Pick<SupportDesk, 'uploadFile'>;
-  /** Besides HTTPS URLs, the one origin the bridge fetches over plain HTTP: the bot stand-in's, locally. */
-  readonly plainHttpOrigin?: string | undefined;
+  /**
+   * The Botpress webhook's origin, which the operator configured: fetched over
+   * plain HTTP too, and at any address (a local stand-in). Other URLs must be
+   * HTTPS on a public address.
+   */
+  readonly botOrigin?: string | undefined;
 }
 
 /** The name a file goes by: its own, else the last part of its URL's path. */
@@ -38,12 +42,13 @@ export function customerFileName(file: CustomerFile): string {
 export async function postCustomerFile(thread: ThreadRef, file: CustomerFile, customerName: string | undefined, deps: CustomerFileDependencies): Promise<CustomerFileOutcome> {
   const name = customerFileName(file);
   const url = new URL(file.url);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && url.origin === deps.plainHttpOrigin)) {
+  const configuredService = url.origin === deps.botOrigin;
+  if (url.protocol !== 'https:' && !configuredService) {
     return { posted: false, name, reason: 'unreachable', detail: 'not an https URL' };
   }
   let download;
   try {
-    download = await downloadFile(url.href, 'file-host', FILE_LIMITS.maxBytes);
+    download = await downloadFile(url.href, 'file-host', FILE_LIMITS.maxBytes, { configuredService });
   } catch (error) {
     if (error instanceof FileTooLarge) return { posted: false, name, reason: 'too_large', detail: `over ${megabytes(FILE_LIMITS.maxBytes)}` };
     if (error instanceof PermanentDownstreamError) return { posted: false, name, reason: 'unreachable', detail: error.message };
