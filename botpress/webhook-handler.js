@@ -35,6 +35,8 @@ switch (body.type) {
       await say(`Sorry, your file ${body.fileName} is too large for our support team (at most ${megabytes(body.maxFileBytes)} MB).`)
     } else if (body.reason === 'file_unreachable') {
       await say(`Sorry, your file ${body.fileName} could not be passed on to our support team. Please send it again.`)
+    } else if (body.reason === 'file_not_accepted') {
+      await say(`Sorry, our support team cannot receive your file ${body.fileName} here. Please describe in words what it shows.`)
     } else {
       await say('Sorry, your last message did not reach our support team. Please send it again.')
     }

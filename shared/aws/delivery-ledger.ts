@@ -89,7 +89,11 @@ export class DeliveryLedger implements DeliveryLedgerPort {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      notes = { noticeTs: result.Attributes?.noticeTs as string | undefined, partsDone: result.Attributes?.partsDone as number | undefined };
+      notes = {
+        noticeTs: result.Attributes?.noticeTs as string | undefined,
+        partsDone: result.Attributes?.partsDone as number | undefined,
+        fileTries: result.Attributes?.fileTries as number | undefined,
+      };
     });
     if (claimed) return { status: 'claimed', token, ...notes };
     const holder = await this.read(key);
@@ -112,15 +116,19 @@ export class DeliveryLedger implements DeliveryLedgerPort {
     );
   }
 
-  /** Gives the delivery back for a later attempt, with what this one noted; a claim taken over by another attempt is left alone. */
+  /**
+   * Gives the delivery back for a later attempt, with what this one noted (a
+   * note given as undefined is removed); a claim taken over by another attempt is left alone.
+   */
   async release(key: string, token: string, notes: DeliveryNotes = {}): Promise<void> {
     const kept = Object.entries(notes).filter(([, value]) => value !== undefined);
+    const dropped = Object.entries(notes).filter(([, value]) => value === undefined).map(([name]) => name);
     await conditionally('release delivery claim', () =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: key },
-          UpdateExpression: `SET #state = :released${kept.map(([name]) => `, ${name} = :${name}`).join('')} REMOVE claimToken, leaseExpiresAt`,
+          UpdateExpression: `SET #state = :released${kept.map(([name]) => `, ${name} = :${name}`).join('')} REMOVE ${['claimToken', 'leaseExpiresAt', ...dropped].join(', ')}`,
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':released': 'released', ':token': token, ...Object.fromEntries(kept.map(([name, value]) => [`:${name}`, value])) },

@@ -156,7 +156,7 @@ function bridgeEventSchemasOf(): BridgeEventSchemas {
         conversationId: str(),
         messageId: optionalText,
         fileName: optionalText,
-        reason: v.optional(v.picklist(['file_too_large', 'file_unreachable'], 'must be file_too_large or file_unreachable')),
+        reason: v.optional(v.picklist(['file_too_large', 'file_unreachable', 'file_not_accepted'], 'must be file_too_large, file_unreachable or file_not_accepted')),
         maxFileBytes: v.optional(v.number('must be a number')),
       },
       OBJECT,

@@ -64,7 +64,8 @@ export interface CustomerMessageFailedEvent {
   readonly conversationId: string;
   readonly messageId?: string;
   readonly fileName?: string;
-  readonly reason?: 'file_too_large' | 'file_unreachable';
+  /** file_not_accepted: the desk's rules keep it out (uploads off, a smaller limit, its type); sending it again will not help. */
+  readonly reason?: 'file_too_large' | 'file_unreachable' | 'file_not_accepted';
   readonly maxFileBytes?: number;
 }
 

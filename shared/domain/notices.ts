@@ -1,4 +1,4 @@
-import type { FileRefusal } from './files/policy';
+import type { FileRefusal, MissingFileReason } from './files/policy';
 
 /*
  * What agents are told, as values: the desk's adapter words and renders
@@ -27,4 +27,4 @@ export type Notice =
   /** An agent's files the customer did not get. */
   | { readonly kind: 'files-not-sent'; readonly files: readonly FileRefusal[] }
   /** A customer's file that is not in the thread, and why; the customer has been told. */
-  | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: 'too_large' | 'unreachable'; readonly maxBytes: number };
+  | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: MissingFileReason; readonly maxBytes: number };

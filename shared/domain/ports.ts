@@ -1,7 +1,7 @@
 import type { BotEvent } from './bot-events';
 import type { Notice } from './notices';
 import type { DeliveryJob } from './delivery/jobs';
-import type { FileKind, FileRefusal } from './files/policy';
+import type { DeskFileRule, FileKind, FileRefusal } from './files/policy';
 
 export { isRefusal, type FileRefusal } from './files/policy';
 
@@ -93,6 +93,8 @@ export type ThreadPost =
 /** A post that may take several messages on the desk: it goes on from `partsDone`, counting each part as it goes out. */
 export interface PartProgress {
   partsDone: number;
+  /** Attempts that could not fetch a file: the next part's (a customer's message) or the reply's (an agent's). */
+  fileTries?: number | undefined;
 }
 
 /** An agent's reply as the desk's adapter took it in: who wrote where, and its text still in the desk's markup. */
@@ -162,8 +164,8 @@ export interface SupportDesk {
   react(message: MessageRef, reaction: Reaction): Promise<void>;
   /** Tells one agent, privately, in the thread. */
   tellPrivately(thread: ThreadRef, userId: string, notice: Notice): Promise<void>;
-  /** Uploads a customer's file into the thread. */
-  uploadFile(thread: ThreadRef, file: UploadedFile): Promise<void>;
+  /** Uploads a customer's file into the thread; or says which of the desk's rules keeps it out. */
+  uploadFile(thread: ThreadRef, file: UploadedFile): Promise<{ readonly refusedBy: DeskFileRule } | undefined>;
   /** An agent's reply as plain text for the customer, with the agent's name and picture when the desk has them in time. */
   readReply(reply: AgentReply): Promise<{ readonly text: string; readonly agent: Person }>;
   /** A person on the desk, when the desk answers in time. */
@@ -211,6 +213,8 @@ export interface DeliveryNotes {
   readonly noticeTs?: string | undefined;
   /** Of a delivery in several posts, how many went out. */
   readonly partsDone?: number | undefined;
+  /** PartProgress.fileTries: absent once the file went, or went without. */
+  readonly fileTries?: number | undefined;
 }
 
 export type ClaimResult =

@@ -96,7 +96,7 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     },
 
     async uploadFile(thread, file) {
-      await uploadToThread(await slack(), thread, file, (method, request) => pacer.call(thread.channelId, method, request));
+      return uploadToThread(await slack(), thread, file, (method, request) => pacer.call(thread.channelId, method, request));
     },
 
     async readReply(reply) {

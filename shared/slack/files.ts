@@ -1,4 +1,5 @@
 import type { DeskFile, FileRefusal, ThreadRef, UploadedFile } from '../domain/ports';
+import type { DeskFileRule } from '../domain/files/policy';
 import { safeFileName } from '../domain/files/policy';
 import { BridgeError, PermanentDownstreamError } from '../platform/errors';
 import { downloadFile, FileTooLarge, uploadFileBytes } from '../platform/file-transfers';
@@ -79,14 +80,38 @@ export async function readSlackFile(
 
 const A_KIND: Readonly<Record<UploadedFile['kind'], string>> = { image: 'an image', audio: 'an audio recording', video: 'a video', file: 'a file' };
 
-/** Uploads a customer's file into the thread, with a line that says who sent it. `pace` makes each Web API call (desk.ts). */
+/**
+ * What files.getUploadURLExternal answers when the workspace's settings keep
+ * a file out (https://docs.slack.dev/reference/methods/files.getUploadURLExternal,
+ * "Errors"): this file's refusal, not the message's.
+ */
+const WORKSPACE_FILE_RULES: Readonly<Record<string, DeskFileRule>> = {
+  file_uploads_disabled: 'uploads_disabled',
+  file_uploads_except_images_disabled: 'type_not_allowed',
+  file_type_not_allowed: 'type_not_allowed',
+  file_upload_size_restricted: 'too_large_for_desk',
+};
+
+/**
+ * Uploads a customer's file into the thread, with a line that says who sent
+ * it; or says which of the workspace's rules keeps it out. `pace` makes each
+ * Web API call (desk.ts).
+ */
 export async function uploadToThread(
   slack: SlackClient,
   thread: ThreadRef,
   file: UploadedFile,
   pace: <T>(method: string, call: () => Promise<T>) => Promise<T>,
-): Promise<void> {
-  const { upload_url: uploadUrl, file_id: fileId } = await pace('files.getUploadURLExternal', () => slack.files.getUploadURLExternal({ filename: file.name, length: file.body.length }));
+): Promise<{ readonly refusedBy: DeskFileRule } | undefined> {
+  let upload;
+  try {
+    upload = await pace('files.getUploadURLExternal', () => slack.files.getUploadURLExternal({ filename: file.name, length: file.body.length }));
+  } catch (error) {
+    const rule = error instanceof PermanentDownstreamError ? WORKSPACE_FILE_RULES[error.code] : undefined;
+    if (rule) return { refusedBy: rule };
+    throw error;
+  }
+  const { upload_url: uploadUrl, file_id: fileId } = upload;
   if (!uploadUrl || !fileId) throw new PermanentDownstreamError('slack', 'files.getUploadURLExternal gave no upload URL', 'no_upload_url', 'a bug: the log names the call');
   await uploadFileBytes(uploadUrl, file.body, file.contentType);
   await pace('files.completeUploadExternal', () =>
@@ -97,4 +122,5 @@ export async function uploadToThread(
       initial_comment: `*${escapeSlackText(customerUsername(file.customerName))}* sent ${A_KIND[file.kind]}:`,
     }),
   );
+  return undefined;
 }

@@ -2,8 +2,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSettings } from '../../shared/platform/config';
-import { DEFAULT_DELIVERY_POLICY, deliver, type RetryDelivery } from '../../shared/domain/delivery/attempt';
-import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
+import { DEFAULT_DELIVERY_POLICY, deliver, type DeliveryDependencies, type RetryDelivery } from '../../shared/domain/delivery/attempt';
+import { agentReplyKey, type DeliveryJob } from '../../shared/domain/delivery/jobs';
 import { fileLink, fileLinkKey } from '../../shared/domain/files/links';
 import { FILE_LIMITS } from '../../shared/domain/files/policy';
 import type { HttpResponse } from '../../shared/platform/http';
@@ -149,6 +149,22 @@ describe("an agent's file, for the customer", () => {
     expect(bridge.slack.callsTo('chat.postEphemeral')[0]!.args).toMatchObject({ channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs });
   });
 
+  it('holds the reply for three tries only when Slack does not hand a file over (files.info failing): then the text and the other file go, and the agent hears which did not', async () => {
+    const { conversationId, threadTs } = await liveThread();
+    bridge.slack.files.set('F0FINE0001', { name: 'fine.png', mimetype: 'image/png', content: png(64) });
+    bridge.slack.files.set('F0STUCK001', { name: 'stuck.pdf', mimetype: 'application/pdf', content: Buffer.from('%PDF') });
+    const reply = { eventId: `Ev-stuck-${n}`, channelId: SUPPORT_CHANNEL, threadTs, messageTs: `1717900000.${String(n).padStart(6, '0')}`, userId: AGENT, markup: 'Two files', files: [{ id: 'F0STUCK001' }, { id: 'F0FINE0001' }] };
+    const job: DeliveryJob = { kind: 'agent-reply', key: agentReplyKey(reply), conversationId, reply };
+    // Slack's files.info fails for one file only, as a transient internal_error would.
+    const deps = deliveryDependencies();
+    const describeFile = deps.desk.describeFile.bind(deps.desk);
+    const flaky = { ...deps, desk: { ...deps.desk, describeFile: (id: string) => (id === 'F0STUCK001' ? (bridge.slack.failing.set('files.info', 'internal_error'), describeFile(id).finally(() => bridge.slack.failing.delete('files.info'))) : describeFile(id)) } };
+
+    expect(await attempts(job, 3, flaky)).toEqual([...FILE_LIMITS.retryDelaysMs, 'delivered']);
+    expect(bridge.botpress.deliveredBodies()).toEqual([expect.objectContaining({ text: 'Two files', files: [expect.objectContaining({ name: 'fine.png' })] })]);
+    expect(ephemeralTexts()).toEqual([expect.stringContaining('F0STUCK001: Slack did not hand it to the bridge in 3 tries: share it again') as string]);
+  });
+
   it('without the files:read scope: the text goes, and the agent hears the file could not be read', async () => {
     const { threadTs } = await liveThread();
     bridge.slack.scopes.delete('files:read');
@@ -161,6 +177,32 @@ describe("an agent's file, for the customer", () => {
     expect(ephemeralTexts()[0]).toContain('the bridge could not read it from Slack');
   });
 });
+
+/** The delivery function's dependencies, for tests that make its attempts one by one (deliver), as SQS would after each delay. */
+function deliveryDependencies(now?: () => number): DeliveryDependencies {
+  const settings = readSettings(process.env, ['supportChannelId', 'fileBucket', 'publicUrl']);
+  const runtime = wire(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'] });
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+  return {
+    ...runtime,
+    desk: wireDesk(runtime),
+    bot: wireBot(runtime),
+    logger: silent,
+    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+    supportChannelId: settings.supportChannelId,
+    files: deliveryFiles(settings, runtime.secrets),
+    ...(now ? { now } : {}),
+  };
+}
+
+/** Attempts at a job, one after the other as its retries would come: each one's outcome, or the delay it asked for. */
+async function attempts(job: DeliveryJob, count: number, deps = deliveryDependencies()): Promise<(string | number)[]> {
+  const outcomes: (string | number)[] = [];
+  for (let i = 1; i <= count; i += 1) {
+    outcomes.push(await deliver(job, { receiveCount: i, queuedAt: Date.now() }, deps).then((result) => result.outcome, (error: unknown) => (error as RetryDelivery).delayMs));
+  }
+  return outcomes;
+}
 
 describe("a customer's file, for the agents", () => {
   async function openConversation(): Promise<{ conversationId: string; threadTs: string }> {
@@ -247,6 +289,74 @@ describe("a customer's file, for the agents", () => {
     }
   });
 
+  it.each([
+    ['answers 503 each time', 503],
+    ['cuts each transfer off halfway', 'cut-short'],
+  ] as const)('holds its message for three tries only when where Botpress keeps it %s: then the text and the other files go, and both sides hear of that file', async (_case, fault) => {
+    const { conversationId, threadTs } = await openConversation();
+    bridge.botpress.hostedFiles.set('stuck.pdf', { content: Buffer.from('%PDF stuck'), contentType: 'application/pdf', fault });
+    bridge.botpress.hostedFiles.set('fine.txt', { content: Buffer.from('fine'), contentType: 'text/plain' });
+    const files = [
+      { url: bridge.botpress.fileUrl('stuck.pdf'), kind: 'file' as const },
+      { url: bridge.botpress.fileUrl('fine.txt'), kind: 'file' as const },
+    ];
+    const job: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', conversationId, `stuck-${n}`], conversationId, text: 'Two files', messageId: `stuck-${n}`, files };
+
+    // Tries 10 s and 20 s apart: done within a minute of the first, where a transient failure used to hold it for 15.
+    expect(await attempts(job, 3)).toEqual([...FILE_LIMITS.retryDelaysMs, 'delivered']);
+    const posts = bridge.slack.callsTo('chat.postMessage');
+    expect(posts.map((post) => post.args.thread_ts)).toEqual([threadTs, threadTs]);
+    expect(posts[0]!.args.text).toBe('Two files');
+    expect(String(posts[1]!.args.text)).toContain('stuck.pdf');
+    expect(String(posts[1]!.args.text)).toContain('where Botpress keeps it did not answer (3 tries)');
+    expect(bridge.slack.uploads.map((upload) => upload.content.toString())).toEqual(['fine']);
+    await bridge.runDeliveries();
+    expect(bridge.botpress.deliveredBodies()).toEqual([
+      expect.objectContaining({ type: 'customer_message_failed', conversationId, messageId: `stuck-${n}`, fileName: 'stuck.pdf', reason: 'file_unreachable' }),
+    ]);
+  });
+
+  it('goes on at the next try when the file comes then, with nothing said', async () => {
+    const { conversationId } = await openConversation();
+    const hosted = { content: Buffer.from('late but fine'), contentType: 'text/plain', fault: 503 as number | undefined };
+    bridge.botpress.hostedFiles.set('late.txt', hosted);
+    const job: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', conversationId, `late-${n}`], conversationId, text: 'Here', messageId: `late-${n}`, files: [{ url: bridge.botpress.fileUrl('late.txt'), kind: 'file' }] };
+    const deps = deliveryDependencies();
+    expect(await attempts(job, 1, deps)).toEqual([FILE_LIMITS.retryDelaysMs[0]]);
+    hosted.fault = undefined;
+    expect(await attempts(job, 1, deps)).toEqual(['delivered']);
+    expect(bridge.slack.callsTo('chat.postMessage').map((post) => post.args.text)).toEqual(['Here']);
+    expect(bridge.slack.uploads.map((upload) => upload.content.toString())).toEqual(['late but fine']);
+    await bridge.runDeliveries();
+    expect(bridge.botpress.deliveredBodies()).toEqual([]);
+  });
+
+  it.each([
+    ['has turned uploads off', { disabled: true }, 'this workspace does not allow file uploads'],
+    ['takes images only', { imagesOnly: true }, 'this workspace does not allow files of this type'],
+    ['takes smaller files only', { maxBytes: 4 }, 'this workspace does not allow files this large'],
+  ])("stays out, the message goes on, and both sides hear why, when the workspace %s: not the whole message lost, nothing dead-lettered", async (_case, rules, why) => {
+    const { conversationId, threadTs } = await openConversation();
+    bridge.botpress.hostedFiles.set('report.pdf', { content: Buffer.from('%PDF report'), contentType: 'application/pdf' });
+    Object.assign(bridge.slack.uploadRules, rules);
+    try {
+      await message({ conversationId, text: 'My report', messageId: `restricted-${n}`, files: [{ url: bridge.botpress.fileUrl('report.pdf'), kind: 'file' }] });
+      await message({ conversationId, text: 'And one more thing', messageId: `restricted-next-${n}` });
+      await bridge.runDeliveries();
+    } finally {
+      for (const key of Object.keys(bridge.slack.uploadRules)) delete bridge.slack.uploadRules[key as keyof typeof bridge.slack.uploadRules];
+    }
+    expect(bridge.slack.uploads).toEqual([]);
+    const texts = bridge.slack.callsTo('chat.postMessage').filter((post) => post.args.thread_ts === threadTs).map((post) => String(post.args.text));
+    expect(texts[0]).toBe('My report');
+    expect(texts[1]).toContain(`report.pdf, that is not shown here: ${why}`);
+    expect(texts[2]).toBe('And one more thing');
+    expect(bridge.botpress.deliveredBodies()).toEqual([
+      expect.objectContaining({ type: 'customer_message_failed', conversationId, messageId: `restricted-${n}`, fileName: 'report.pdf', reason: 'file_not_accepted' }),
+    ]);
+    expect(bridge.sqs.messages(bridge.queues.deadLetters.url.split('/').at(-1)!).filter((dead) => dead.body.includes(conversationId))).toEqual([]);
+  });
+
   it("posts a message's many files over several attempts, when one attempt's time is up, each file once and in order", async () => {
     const { conversationId, threadTs } = await openConversation();
     const files = ['one', 'two', 'three'].map((name) => {
@@ -255,19 +365,7 @@ describe("a customer's file, for the agents", () => {
     });
     // A clock that moves 4 s each time it is read: an attempt has time to start one file (FILES_PER_ATTEMPT_MS, 6 s).
     let clock = Date.now();
-    const settings = readSettings(process.env, ['supportChannelId', 'fileBucket', 'publicUrl']);
-    const runtime = wire(settings, { secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'bridgeApiToken'] });
-    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
-    const deps = {
-      ...runtime,
-      desk: wireDesk(runtime),
-      bot: wireBot(runtime),
-      logger: silent,
-      policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
-      supportChannelId: settings.supportChannelId,
-      files: deliveryFiles(settings, runtime.secrets),
-      now: () => (clock += 4_000),
-    };
+    const deps = deliveryDependencies(() => (clock += 4_000));
     const job: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', conversationId, 'many'], conversationId, text: 'Three files', messageId: 'many', files };
     const attempt = { receiveCount: 1, queuedAt: Date.now() };
 

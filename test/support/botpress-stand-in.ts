@@ -16,9 +16,18 @@ export interface BotpressStandIn extends StandIn {
   /** Decides the status for one request (one conversation failing while others pass); the `status` field otherwise. */
   statusFor: ((body: { conversationId?: string; type?: string }) => number | undefined) | undefined;
   deliveredBodies(): unknown[];
-  /** Files customers sent, as Botpress's file storage serves them (GET <url>/files/<name>); add one and use fileUrl(name). */
-  readonly hostedFiles: Map<string, { readonly content: Buffer; readonly contentType: string }>;
+  /**
+   * Files customers sent, as Botpress's file storage serves them (GET <url>/files/<name>); add one and use fileUrl(name).
+   * `fault` plays a storage in trouble: a status instead of the file, or the transfer cut off halfway.
+   */
+  readonly hostedFiles: Map<string, HostedFile>;
   fileUrl(name: string): string;
+}
+
+export interface HostedFile {
+  readonly content: Buffer;
+  readonly contentType: string;
+  fault?: number | 'cut-short' | undefined;
 }
 
 /** Stands in for the Botpress Webhook integration's URL on loopback. */
@@ -32,12 +41,14 @@ export async function startBotpressStandIn(): Promise<BotpressStandIn> {
     retryAfterSeconds: number | undefined;
     statusFor: BotpressStandIn['statusFor'];
   } = { status: 200, delayMs: 0, beforeAnswer: undefined, retryAfterSeconds: undefined, statusFor: undefined };
-  const hostedFiles = new Map<string, { content: Buffer; contentType: string }>();
+  const hostedFiles = new Map<string, HostedFile>();
   const server = await startHttpStandIn(async (request, res) => {
     if (request.method === 'GET' && request.path.startsWith('/files/')) {
       const file = hostedFiles.get(decodeURIComponent(request.path.slice('/files/'.length)));
       if (!file) return sendJson(res, 404, { code: 404, type: 'ResourceNotFound', message: 'File not found' });
+      if (typeof file.fault === 'number') return sendJson(res, file.fault, { code: file.fault, type: 'Internal', message: 'An internal error occurred' });
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.content.length });
+      if (file.fault === 'cut-short') return void res.write(file.content.subarray(0, file.content.length >> 1), () => res.destroy());
       return void res.end(file.content);
     }
     received.push(request);

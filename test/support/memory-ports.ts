@@ -3,6 +3,7 @@ import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared
 import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
 import type { BotEvent } from '../../shared/domain/bot-events';
 import type { Notice } from '../../shared/domain/notices';
+import type { DeskFileRule } from '../../shared/domain/files/policy';
 import type {
   BotChannel,
   ClaimResult,
@@ -36,6 +37,8 @@ export class MemoryDesk implements SupportDesk {
   readonly updatedNotices: { noticeId: string; notice: Notice }[] = [];
   readonly told: { thread: ThreadRef; userId: string; notice: Notice }[] = [];
   readonly uploads: { thread: ThreadRef; name: string; body: Buffer }[] = [];
+  /** A workspace rule that keeps every upload out, as a test sets it. */
+  uploadRule: DeskFileRule | undefined;
   readonly removed: ThreadRef[] = [];
   readonly failing = new Map<keyof SupportDesk, Failure>();
   /** Characters per message: a text longer is posted in parts. */
@@ -119,10 +122,11 @@ export class MemoryDesk implements SupportDesk {
     return Promise.resolve();
   }
 
-  uploadFile(thread: ThreadRef, file: Parameters<SupportDesk['uploadFile']>[1]): Promise<void> {
+  uploadFile(thread: ThreadRef, file: Parameters<SupportDesk['uploadFile']>[1]): Promise<{ refusedBy: DeskFileRule } | undefined> {
     this.check('uploadFile');
+    if (this.uploadRule) return Promise.resolve({ refusedBy: this.uploadRule });
     this.uploads.push({ thread, name: file.name, body: file.body });
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
 
   readReply(reply: Parameters<SupportDesk['readReply']>[0]) {
@@ -254,7 +258,7 @@ export class MemoryLedger implements DeliveryLedger {
     if (record?.state === 'pending' && (record.leaseUntil ?? 0) > this.now()) return Promise.resolve({ status: 'in_flight' });
     const token = randomUUID();
     this.records.set(key, { ...record, state: 'pending', token, leaseUntil: this.now() + 60_000 });
-    return Promise.resolve({ status: 'claimed', token, noticeTs: record?.noticeTs, partsDone: record?.partsDone });
+    return Promise.resolve({ status: 'claimed', token, noticeTs: record?.noticeTs, partsDone: record?.partsDone, fileTries: record?.fileTries });
   }
 
   settle(key: string, token: string): Promise<void> {
@@ -265,7 +269,7 @@ export class MemoryLedger implements DeliveryLedger {
 
   release(key: string, token: string, notes: DeliveryNotes = {}): Promise<void> {
     const record = this.records.get(key);
-    if (record?.token === token) this.records.set(key, { ...record, ...Object.fromEntries(Object.entries(notes).filter(([, value]) => value !== undefined)), state: 'released', token: undefined });
+    if (record?.token === token) this.records.set(key, { ...record, ...notes, state: 'released', token: undefined });
     return Promise.resolve();
   }
 

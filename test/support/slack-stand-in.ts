@@ -35,6 +35,20 @@ export interface SlackStandIn extends StandIn {
   readonly scopes: Set<string>;
   /** Files uploaded into threads (files.getUploadURLExternal, the bytes, files.completeUploadExternal), in order. */
   readonly uploads: CompletedUpload[];
+  /** The workspace's file settings, which an admin may restrict; none unless a test sets them. */
+  readonly uploadRules: UploadRules;
+}
+
+/**
+ * What files.getUploadURLExternal refuses in a workspace whose admins limit
+ * uploads (https://docs.slack.dev/reference/methods/files.getUploadURLExternal,
+ * "Errors": file_uploads_disabled, file_uploads_except_images_disabled,
+ * file_upload_size_restricted). Slack answers at that call, before any bytes.
+ */
+export interface UploadRules {
+  disabled?: boolean;
+  imagesOnly?: boolean;
+  maxBytes?: number | undefined;
 }
 
 export interface StoredFile {
@@ -96,6 +110,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const files = new Map<string, StoredFile>();
   const scopes = new Set(GRANTED_SCOPES);
   const uploads: CompletedUpload[] = [];
+  const uploadRules: UploadRules = {};
   /** Upload URLs handed out, by file id: what was declared, and the bytes once posted. */
   const pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
   let fileCounter = 0;
@@ -182,6 +197,9 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         if (refused) return sendJson(res, 200, refused);
         const length = Number(args.length);
         if (!args.filename || !Number.isInteger(length) || length <= 0) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+        if (uploadRules.disabled) return sendJson(res, 200, { ok: false, error: 'file_uploads_disabled' });
+        if (uploadRules.imagesOnly && !/\.(png|jpe?g|gif|webp|heic)$/i.test(args.filename as string)) return sendJson(res, 200, { ok: false, error: 'file_uploads_except_images_disabled' });
+        if (uploadRules.maxBytes !== undefined && length > uploadRules.maxBytes) return sendJson(res, 200, { ok: false, error: 'file_upload_size_restricted' });
         fileCounter += 1;
         const fileId = `F0UPLOAD${String(fileCounter).padStart(4, '0')}`;
         pendingUploads.set(fileId, { filename: args.filename as string, length });
@@ -229,6 +247,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     files,
     scopes,
     uploads,
+    uploadRules,
     reactions,
     apiUrl: `${server.url}/api/`,
     calls,

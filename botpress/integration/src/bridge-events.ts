@@ -113,5 +113,6 @@ async function tellCustomer(client: Client, event: { conversationId: string; eve
 function failureText(event: Extract<BridgeEvent, { type: 'customer_message_failed' }>): string {
   if (event.reason === 'file_too_large') return `Sorry, your file ${event.fileName ?? ''} is too large for our support team (at most ${Math.round((event.maxFileBytes ?? 0) / 1048576)} MB).`;
   if (event.reason === 'file_unreachable') return `Sorry, your file ${event.fileName ?? ''} could not be passed on to our support team. Please send it again.`;
+  if (event.reason === 'file_not_accepted') return `Sorry, our support team cannot receive your file ${event.fileName ?? ''} here. Please describe in words what it shows.`;
   return 'Sorry, your last message did not reach our support team. Please send it again.';
 }

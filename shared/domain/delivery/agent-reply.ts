@@ -6,12 +6,12 @@ import { dedupeKey, type AgentReply, type Person } from '../ports';
 import { settleLoggingFailures } from '../../platform/logger';
 
 /** An agent's reply, to the bot: its text as plain text, its files behind links; or, of a deletion, a word to the agent. */
-export const sendAgentReply: Performer<'agent-reply'> = async (job, _progress, deps) => {
+export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, deps) => {
   const { reply } = job;
   if (reply.revision?.kind === 'deleted') return answerDeletion(job, deps);
   const { text, agent } = await deps.desk.readReply(reply);
   // Files first: a failure there (the desk or the file store down) retries the reply before any of it reached the customer.
-  const { sent, refused } = reply.files?.length ? await rehostAgentFiles(reply.files, { desk: deps.desk, files: deps.files, now: deps.now }) : { sent: [], refused: [] };
+  const { sent, refused } = reply.files?.length ? await rehostAgentFiles(reply.files, progress, { desk: deps.desk, files: deps.files, now: deps.now }) : { sent: [], refused: [] };
   const event = agentMessage(reply, job.conversationId, text, agent, sent);
   if (event.text !== '' || sent.length > 0) await deps.bot.send(event);
   if (refused.length > 0) {

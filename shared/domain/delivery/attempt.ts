@@ -2,7 +2,7 @@ import { conversationOf, MalformedJobError, needsLedger, Undeliverable, type Del
 import type { JobDependencies, JobResult } from './performer';
 import { performJob } from './performers';
 import type { Awaited, Notice } from '../notices';
-import { dedupeKey, type DeliveryLedger, type ThreadRef } from '../ports';
+import { dedupeKey, type DeliveryLedger, type DeliveryNotes, type PartProgress, type ThreadRef } from '../ports';
 import { BridgeError, DownstreamError, PermanentDownstreamError } from '../../platform/errors';
 import { settleLoggingFailures } from '../../platform/logger';
 
@@ -70,7 +70,7 @@ interface Held {
   readonly key: string;
   readonly token: string | undefined;
   readonly noticeTs: string | undefined;
-  readonly progress: { partsDone: number };
+  readonly progress: PartProgress;
 }
 
 /** Works on one job; throws RetryDelivery to be tried again later. */
@@ -82,7 +82,7 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
     if (claim.status === 'duplicate') return { outcome: 'duplicate' };
     // Only an attempt that died holding the claim leaves it pending (a FIFO group's message goes to one consumer at a time).
     if (claim.status === 'in_flight') throw new RetryDelivery(deps.policy.firstDelayMs, 'another attempt holds this delivery');
-    held = { key, token: claim.token, noticeTs: claim.noticeTs, progress: { partsDone: claim.partsDone ?? 0 } };
+    held = { key, token: claim.token, noticeTs: claim.noticeTs, progress: { partsDone: claim.partsDone ?? 0, fileTries: claim.fileTries } };
   }
 
   let result: DeliveryResult;
@@ -123,7 +123,7 @@ async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: u
   if (waiting && noticeTs === undefined && age + delayMs >= policy.lateNoticeMs) noticeTs = await postNotice(waiting.thread, { kind: 'late', awaited: waiting.awaited }, deps);
   deps.logger.warn('delivery failed; will retry', { ...context, delayMs, error: error as Error });
   if (held.token) {
-    await deps.ledger.release(held.key, held.token, { noticeTs, partsDone: held.progress.partsDone || undefined }).catch((releaseError: unknown) => {
+    await deps.ledger.release(held.key, held.token, notesOf(held, noticeTs)).catch((releaseError: unknown) => {
       // Its lease runs out on its own, and the retry claims it then.
       deps.logger.error('could not release delivery claim', { ...context, error: releaseError as Error });
     });
@@ -144,8 +144,13 @@ async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies):
     job.kind === 'open-thread' ? deps.store.abandon(job.conversationId, job.reservation) : undefined,
     job.kind === 'open-thread' ? deps.queue.enqueue({ kind: 'handoff-failed', key: ['handoff-failed', job.conversationId, job.reservation], conversationId: job.conversationId }) : undefined,
     // Released, not settled as done: should the message be redriven from the dead-letter queue, it is delivered then.
-    held.token ? deps.ledger.release(held.key, held.token, { noticeTs: held.noticeTs, partsDone: held.progress.partsDone || undefined }) : undefined,
+    held.token ? deps.ledger.release(held.key, held.token, notesOf(held, held.noticeTs)) : undefined,
   ]);
+}
+
+/** What the next attempt needs; fileTries is given even when undefined, so that a count for a file that went is cleared. */
+function notesOf(held: Held, noticeTs: string | undefined): DeliveryNotes {
+  return { noticeTs, partsDone: held.progress.partsDone || undefined, fileTries: held.progress.fileTries };
 }
 
 async function postNotice(thread: ThreadRef, notice: Notice, deps: DeliveryDependencies): Promise<string | undefined> {

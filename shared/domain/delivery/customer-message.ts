@@ -12,7 +12,11 @@ import { settleLoggingFailures } from '../../platform/logger';
  */
 export const FILES_PER_ATTEMPT_MS = 6_000;
 
-/** A customer's message in its thread: the text, whole, then each file; a retry goes on from the first part not posted. */
+/**
+ * A customer's message in its thread: the text, whole, then each file; a
+ * retry goes on from the first part not posted. A file that does not come
+ * holds the message (and its conversation) for its tries only, about a minute.
+ */
 export const postCustomerMessage: Performer<'customer-message'> = async (job, progress, deps) => {
   // Written while the card was being posted: the thread is a moment away.
   const handoff = await handoffOnceOpen(job.conversationId, deps);
@@ -29,9 +33,10 @@ export const postCustomerMessage: Performer<'customer-message'> = async (job, pr
   const botOrigin = files.length > 0 ? await deps.files.botOrigin() : undefined;
   for (const file of files.slice(progress.partsDone - textParts)) {
     if (now() > stopAt) throw new DownstreamError('file-host', 'more files than one attempt carries: the rest go in the next', { retryAfterMs: 0 });
-    const outcome = await postCustomerFile(handoff, file, handoff.customerName, { desk: deps.desk, botOrigin });
+    const outcome = await postCustomerFile(handoff, file, handoff.customerName, progress, { desk: deps.desk, botOrigin });
     if (!outcome.posted) await reportMissingFile(job, handoff, outcome, deps);
     progress.partsDone += 1;
+    progress.fileTries = undefined;
   }
   await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { conversationId: job.conversationId }, [
     handoff.state === 'open' ? deps.store.touch(handoff) : undefined,

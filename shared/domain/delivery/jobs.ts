@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { BridgeError } from '../../platform/errors';
-import { FILE_KINDS } from '../files/policy';
+import { FILE_KINDS, MISSING_FILE_REASONS } from '../files/policy';
 
 /*
  * The work the delivery function does after the request that asked for it has
@@ -47,13 +47,13 @@ const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), t
 const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('agent-reply'), key: v.array(str), conversationId: str, reply: AgentReplySchema }),
   v.object({ kind: v.literal('agent-action'), key: v.array(str), action: AgentActionSchema }),
-  // Without a file: the whole message was lost. With one: that file did not reach the thread (too large, unreachable).
+  // Without a file: the whole message was lost. With one: that file did not reach the thread, and why.
   v.object({
     kind: v.literal('customer-message-failed'),
     key: v.array(str),
     conversationId: str,
     messageId: v.optional(str),
-    file: v.optional(v.object({ name: str, reason: v.picklist(['too_large', 'unreachable']) })),
+    file: v.optional(v.object({ name: str, reason: v.picklist(MISSING_FILE_REASONS) })),
   }),
   v.object({ kind: v.literal('handoff-failed'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('open-thread'), key: v.array(str), conversationId: str, reservation: str, request: CardRequestSchema }),

@@ -1,5 +1,6 @@
 import type { SentFile } from '../bot-events';
-import { isRefusal, type FileRefusal, type FileStore, type SupportDesk } from '../ports';
+import { isRefusal, type FileRefusal, type FileStore, type PartProgress, type SupportDesk } from '../ports';
+import { DownstreamError, PermanentDownstreamError } from '../../platform/errors';
 import { fileLink, objectKeyOf } from './links';
 import { agentFileKind, FILE_LIMITS } from './policy';
 
@@ -30,23 +31,57 @@ export interface DeliveryFiles {
 
 /**
  * Each file the agent shared, kept and linked, or refused with a reason the
- * agent reads. A failure retrying may cure (the desk or the store down) is
- * thrown, and the whole reply is tried again: keeping a file twice overwrites it.
+ * agent reads. A failure retrying may cure is thrown, and the whole reply is
+ * tried again (keeping a file twice overwrites it): the store's or the desk's
+ * pace as long as they last; a file the desk does not hand over (no answer,
+ * a 5xx) for the file's tries only (progress.fileTries counts them), after
+ * which the reply goes without it.
  */
-export async function rehostAgentFiles(shared: readonly { readonly id: string }[], deps: AgentFileDependencies): Promise<{ sent: SentFile[]; refused: FileRefusal[] }> {
+export async function rehostAgentFiles(
+  shared: readonly { readonly id: string }[],
+  progress: PartProgress,
+  deps: AgentFileDependencies,
+): Promise<{ sent: SentFile[]; refused: FileRefusal[] }> {
   const sent: SentFile[] = [];
   const refused: FileRefusal[] = [];
+  const notFetched: { readonly name: string; readonly error: DownstreamError }[] = [];
   for (const [index, file] of shared.entries()) {
-    const outcome = index < FILE_LIMITS.perMessage ? await rehostOne(file.id, deps) : ({ refused: 'too-many', name: file.id, max: FILE_LIMITS.perMessage } as const);
-    if (isRefusal(outcome)) refused.push(outcome);
-    else sent.push(outcome);
+    if (index >= FILE_LIMITS.perMessage) {
+      refused.push({ refused: 'too-many', name: file.id, max: FILE_LIMITS.perMessage });
+      continue;
+    }
+    const named = { name: file.id };
+    try {
+      const outcome = await rehostOne(file.id, named, deps);
+      if (isRefusal(outcome)) refused.push(outcome);
+      else sent.push(outcome);
+    } catch (error) {
+      if (!isFileFailure(error)) throw error;
+      notFetched.push({ name: named.name, error });
+    }
+  }
+  if (notFetched.length > 0) {
+    const tries = (progress.fileTries ?? 0) + 1;
+    if (tries < FILE_LIMITS.tries) {
+      progress.fileTries = tries;
+      throw new DownstreamError('slack', `${notFetched.length} file(s) not fetched, try ${tries} of ${FILE_LIMITS.tries}`, {
+        cause: notFetched[0]!.error,
+        retryAfterMs: FILE_LIMITS.retryDelaysMs[tries - 1],
+      });
+    }
+    refused.push(...notFetched.map(({ name }) => ({ refused: 'not-fetched' as const, name, tries })));
   }
   return { sent, refused };
 }
 
-async function rehostOne(fileId: string, deps: AgentFileDependencies): Promise<SentFile | FileRefusal> {
+/** The desk failing to hand over a file, in a way another try may cure; its rate limit is its pace, not the file's failure. */
+const isFileFailure = (error: unknown): error is DownstreamError =>
+  error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.service !== 's3' && error.retryAfterMs === undefined;
+
+async function rehostOne(fileId: string, named: { name: string }, deps: AgentFileDependencies): Promise<SentFile | FileRefusal> {
   const file = await deps.desk.describeFile(fileId);
   if (isRefusal(file)) return file;
+  named.name = file.name;
   const kind = agentFileKind(file.mimetype);
   if (file.external) return { refused: 'external', name: file.name };
   if (!kind) return { refused: 'type', name: file.name, mimetype: file.mimetype };

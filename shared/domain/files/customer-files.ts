@@ -1,7 +1,7 @@
 import type { CustomerFile } from '../requests';
-import type { SupportDesk, ThreadRef } from '../ports';
-import { FILE_LIMITS, megabytes, safeFileName } from './policy';
-import { PermanentDownstreamError } from '../../platform/errors';
+import type { PartProgress, SupportDesk, ThreadRef } from '../ports';
+import { FILE_LIMITS, megabytes, safeFileName, type MissingFileReason } from './policy';
+import { DownstreamError, PermanentDownstreamError } from '../../platform/errors';
 import { downloadFile, FileTooLarge } from '../../platform/file-transfers';
 
 /*
@@ -10,7 +10,7 @@ import { downloadFile, FileTooLarge } from '../../platform/file-transfers';
  * uploaded to the desk with a line that says who sent it.
  */
 
-export type CustomerFileOutcome = { readonly posted: true } | { readonly posted: false; readonly name: string; readonly reason: 'too_large' | 'unreachable'; readonly detail: string };
+export type CustomerFileOutcome = { readonly posted: true } | { readonly posted: false; readonly name: string; readonly reason: MissingFileReason; readonly detail: string };
 
 export interface CustomerFileDependencies {
   readonly desk: Pick<SupportDesk, 'uploadFile'>;
@@ -36,10 +36,12 @@ export function customerFileName(file: CustomerFile): string {
 
 /**
  * Posts the file in the thread, or says why it could not be: over the size
- * limit, or gone or refused where the bot keeps it. A failure that retrying
- * may cure (a timeout, a 5xx, the desk rate limiting) is thrown.
+ * limit, gone or refused where the bot keeps it, no answer there after the
+ * file's tries (progress.fileTries counts them), or a rule of the desk's. A
+ * failure that retrying may cure is thrown: a download's with the delay
+ * before the file's next try, the desk's (down, rate limiting) as it is.
  */
-export async function postCustomerFile(thread: ThreadRef, file: CustomerFile, customerName: string | undefined, deps: CustomerFileDependencies): Promise<CustomerFileOutcome> {
+export async function postCustomerFile(thread: ThreadRef, file: CustomerFile, customerName: string | undefined, progress: PartProgress, deps: CustomerFileDependencies): Promise<CustomerFileOutcome> {
   const name = customerFileName(file);
   const url = new URL(file.url);
   const configuredService = url.origin === deps.botOrigin;
@@ -52,8 +54,12 @@ export async function postCustomerFile(thread: ThreadRef, file: CustomerFile, cu
   } catch (error) {
     if (error instanceof FileTooLarge) return { posted: false, name, reason: 'too_large', detail: `over ${megabytes(FILE_LIMITS.maxBytes)}` };
     if (error instanceof PermanentDownstreamError) return { posted: false, name, reason: 'unreachable', detail: error.message };
-    throw error;
+    const tries = (progress.fileTries ?? 0) + 1;
+    if (tries >= FILE_LIMITS.tries) return { posted: false, name, reason: 'no_answer', detail: `${(error as Error).message}, ${tries} tries` };
+    progress.fileTries = tries;
+    throw new DownstreamError('file-host', `file not fetched, try ${tries} of ${FILE_LIMITS.tries}`, { cause: error, retryAfterMs: FILE_LIMITS.retryDelaysMs[tries - 1] });
   }
-  await deps.desk.uploadFile(thread, { name, kind: file.kind, body: download.body, contentType: download.contentType ?? 'application/octet-stream', customerName });
+  const refusal = await deps.desk.uploadFile(thread, { name, kind: file.kind, body: download.body, contentType: download.contentType ?? 'application/octet-stream', customerName });
+  if (refusal) return { posted: false, name, reason: refusal.refusedBy, detail: `the desk does not take it (${refusal.refusedBy})` };
   return { posted: true };
 }

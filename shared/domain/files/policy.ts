@@ -8,7 +8,25 @@ export const FILE_LIMITS = {
   maxBytes: 20 * 1024 * 1024,
   /** Per message: Slack's own cap on files in one share is 10. */
   perMessage: 10,
+  /**
+   * A file that does not come (no answer, a 5xx, a transfer cut short) is
+   * tried this often, the waits between tries these; then its message goes
+   * on without it, within about a minute, and both sides hear which file.
+   */
+  tries: 3,
+  retryDelaysMs: [10_000, 20_000],
 } as const;
+
+/**
+ * Why a customer's file is not in the thread: over the limit; refused or not
+ * HTTPS where it is kept; no answer there after its tries; or the desk's own
+ * rules (uploads off, a smaller size limit, a type it does not take).
+ */
+export const MISSING_FILE_REASONS = ['too_large', 'unreachable', 'no_answer', 'uploads_disabled', 'too_large_for_desk', 'type_not_allowed'] as const;
+export type MissingFileReason = (typeof MISSING_FILE_REASONS)[number];
+
+/** A desk rule that keeps a file out: it will not change by trying again. */
+export type DeskFileRule = Extract<MissingFileReason, 'uploads_disabled' | 'too_large_for_desk' | 'type_not_allowed'>;
 
 /** How a file is shown to the customer: as an image, audio, video or a file to download. */
 export type FileKind = 'image' | 'audio' | 'video' | 'file';
@@ -73,6 +91,8 @@ export type FileRefusal =
   | { readonly refused: 'too-many'; readonly name: string; readonly max: number }
   | { readonly refused: 'deleted'; readonly name: string }
   | { readonly refused: 'unreadable'; readonly name: string }
+  /** The desk did not hand it over in its tries (no answer, a 5xx). */
+  | { readonly refused: 'not-fetched'; readonly name: string; readonly tries: number }
   | { readonly refused: 'external'; readonly name: string }
   | { readonly refused: 'type'; readonly name: string; readonly mimetype: string }
   | { readonly refused: 'too-large'; readonly name: string; readonly bytes?: number | undefined; readonly maxBytes: number };

@@ -1,6 +1,6 @@
 import type { Awaited, Notice } from '../../domain/notices';
 import type { FileRefusal } from '../../domain/ports';
-import { AGENT_FILE_TYPES_TEXT, megabytes } from '../../domain/files/policy';
+import { AGENT_FILE_TYPES_TEXT, FILE_LIMITS, megabytes, type MissingFileReason } from '../../domain/files/policy';
 import { endReasonText } from './cards';
 import { escapeSlackText } from './markup';
 
@@ -46,9 +46,27 @@ export function noticeText(notice: Notice): string {
     case 'files-not-sent':
       return `:paperclip: Not sent to the customer:\n${notice.files.map((file) => `• ${escapeSlackText(file.name)}: ${refusalText(file)}`).join('\n')}`;
     case 'customer-file-missing': {
-      const why = notice.reason === 'too_large' ? `it is over ${megabytes(notice.maxBytes)}` : 'it could not be fetched from Botpress';
+      const why = missingFileWhy(notice.reason, notice.maxBytes);
       return `:paperclip: The customer sent a file, ${escapeSlackText(notice.name)}, that is not shown here: ${why}. They have been told.`;
     }
+  }
+}
+
+/** Why a customer's file is not in the thread, for the agents. */
+function missingFileWhy(reason: MissingFileReason, maxBytes: number): string {
+  switch (reason) {
+    case 'too_large':
+      return `it is over ${megabytes(maxBytes)}`;
+    case 'unreachable':
+      return 'it could not be fetched from Botpress';
+    case 'no_answer':
+      return `where Botpress keeps it did not answer (${FILE_LIMITS.tries} tries)`;
+    case 'uploads_disabled':
+      return 'this workspace does not allow file uploads';
+    case 'too_large_for_desk':
+      return 'this workspace does not allow files this large';
+    case 'type_not_allowed':
+      return 'this workspace does not allow files of this type';
   }
 }
 
@@ -61,6 +79,8 @@ function refusalText(refusal: FileRefusal): string {
       return 'it was deleted before the bridge could send it';
     case 'unreadable':
       return 'the bridge could not read it from Slack';
+    case 'not-fetched':
+      return `Slack did not hand it to the bridge in ${refusal.tries} tries: share it again`;
     case 'external':
       return 'it is a link to another service, not a file kept in Slack: paste the link instead';
     case 'type':
