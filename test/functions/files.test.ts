@@ -289,6 +289,30 @@ describe("a customer's file, for the agents", () => {
     }
   });
 
+  it("shows a customer's chosen name and file name as written, never as a mention, a link or text turned around", async () => {
+    n += 1;
+    const conversationId = `conv-customer-names-${n}`;
+    const name = 'Eve\u202E <!channel> <https://bank.example|Bank> \u0007';
+    await botpress(botpressRequest('/botpress/handoff', { conversationId, userId: 'bp-user', summary: 'Names', customer: { name } }));
+    await bridge.runDeliveries();
+    const card = JSON.stringify(bridge.slack.callsTo('chat.postMessage')[0]!.args.blocks);
+    expect(card).toContain('Eve &lt;!channel&gt; &lt;https://bank.example|Bank&gt;');
+    expect(card).not.toContain('\u202e');
+    bridge.slack.calls.length = 0;
+    bridge.botpress.hostedFiles.set('invoice\u202Efdp.exe', { content: Buffer.from('MZ'), contentType: 'application/octet-stream' });
+    await message({ conversationId, text: 'hi', messageId: `names-${n}`, files: [{ url: bridge.botpress.fileUrl('invoice\u202Efdp.exe'), kind: 'file', name: '<!here> invoice\u202Efdp.exe' }] });
+    await bridge.runDeliveries();
+
+    const [post] = bridge.slack.callsTo('chat.postMessage');
+    // A username is plain text in Slack: no escaping, but no bidi override or control character either.
+    expect(post!.args.username).toBe('Eve <!channel> <https://bank.example|Bank> (customer)');
+    const [upload] = bridge.slack.uploads;
+    expect(upload!.filename).toBe('<!here> invoicefdp.exe');
+    expect(upload!.title).toBe('<!here> invoicefdp.exe');
+    // The line with the upload is mrkdwn: escaped.
+    expect(upload!.initialComment).toBe('*Eve &lt;!channel&gt; &lt;https://bank.example|Bank&gt; (customer)* sent a file:');
+  });
+
   it.each([
     ['answers 503 each time', 503],
     ['cuts each transfer off halfway', 'cut-short'],

@@ -1,3 +1,5 @@
+import { neutralised } from '../plain-text';
+
 /*
  * What the bridge carries as files, both ways, stated once: README, the
  * notices people get and the checks all read it from here.
@@ -79,10 +81,9 @@ export function megabytes(bytes: number): string {
   return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
 }
 
-/** A file name safe as one path segment, in a header and through any URL decoding: no slashes, controls, quotes or `%`; at most 200 characters. */
+/** A file name safe as one path segment, in a header and through any URL decoding, and read as it is: no slashes, controls, bidi controls, quotes or `%`; at most 200 characters. */
 export function safeFileName(name: string | undefined, fallback = 'file'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = [...(name ?? '').toWellFormed().replace(/[\u0000-\u001f\u007f/\\"%]/g, '_').trim()].slice(0, 200).join('');
+  const cleaned = [...neutralised(name ?? '').replace(/[/\\"%]/g, '_').trim()].slice(0, 200).join('');
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
 }
 

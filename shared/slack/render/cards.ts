@@ -2,6 +2,7 @@ import type { Button, ConfirmationDialog, KnownBlock } from '@slack/web-api';
 import type { CardView, TranscriptLine } from '../../domain/ports';
 import { fitEscaped, SLACK_LIMITS, splitEscaped } from './limits';
 import { escapeSlackText } from './markup';
+import { neutralised } from '../../domain/plain-text';
 
 export const CLAIM_ACTION_ID = 'handoff_claim';
 export const RESOLVE_ACTION_ID = 'handoff_resolve';
@@ -70,11 +71,12 @@ export function summaryInThread(summary: string): string[] | undefined {
 
 /** Who a customer's post in the thread is from: their name, marked as the customer's, within what Slack shows of a username. */
 export function customerUsername(name: string | undefined): string {
-  return name ? `${[...name.toWellFormed()].slice(0, 60).join('')} (customer)` : 'Website visitor';
+  // Slack shows a username as plain text: nothing to escape, but a bidi override could turn "(customer)" around.
+  return name ? `${[...neutralised(name).trim()].slice(0, 60).join('')} (customer)` : 'Website visitor';
 }
 
 function customerLabel(view: CardView): string {
-  const name = view.customerName ?? 'Website visitor';
+  const name = view.customerName === undefined ? 'Website visitor' : neutralised(view.customerName);
   const email = view.customerEmail === undefined ? '' : view.customerEmailInvalid ? ` (the e-mail address given is not valid: ${view.customerEmail})` : ` (${view.customerEmail})`;
   // Names are at most 200 characters and addresses 254, but escaped they can outgrow a field.
   return fitEscaped(`${name}${email}`, SLACK_LIMITS.fieldText - CUSTOMER_LABEL.length, '…').text;
