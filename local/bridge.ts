@@ -13,6 +13,7 @@ import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedde
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from './embedded-sqs';
 import { startSqsEventSource } from './event-source';
+import { healthChecks } from './health';
 
 type Handler = (event: APIGatewayProxyEventV2, context: object) => Promise<HttpResponse>;
 type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -29,6 +30,10 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export interface LocalBridge {
   readonly url: string;
   readonly server: Server;
+  /** Settles when an embedded service cannot be kept running: `npm start` then stops, non-zero, naming it. */
+  readonly failed: Promise<Error>;
+  /** The embedded DynamoDB's process now, when there is one. */
+  embeddedDynamoPid(): number | undefined;
   /** Stops accepting, lets the requests and deliveries under way finish (up to SHUTDOWN_GRACE_MS), then stops. */
   close(): Promise<void>;
 }
@@ -45,7 +50,10 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   let embeddedDynamo: EmbeddedDynamo | undefined;
   let embeddedSqs: EmbeddedSqs | undefined;
   let embeddedS3: EmbeddedS3 | undefined;
-  const dynamodbEndpoint = config.dynamodbEndpoint ?? (embeddedDynamo = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true })).endpoint;
+  let fail!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
+  const supervision = { onRestart: (message: string) => console.error(message), onGiveUp: fail };
+  const dynamodbEndpoint = config.dynamodbEndpoint ?? (embeddedDynamo = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true, supervision })).endpoint;
   const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json') })).endpoint;
   const s3Endpoint = config.s3Endpoint ?? (embeddedS3 = await startEmbeddedS3({ buckets: [config.fileBucket], directory: path.join(config.dataDir, 's3') })).endpoint;
   await ensureTable(dynamodbEndpoint, config.tableName);
@@ -53,6 +61,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
   const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
   const queues = await ensureDeliveryQueues(sqs, config.tableName);
+  const health = healthChecks({ dynamodbEndpoint, tableName: config.tableName, sqsEndpoint, queueUrl: queues.deliveries.url, s3Endpoint, bucket: config.fileBucket });
 
   // Listening first: the links to agents' files start with this address unless a tunnel's is set, and the handlers
   // read their settings at import. Requests that come meanwhile wait for them.
@@ -61,7 +70,11 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      if (request.method === 'GET' && url.pathname === '/healthz') return writeResponse(response, { statusCode: 200, body: 'ok' });
+      if (request.method === 'GET' && url.pathname === '/healthz') {
+        // Each service the bridge writes to, so that a supervisor sees which one is down, not merely that the process runs.
+        const report = await health.check();
+        return writeResponse(response, { statusCode: report.healthy ? 200 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify(report.services) });
+      }
       const { byRoute, files } = await handlers;
       const handler = byRoute.get(`${request.method} ${url.pathname}`) ?? (request.method === 'GET' && url.pathname.startsWith(FILE_ROUTE.prefix) ? files : undefined);
       if (!handler && (await extraRoutes?.(request, response, url))) return;
@@ -118,6 +131,8 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   return {
     url,
     server,
+    failed,
+    embeddedDynamoPid: () => embeddedDynamo?.pid,
     close: async () => {
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       // Requests first (they may queue deliveries), then the deliveries under way, then what they write to.
@@ -125,6 +140,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       await untilDeadline(deliveries.stop(), deadline);
       sqs.destroy();
       pollingClient.destroy();
+      health.close();
       await embeddedSqs?.close();
       await embeddedS3?.close();
       await embeddedDynamo?.close();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -13,8 +13,20 @@ export interface EmbeddedDynamo {
   readonly endpoint: string;
   /** The operations asked of an in-process server, in order (`GetItem`, …): tests count them. */
   readonly operations?: string[];
+  /** The child process serving it now (`ownProcess`), which changes when it is restarted. */
+  readonly pid?: number | undefined;
   close(): Promise<void>;
 }
+
+/** What a supervised child process reports: a restart, or that it keeps dying and the bridge should stop. */
+export interface Supervision {
+  readonly onRestart?: (message: string) => void;
+  readonly onGiveUp?: (error: Error) => void;
+}
+
+/** A child that dies more often than this within RESTART_WINDOW_MS is not restarted again: something is wrong beyond a restart. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /**
  * A DynamoDB-API server (dynalite) on loopback. With `path`, data is kept on
@@ -22,9 +34,9 @@ export interface EmbeddedDynamo {
  * `ownProcess`, it runs in a child process (the local bridge): dynalite is
  * JavaScript, and in-process it would take turns with the handlers on one event loop.
  */
-export async function startEmbeddedDynamo(options: { path?: string | undefined; host?: string; ownProcess?: boolean } = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo(options: { path?: string | undefined; host?: string; ownProcess?: boolean; supervision?: Supervision } = {}): Promise<EmbeddedDynamo> {
   if (options.path) mkdirSync(options.path, { recursive: true });
-  if (options.ownProcess) return startDynaliteProcess(options.path);
+  if (options.ownProcess) return startDynaliteProcess(options.path, options.supervision ?? {});
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const operations: string[] = [];
   server.on('request', (request: IncomingMessage) => operations.push(String(request.headers['x-amz-target']).split('.').at(-1)!));
@@ -63,21 +75,58 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   }
 }
 
-async function startDynaliteProcess(dataPath: string | undefined): Promise<EmbeddedDynamo> {
-  const child = spawn(process.execPath, [new URL('./dynalite-process.mjs', import.meta.url).pathname, dataPath ?? ''], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /listening (\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
+/**
+ * dynalite in a child process, supervised: should it die (killed, out of
+ * memory), it is started again on the same port, so that the handlers'
+ * endpoint holds and the data on disk is served again. Dying more than
+ * MAX_RESTARTS times within a minute is reported instead (onGiveUp).
+ */
+async function startDynaliteProcess(dataPath: string | undefined, supervision: Supervision): Promise<EmbeddedDynamo> {
+  let closing = false;
+  let port = 0;
+  let child: ChildProcess;
+  let exited: Promise<void> = Promise.resolve();
+  const deaths: number[] = [];
+
+  const start = async (): Promise<void> => {
+    child = spawn(process.execPath, [new URL('./dynalite-process.mjs', import.meta.url).pathname, dataPath ?? '', String(port)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const match = /listening (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`dynalite exited with ${code} before listening`)));
     });
-    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code} before listening`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', (code, signal) => {
+      if (!closing) restart(signal ?? `code ${code}`);
+    });
+  };
+
+  const restart = (how: string): void => {
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths[0]! < now - RESTART_WINDOW_MS) deaths.shift();
+    if (deaths.length > MAX_RESTARTS) {
+      supervision.onGiveUp?.(new Error(`the embedded DynamoDB (dynalite) exited ${deaths.length} times within a minute, the last time by ${how}`));
+      return;
+    }
+    start().then(
+      () => supervision.onRestart?.(`the embedded DynamoDB (dynalite) exited (${how}); restarted it on port ${port} (process ${child.pid})`),
+      (error: unknown) => supervision.onGiveUp?.(new Error(`the embedded DynamoDB (dynalite) exited (${how}) and could not be restarted`, { cause: error })),
+    );
+  };
+
+  await start();
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
     close: async () => {
+      closing = true;
       child.kill('SIGTERM');
       await exited;
     },

@@ -32,7 +32,7 @@ const lines = sandbox
     ]
   : [
       `listening on ${bridge.url}`,
-      `DynamoDB: ${config.dynamodbEndpoint ?? `embedded, data in ${config.dataDir}`}`,
+      `DynamoDB: ${config.dynamodbEndpoint ?? `embedded (process ${bridge.embeddedDynamoPid()}), data in ${config.dataDir}`}`,
       'Paste these, behind a public HTTPS tunnel to this address:',
       `  Slack Event Subscriptions request URL:  ${bridge.url}/slack/events`,
       `  Slack Interactivity request URL:        ${bridge.url}/slack/interactions`,
@@ -41,6 +41,13 @@ const lines = sandbox
 process.stdout.write(`${lines.join('\n')}\n`);
 
 let stopping = false;
+// An embedded service that keeps dying: stop, non-zero and naming it, so that whatever runs `npm start` can act.
+void bridge.failed.then((error) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`Stopping: ${error.message}`);
+  void bridge.close().finally(() => process.exit(1));
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;

@@ -158,6 +158,8 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
   return {
     url: bridge.url,
     server: bridge.server,
+    failed: bridge.failed,
+    embeddedDynamoPid: () => bridge.embeddedDynamoPid(),
     close: async () => {
       for (const stream of streams) stream.end();
       await bridge.close();

@@ -80,6 +80,45 @@ describe('npm start (local/main.ts)', () => {
     }
   });
 
+  it('reports its services on /healthz, restarts the embedded DynamoDB when it dies, and stops non-zero, naming it, when it keeps dying', async () => {
+    const bridge = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-health-')) });
+    const healthz = () => fetch(`${bridge.url}/healthz`).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+    const dynamoPid = (nth: number) => Number([...bridge.output().matchAll(/embedded \(process (\d+)\)|\(process (\d+)\)\n/g)].map((match) => match[1] ?? match[2])[nth]);
+    try {
+      expect(await healthz()).toEqual({ status: 200, body: { dynamodb: 'ok', sqs: 'ok', s3: 'ok' } });
+      const opened = await botpressCall(bridge.url, 'handoff', { conversationId: 'survives', userId: 'u', summary: 'x' });
+
+      process.kill(dynamoPid(0), 'SIGKILL');
+      await vi.waitFor(() => expect(bridge.output()).toContain('the embedded DynamoDB (dynalite) exited (SIGKILL); restarted it on port'), { timeout: 10_000 });
+      expect(await healthz()).toEqual({ status: 200, body: { dynamodb: 'ok', sqs: 'ok', s3: 'ok' } });
+      // Same endpoint, same data on disk.
+      expect(await botpressCall(bridge.url, 'handoff', { conversationId: 'survives', userId: 'u', summary: 'again' })).toMatchObject({ body: { status: 'already_open', threadTs: opened.body.threadTs } });
+
+      // Three restarts within a minute are taken; the fourth death is not.
+      for (let nth = 1; nth <= 3; nth += 1) {
+        process.kill(dynamoPid(nth), 'SIGKILL');
+        if (nth < 3) await vi.waitFor(() => expect(dynamoPid(nth + 1)).toBeGreaterThan(0), { timeout: 10_000 });
+      }
+      await vi.waitFor(() => expect(bridge.child.exitCode).toBe(1), { timeout: 15_000 });
+      expect(bridge.output()).toContain('Stopping: the embedded DynamoDB (dynalite) exited 4 times within a minute, the last time by SIGKILL');
+    } finally {
+      if (bridge.child.exitCode === null) await bridge.stop();
+    }
+  }, 60_000);
+
+  it('answers /healthz with 503 naming the service that does not answer', async () => {
+    const dynamo = await startLocalDynamo('unused-table');
+    const bridge = await spawnLocalBridge({ ...settings, DYNAMODB_ENDPOINT: dynamo.endpoint, TABLE_NAME: 'health-table', BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-down-')) });
+    try {
+      await dynamo.close();
+      const response = await fetch(`${bridge.url}/healthz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ dynamodb: expect.not.stringMatching(/^ok$/) as string, sqs: 'ok', s3: 'ok' });
+    } finally {
+      await bridge.stop();
+    }
+  });
+
   it('hands the handlers the exact bytes of a binary body (base64, as API Gateway does), so the signature holds', async () => {
     const bridge = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-bin-')) });
     try {
