@@ -10,12 +10,26 @@ import { BridgeMetric } from '../../shared/platform/metric-names';
 import { countMetric, publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
 import { parseInteraction } from '../../shared/slack/interactions';
+import { tellPresser } from '../../shared/slack/respond';
+import { OVER_BUDGET, withinBudget } from '../../shared/platform/budget';
+import { RetryLaterError } from '../../shared/platform/errors';
 import { slackEventsTriage, slackSignatureVerifier, verifiedBodyOf, type SlackRequestContext } from '../../shared/slack/middleware';
 import { wire } from '../wiring/core';
 
+/**
+ * How long the work of a request may take before Slack is answered anyway:
+ * Slack gives up after 3 s, cold start and network included. A reply not
+ * queued by then is answered 503, which Slack retries; a press 200, with a
+ * private word to press again.
+ */
+const WORK_BUDGET_MS = 2_000;
+
 // Module scope: read once per container. A missing setting fails the init, naming it.
-const wiring = wire(readSettings(), { secrets: ['slackSigningSecret'] });
+const settings = readSettings();
+const wiring = wire(settings, { secrets: ['slackSigningSecret'] });
 const dependencies = { ...wiring, logger };
+const presser = { apiOrigin: settings.slackApiUrl && new URL(settings.slackApiUrl).origin, logger };
+const lateFailure = (error: unknown) => logger.warn('work Slack was answered without failed later', { error: error as Error });
 
 /** Slack's two routes: an agent's reply (the triage answered every other event), and Claim / Resolve. */
 async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext): Promise<HttpResponse> {
@@ -24,7 +38,9 @@ async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext
       // slackEventsTriage has answered every other request on this route.
       if (!context.agentReply) throw new Error('an Events API request reached the handler without slackEventsTriage');
       // On the delivery queue, then answered: Slack hears 200 in milliseconds, whatever Botpress is doing.
-      if ((await acceptAgentReply(context.agentReply, dependencies)) === 'queued') countMetric(BridgeMetric.AgentRepliesQueued);
+      const accepted = await withinBudget(acceptAgentReply(context.agentReply, dependencies), WORK_BUDGET_MS, lateFailure);
+      if (accepted === OVER_BUDGET) throw new RetryLaterError(`the reply was not queued within ${WORK_BUDGET_MS} ms`);
+      if (accepted === 'queued') countMetric(BridgeMetric.AgentRepliesQueued);
       return textResponse(200, '');
     }
     case 'POST /slack/interactions': {
@@ -34,9 +50,10 @@ async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext
         logger.info('slack interaction ignored', { interaction: interaction.description });
         return textResponse(200, '');
       }
-      const outcome = await handleAgentAction(interaction.action, dependencies);
-      if (outcome === 'claimed') countMetric(BridgeMetric.HandoffsClaimed);
-      if (outcome === 'resolved') countMetric(BridgeMetric.HandoffsResolved);
+      const outcome = await withinBudget(handleAgentAction(interaction.action, dependencies), WORK_BUDGET_MS, lateFailure);
+      if (outcome === OVER_BUDGET) await tellPresser(interaction.responseUrl, { kind: 'press-not-confirmed', action: interaction.action.kind }, presser);
+      else if (typeof outcome === 'object') await tellPresser(interaction.responseUrl, outcome.unchanged, presser);
+      else countMetric(outcome === 'claimed' ? BridgeMetric.HandoffsClaimed : BridgeMetric.HandoffsResolved);
       return textResponse(200, '');
     }
     default:

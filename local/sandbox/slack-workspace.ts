@@ -55,6 +55,13 @@ export class SlackWorkspace {
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
       void readBody(request).then((body) => {
+        // A press's response_url: what is posted there shows to the agent who pressed, only (response_type ephemeral).
+        if (request.method === 'POST' && (request.url ?? '').startsWith('/actions/')) {
+          const answer = JSON.parse(body.toString('utf8') || '{}') as { text?: unknown };
+          this.add({ ts: this.nextTs(), threadTs: '', user: this.botUserId, botId: this.botId, text: typeof answer.text === 'string' ? answer.text : '', onlyVisibleTo: this.agent.id });
+          response.writeHead(200, { 'content-type': 'application/json' });
+          return void response.end('{"ok":true}');
+        }
         const method = (request.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
         const authorized = tokensMatch(request.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '', this.options.botToken);
         const result = authorized ? this.callMethod(method, decodeSlackArguments(request.headers['content-type'], body.toString('utf8'))) : { ok: false, error: 'invalid_auth' };
@@ -115,6 +122,7 @@ export class SlackWorkspace {
       channel: { id: this.options.channelId, name: 'support' },
       message: { type: 'message', ts: messageTs, text: card.text, bot_id: this.botId, blocks: card.blocks },
       actions: [{ action_id: actionId, block_id: 'handoff_actions', value: button.value, type: 'button', action_ts: this.nextTs() }],
+      response_url: `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/actions/${this.teamId}/${randomUUID()}`,
     };
     void this.send('/slack/interactions', `payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
   }

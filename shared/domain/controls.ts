@@ -1,14 +1,16 @@
 import { cardJob } from './delivery/jobs';
+import type { Notice, PressUnchanged } from './notices';
 import type { AgentAction, HandoffStore, JobQueue, Log } from './ports';
 import { settleLoggingFailures } from '../platform/logger';
 
 export interface AgentControlDependencies {
-  readonly store: Pick<HandoffStore, 'assignAgent' | 'unassignAgent' | 'close' | 'reopen'>;
+  readonly store: Pick<HandoffStore, 'assignAgent' | 'unassignAgent' | 'close' | 'reopen' | 'findByThread'>;
   readonly queue: JobQueue;
   readonly logger: Log;
 }
 
-export type AgentActionOutcome = 'claimed' | 'resolved' | 'unchanged';
+/** The change made; or, when there was none, what to tell whoever pressed. */
+export type AgentActionOutcome = 'claimed' | 'resolved' | { readonly unchanged: Extract<Notice, { kind: 'press-changed-nothing' }> };
 
 /**
  * Claim or Resolve, pressed by an agent on a handoff card.
@@ -28,8 +30,9 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
       ? await deps.store.assignAgent(conversationId, threadTs, agentUserId)
       : await deps.store.close(conversationId, threadTs, { by: agentUserId, reason: 'resolved' });
   if (!changed) {
-    deps.logger.info('agent action changed nothing', { conversationId, kind: action.kind });
-    return 'unchanged';
+    const because = await whyUnchanged(action, deps);
+    deps.logger.info('agent action changed nothing', { conversationId, kind: action.kind, state: because.state });
+    return { unchanged: { kind: 'press-changed-nothing', action: action.kind, because } };
   }
 
   try {
@@ -43,4 +46,14 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
   await settleLoggingFailures(deps.logger, 'could not queue the card update', { conversationId }, [deps.queue.enqueue(cardJob(conversationId))]);
   deps.logger.info('agent action applied', { conversationId, kind: action.kind });
   return action.kind === 'claim' ? 'claimed' : 'resolved';
+}
+
+/** The handoff as the press found it; one read, made only when a press changed nothing. */
+async function whyUnchanged(action: AgentAction, deps: AgentControlDependencies): Promise<PressUnchanged> {
+  const handoff = await deps.store.findByThread(action.channelId, action.threadTs);
+  if (!handoff || handoff.conversationId !== action.conversationId) return { state: 'ended' };
+  if (handoff.state === 'closed') return handoff.closedReason === 'resolved' ? { state: 'resolved', agentUserId: handoff.closedBy } : { state: 'ended' };
+  if (handoff.claimedBy) return { state: 'claimed', agentUserId: handoff.claimedBy, byYou: handoff.claimedBy === action.agentUserId };
+  // Open and unclaimed, yet the write's condition failed: it changed between the write and this read.
+  return { state: 'changing' };
 }

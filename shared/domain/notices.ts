@@ -27,4 +27,17 @@ export type Notice =
   /** An agent's files the customer did not get. */
   | { readonly kind: 'files-not-sent'; readonly files: readonly FileRefusal[] }
   /** A customer's file that is not in the thread, and why; the customer has been told. */
-  | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: MissingFileReason; readonly maxBytes: number };
+  | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: MissingFileReason; readonly maxBytes: number }
+  /** A Claim or Resolve that changed nothing, and why: told privately to whoever pressed. */
+  | { readonly kind: 'press-changed-nothing'; readonly action: 'claim' | 'resolve'; readonly because: PressUnchanged }
+  /** A Claim or Resolve the bridge could not confirm in the time the desk waits: press again if the card does not change. */
+  | { readonly kind: 'press-not-confirmed'; readonly action: 'claim' | 'resolve' };
+
+/** Why a press changed nothing: the handoff as it is. */
+export type PressUnchanged =
+  | { readonly state: 'claimed'; readonly agentUserId: string; readonly byYou: boolean }
+  | { readonly state: 'resolved'; readonly agentUserId: string | undefined }
+  /** The bot's side ended it, or it expired and is gone. */
+  | { readonly state: 'ended' }
+  /** It changed between the press and the look at it: pressing again decides. */
+  | { readonly state: 'changing' };

@@ -2,7 +2,10 @@ import type { AgentAction } from '../domain/ports';
 import { BadRequestError } from '../platform/errors';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './render/cards';
 
-export type ParsedInteraction = { readonly type: 'agent_action'; readonly action: AgentAction } | { readonly type: 'other'; readonly description: string };
+export type ParsedInteraction =
+  /** `responseUrl`: where to answer whoever pressed, privately. */
+  | { readonly type: 'agent_action'; readonly action: AgentAction; readonly responseUrl?: string | undefined }
+  | { readonly type: 'other'; readonly description: string };
 
 // A Map, not an object literal: an action_id such as `__proto__` or `toString` must not find an inherited property.
 const ACTION_KINDS: ReadonlyMap<string, AgentAction['kind']> = new Map([
@@ -30,6 +33,7 @@ export function parseInteraction(rawBody: string): ParsedInteraction {
     container?: { channel_id?: unknown; message_ts?: unknown };
     channel?: { id?: unknown };
     actions?: { action_id?: unknown; value?: unknown }[];
+    response_url?: unknown;
   };
   if (typeof p !== 'object' || p === null || typeof p.type !== 'string') throw new BadRequestError(['payload.type must be a string']);
   if (p.type !== 'block_actions') return { type: 'other', description: p.type };
@@ -48,5 +52,5 @@ export function parseInteraction(rawBody: string): ParsedInteraction {
     .filter(([, value]) => typeof value !== 'string' || value === '')
     .map(([name]) => `payload is missing ${name}`);
   if (problems.length > 0) throw new BadRequestError(problems);
-  return { type: 'agent_action', action: { kind, ...(fields as Omit<AgentAction, 'kind'>) } };
+  return { type: 'agent_action', action: { kind, ...(fields as Omit<AgentAction, 'kind'>) }, responseUrl: typeof p.response_url === 'string' ? p.response_url : undefined };
 }

@@ -28,6 +28,7 @@ beforeEach(async () => {
   bridge.botpress.delivered.length = 0;
   bridge.botpress.received.length = 0;
   bridge.slack.calls.length = 0;
+  bridge.slack.responses.length = 0;
 });
 
 const botpress = async (path: string, body: unknown) => JSON.parse((await botpressHandler(botpressRequest(path, body))).body!) as Record<string, unknown>;
@@ -42,7 +43,7 @@ async function openHandoff(extra: Record<string, unknown> = {}) {
 
 const press = (actionId: string, conversationId: string, threadTs: string, user = AGENT) =>
   slackHandler(
-    signedSlackRequest(buttonPress({ actionId, value: conversationId, user, messageTs: threadTs }), {
+    signedSlackRequest(buttonPress({ actionId, value: conversationId, user, messageTs: threadTs, responseUrl: bridge.slack.responseUrl() }), {
       path: '/slack/interactions',
       contentType: 'application/x-www-form-urlencoded',
     }),
@@ -84,6 +85,32 @@ describe('Claim', () => {
     expect(bridge.botpress.delivered).toHaveLength(1);
     expect(bridge.slack.callsTo('chat.update')).toHaveLength(1);
     expect((await bridge.store.findThreadOf(conversationId))?.claimedBy).toBe((bridge.botpress.deliveredBodies()[0] as { userId: string }).userId);
+  });
+
+  it('tells whoever pressed, privately, why a press changed nothing: claimed already, by them or another, resolved, or over', async () => {
+    const { conversationId, threadTs } = await openHandoff();
+    const answers = () => bridge.slack.responses.splice(0).map((response) => response.body);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    expect(answers()).toEqual([]);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    expect(answers()).toEqual([
+      { response_type: 'ephemeral', replace_original: false, text: ':information_source: You have claimed this handoff already.' },
+      { response_type: 'ephemeral', replace_original: false, text: `:information_source: <@${AGENT}> has claimed this handoff already.` },
+    ]);
+    await press(RESOLVE_ACTION_ID, conversationId, threadTs);
+    await press(RESOLVE_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    expect(answers().map((answer) => answer.text)).toEqual([`:information_source: <@${AGENT}> has resolved this handoff already.`, `:information_source: <@${AGENT}> has resolved this handoff already.`]);
+
+    // Ended from the bot's side: the card's buttons are stale.
+    const other = await openHandoff();
+    await botpress('/botpress/end', { conversationId: other.conversationId });
+    await press(CLAIM_ACTION_ID, other.conversationId, other.threadTs);
+    expect(answers().map((answer) => answer.text)).toEqual([expect.stringContaining('This handoff is over') as string]);
+    // Slack got its 200 each time, and nothing reached Botpress for the presses that changed nothing.
+    await bridge.runDeliveries();
+    expect((bridge.botpress.deliveredBodies() as { type: string }[]).map((body) => body.type)).toEqual(['agent_assigned', 'handoff_resolved']);
   });
 
   it('keeps the claim while Botpress is down, and tells Botpress when it is back', async () => {

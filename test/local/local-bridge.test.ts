@@ -82,7 +82,7 @@ describe('npm start (local/main.ts)', () => {
 
   it('reports its services on /healthz, restarts the embedded DynamoDB when it dies, and stops non-zero, naming it, when it keeps dying', async () => {
     const bridge = await spawnLocalBridge({ ...settings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-health-')) });
-    const healthz = () => fetch(`${bridge.url}/healthz`).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+    const healthz = () => fetch(`${bridge.url}/healthz`).then(async (response) => ({ status: response.status, body: await response.json() }));
     const dynamoPid = (nth: number) => Number([...bridge.output().matchAll(/embedded \(process (\d+)\)|\(process (\d+)\)\n/g)].map((match) => match[1] ?? match[2])[nth]);
     try {
       expect(await healthz()).toEqual({ status: 200, body: { dynamodb: 'ok', sqs: 'ok', s3: 'ok' } });

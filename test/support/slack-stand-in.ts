@@ -37,6 +37,10 @@ export interface SlackStandIn extends StandIn {
   readonly uploads: CompletedUpload[];
   /** The workspace's file settings, which an admin may restrict; none unless a test sets them. */
   readonly uploadRules: UploadRules;
+  /** What was posted to presses' response URLs (`<url>/actions/…`): private answers to whoever pressed. */
+  readonly responses: { readonly path: string; readonly body: Record<string, unknown> }[];
+  /** A response URL for a press, as Slack puts one in each interaction payload. */
+  responseUrl(): string;
 }
 
 /**
@@ -111,6 +115,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const scopes = new Set(GRANTED_SCOPES);
   const uploads: CompletedUpload[] = [];
   const uploadRules: UploadRules = {};
+  const responses: SlackStandIn['responses'] = [];
+  let responseCounter = 0;
   /** Upload URLs handed out, by file id: what was declared, and the bytes once posted. */
   const pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
   let fileCounter = 0;
@@ -138,6 +144,11 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       if (!file) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length });
       return void res.end(file.content);
+    }
+    // A press's response_url (hooks.slack.com/actions/…): a JSON message, here `response_type: ephemeral`.
+    if (request.method === 'POST' && request.path.startsWith('/actions/')) {
+      responses.push({ path: request.path, body: JSON.parse(request.rawBody || '{}') as Record<string, unknown> });
+      return sendJson(res, 200, { ok: true });
     }
     // The upload URL files.getUploadURLExternal hands out: raw bytes, answered "OK - <size>".
     const upload = /^\/upload\/v1\/([^/?]+)/.exec(request.path);
@@ -248,6 +259,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     scopes,
     uploads,
     uploadRules,
+    responses,
+    responseUrl: () => `${baseUrl}/actions/T061EG9R6/${(responseCounter += 1)}/response`,
     reactions,
     apiUrl: `${server.url}/api/`,
     calls,

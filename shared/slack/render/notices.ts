@@ -1,4 +1,5 @@
 import type { Awaited, Notice } from '../../domain/notices';
+import { pressNoticeText } from './presses';
 import type { FileRefusal } from '../../domain/ports';
 import { AGENT_FILE_TYPES_TEXT, FILE_LIMITS, megabytes, type MissingFileReason } from '../../domain/files/policy';
 import { endReasonText } from './cards';
@@ -49,6 +50,9 @@ export function noticeText(notice: Notice): string {
       const why = missingFileWhy(notice.reason, notice.maxBytes);
       return `:paperclip: The customer sent a file, ${escapeSlackText(notice.name)}, that is not shown here: ${why}. They have been told.`;
     }
+    case 'press-changed-nothing':
+    case 'press-not-confirmed':
+      return pressNoticeText(notice);
   }
 }
 

@@ -25,8 +25,28 @@ describe('handleAgentAction', () => {
 
   it('resolves an open handoff, then changes nothing on a second press', async () => {
     expect(await handleAgentAction(press('resolve'), { store, queue, logger: quietLog })).toBe('resolved');
-    expect(await handleAgentAction(press('resolve'), { store, queue, logger: quietLog })).toBe('unchanged');
+    expect(await handleAgentAction(press('resolve', 'U-OTHER'), { store, queue, logger: quietLog })).toEqual({
+      unchanged: { kind: 'press-changed-nothing', action: 'resolve', because: { state: 'resolved', agentUserId: 'U-AGENT' } },
+    });
     expect(await store.findThreadOf('conv-1')).toMatchObject({ state: 'closed', closedBy: 'U-AGENT', closedReason: 'resolved' });
+  });
+
+  it('says why a Claim changed nothing: claimed by the one pressing, or by another', async () => {
+    await handleAgentAction(press('claim', 'U-A'), { store, queue, logger: quietLog });
+    expect(await handleAgentAction(press('claim', 'U-A'), { store, queue, logger: quietLog })).toEqual({
+      unchanged: { kind: 'press-changed-nothing', action: 'claim', because: { state: 'claimed', agentUserId: 'U-A', byYou: true } },
+    });
+    expect(await handleAgentAction(press('claim', 'U-B'), { store, queue, logger: quietLog })).toEqual({
+      unchanged: { kind: 'press-changed-nothing', action: 'claim', because: { state: 'claimed', agentUserId: 'U-A', byYou: false } },
+    });
+  });
+
+  it('says a handoff the bot ended, or one gone from the store, is over', async () => {
+    await store.close('conv-1', THREAD.threadTs, { by: 'bot', reason: 'ended' });
+    expect(await handleAgentAction(press('claim'), { store, queue, logger: quietLog })).toEqual({ unchanged: { kind: 'press-changed-nothing', action: 'claim', because: { state: 'ended' } } });
+    expect(await handleAgentAction({ ...press('resolve'), threadTs: '1600000000.000009' }, { store, queue, logger: quietLog })).toEqual({
+      unchanged: { kind: 'press-changed-nothing', action: 'resolve', because: { state: 'ended' } },
+    });
   });
 
   it.each(['claim', 'resolve'] as const)('undoes a %s the queue could not take, so that pressing again works', async (kind) => {

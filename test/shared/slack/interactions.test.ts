@@ -14,6 +14,8 @@ describe('parseInteraction', () => {
     expect(press(actionId)).toEqual({
       type: 'agent_action',
       action: { kind, conversationId: 'conv-1', agentUserId: AGENT, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS },
+      // Where to answer whoever pressed, privately.
+      responseUrl: 'https://hooks.slack.com/actions/T061EG9R6/1234567890/abcdef',
     });
   });
 
