@@ -47,6 +47,8 @@ interface StoredMessage {
   /** Epoch ms from which it can be received; in flight while this is in the future and it has a receipt handle. */
   visibleAt: number;
   receiptHandle?: string | undefined;
+  /** In flight because a receiver holds it (true), not because its visibility was changed to delay it (a retry's wait). */
+  held?: boolean | undefined;
 }
 
 interface StoredQueue {
@@ -103,6 +105,13 @@ export interface EmbeddedSqs {
 export interface EmbeddedSqsOptions {
   /** Keep the queues in this file across restarts; in memory without it. */
   readonly dataFile?: string | undefined;
+  /**
+   * The receivers of an earlier run are gone: the local bridge's own event
+   * source was the only one, and it died with it. What they held is visible
+   * again at start, where SQS would wait out the visibility timeout for a
+   * crashed invocation (3 minutes). A retry's delay is kept.
+   */
+  readonly releaseHeld?: boolean;
   readonly host?: string;
   readonly now?: () => number;
 }
@@ -112,6 +121,14 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
   const now = options.now ?? (() => Date.now());
   const store = new QueueFile(options.dataFile);
   const queues = store.load();
+  if (options.releaseHeld) {
+    for (const queue of queues.values()) {
+      for (const message of queue.messages.filter((candidate) => candidate.held && candidate.receiptHandle !== undefined && candidate.visibleAt > now())) {
+        Object.assign(message, { visibleAt: now(), receiptHandle: undefined, held: undefined });
+        store.append(queue.name, { put: message });
+      }
+    }
+  }
   const waiting = new Set<() => void>();
   let endpoint = '';
 
@@ -257,6 +274,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       message.firstReceivedAt ??= at;
       message.visibleAt = at + visibility * 1000;
       message.receiptHandle = Buffer.from(`${message.messageId}:${randomUUID()}`).toString('base64');
+      message.held = true;
       persist(queue, { put: message });
     }
     const wanted = [...asStrings(input.AttributeNames), ...asStrings(input.MessageSystemAttributeNames)];
@@ -340,6 +358,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     const message = byReceiptHandle(queue, handle);
     if (!message) throw new SqsError('MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message referred to is not in flight.');
     message.visibleAt = now() + timeout * 1000;
+    message.held = undefined;
     persist(queue, { put: message });
     if (timeout === 0) wakeReceivers();
   };

@@ -184,6 +184,35 @@ describe('embedded SQS with a data file', () => {
     }
   });
 
+  it('with releaseHeld, gives back at start what the dead run’s receivers held, but keeps a retry’s delay', async () => {
+    const dataFile = path.join(mkdtempSync(path.join(tmpdir(), 'sqs-')), 'sqs.json');
+    const dying = await startEmbeddedSqs({ dataFile, now: () => clock.now });
+    const dyingClient = createSqsClient({ endpoint: dying.endpoint });
+    const queue = dying.createQueue('held.fifo', { FifoQueue: 'true', VisibilityTimeout: '180' });
+    await dyingClient.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'being delivered', MessageGroupId: 'A', MessageDeduplicationId: '1' }));
+    await dyingClient.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'waiting out a retry', MessageGroupId: 'B', MessageDeduplicationId: '2' }));
+    const received = (await dyingClient.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }))).Messages ?? [];
+    const retrying = received.find((message) => message.Body === 'waiting out a retry')!;
+    await dyingClient.send(new ChangeMessageVisibilityCommand({ QueueUrl: queue, ReceiptHandle: retrying.ReceiptHandle, VisibilityTimeout: 60 }));
+    dyingClient.destroy();
+    // No close(): the process was killed mid-delivery.
+
+    const revived = await startEmbeddedSqs({ dataFile, now: () => clock.now, releaseHeld: true });
+    const client = createSqsClient({ endpoint: revived.endpoint });
+    try {
+      const url = revived.queueUrl('held.fifo');
+      const again = (await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }))).Messages ?? [];
+      expect(bodies(again)).toEqual(['being delivered']);
+      expect(again[0]!.Attributes?.ApproximateReceiveCount).toBe('2');
+      clock.now += 60_000;
+      expect(bodies((await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages ?? [])).toEqual(['waiting out a retry']);
+    } finally {
+      client.destroy();
+      await revived.close();
+      await dying.close();
+    }
+  });
+
   it('keeps what it answered when it dies without closing, from its journal, a last line cut short by the crash aside', async () => {
     const dataFile = path.join(mkdtempSync(path.join(tmpdir(), 'sqs-')), 'sqs.json');
     const dying = await startEmbeddedSqs({ dataFile, now: () => clock.now });
