@@ -54,7 +54,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   const supervision = { onRestart: (message: string) => console.error(message), onGiveUp: fail };
   const dynamodbEndpoint = config.dynamodbEndpoint ?? (embeddedDynamo = await startEmbeddedDynamo({ path: config.dataDir, ownProcess: true, supervision })).endpoint;
-  const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json') })).endpoint;
+  const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json'), releaseHeld: true })).endpoint;
   const s3Endpoint = config.s3Endpoint ?? (embeddedS3 = await startEmbeddedS3({ buckets: [config.fileBucket], directory: path.join(config.dataDir, 's3') })).endpoint;
   await ensureTable(dynamodbEndpoint, config.tableName);
   const sqs = createSqsClient({ endpoint: sqsEndpoint });

@@ -15,6 +15,9 @@ const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
   'reactions.add': ['reactions:write'],
+  // Either, by the channel's kind: public channels need channels:history, private ones groups:history.
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
 };
 
 /** Bot events and the scope each requires. */

@@ -68,6 +68,7 @@ export class DeliveryLedger implements DeliveryLedgerPort {
     const token = randomUUID();
     const nowMs = this.now();
     let notes: DeliveryNotes = {};
+    let takenOver = false;
     const claimed = await conditionally('claim delivery', async () => {
       // An update, not a put: a release's notes must survive the next claim.
       const result = await this.client.send(
@@ -86,16 +87,23 @@ export class DeliveryLedger implements DeliveryLedgerPort {
             ':nowS': epochSeconds(nowMs),
             ':nowMs': nowMs,
           },
-          ReturnValues: 'ALL_NEW',
+          // The record as it was: its notes (the update leaves them), and whether a live-looking claim was taken over.
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      notes = {
-        noticeTs: result.Attributes?.noticeTs as string | undefined,
-        partsDone: result.Attributes?.partsDone as number | undefined,
-        fileTries: result.Attributes?.fileTries as number | undefined,
-      };
+      const old = result.Attributes;
+      const live = old !== undefined && (old.expiresAt as number) > epochSeconds(nowMs);
+      notes = live
+        ? {
+            noticeTs: old.noticeTs as string | undefined,
+            partsDone: old.partsDone as number | undefined,
+            fileTries: old.fileTries as number | undefined,
+            postUncertain: old.postUncertain as boolean | undefined,
+          }
+        : {};
+      takenOver = live && old.state === 'pending';
     });
-    if (claimed) return { status: 'claimed', token, ...notes };
+    if (claimed) return { status: 'claimed', token, ...notes, ...(takenOver ? { takenOver } : {}) };
     const holder = await this.read(key);
     // Gone between the failed write and this read: released and expired, or taken over and released. Claimable again soon.
     return holder?.state === 'done' ? { status: 'duplicate' } : { status: 'in_flight' };

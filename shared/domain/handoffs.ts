@@ -105,11 +105,18 @@ export class CardNotPosted extends BridgeError {
  * that it comes before anything the customer writes next.
  * A card whose handoff could not be stored is taken down (see withdrawCard).
  */
-export async function postCardAndOpen(request: HandoffRequest, token: string, deps: CardOpeningDependencies, options: { readonly transcriptFirst: boolean }): Promise<Handoff> {
+export async function postCardAndOpen(
+  request: HandoffRequest,
+  token: string,
+  deps: CardOpeningDependencies,
+  options: { readonly transcriptFirst: boolean; readonly lookSince?: number | undefined },
+): Promise<Handoff> {
   const { conversationId } = request;
   let thread: ThreadRef;
   try {
-    thread = await deps.desk.postCard(deps.supportChannelId, { conversationId, state: 'open', ...handoffDetails(request) });
+    // Named by the reservation: a card the desk took without answering in time is found, not posted twice.
+    const placement = { postId: `card:${conversationId}:${token}`, lookSince: options.lookSince };
+    thread = await deps.desk.postCard(deps.supportChannelId, { conversationId, state: 'open', ...handoffDetails(request) }, placement);
   } catch (error) {
     // The desk's failures are DownstreamErrors; anything else is a bug, and goes up as it is.
     throw error instanceof DownstreamError ? new CardNotPosted(error) : error;

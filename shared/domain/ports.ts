@@ -95,6 +95,20 @@ export interface PartProgress {
   partsDone: number;
   /** Attempts that could not fetch a file: the next part's (a customer's message) or the reply's (an agent's). */
   fileTries?: number | undefined;
+  /** Names this delivery's posts (each part by its index), so that the desk can find them again. */
+  readonly postId?: string | undefined;
+  /**
+   * Set when an earlier attempt may have posted without hearing back (a
+   * timeout, a crash): the desk looks for this delivery's posts made since
+   * then (epoch ms) before posting again, and clears it once it has looked.
+   */
+  lookSince?: number | undefined;
+}
+
+/** Names a card so that the desk can find it again; `lookSince` as in PartProgress. */
+export interface CardPlacement {
+  readonly postId: string;
+  readonly lookSince?: number | undefined;
 }
 
 /** An agent's reply as the desk's adapter took it in: who wrote where, and its text still in the desk's markup. */
@@ -146,8 +160,8 @@ export interface UploadedFile {
 
 /** The chat side: where agents work. The only port that knows the support desk's API, markup and limits is its adapter. */
 export interface SupportDesk {
-  /** Posts a handoff's card in a channel; its thread is where the handoff lives. */
-  postCard(channelId: string, card: CardView): Promise<ThreadRef>;
+  /** Posts a handoff's card in a channel, or finds it posted already (see CardPlacement); its thread is where the handoff lives. */
+  postCard(channelId: string, card: CardView, placement: CardPlacement): Promise<ThreadRef>;
   /** Shows the card as the handoff now is. */
   updateCard(thread: ThreadRef, card: CardView): Promise<void>;
   /** Takes down a card whose handoff never opened. */
@@ -215,10 +229,13 @@ export interface DeliveryNotes {
   readonly partsDone?: number | undefined;
   /** PartProgress.fileTries: absent once the file went, or went without. */
   readonly fileTries?: number | undefined;
+  /** The attempt may have posted without hearing back: the next one looks before it posts. */
+  readonly postUncertain?: boolean | undefined;
 }
 
 export type ClaimResult =
-  | ({ readonly status: 'claimed'; readonly token: string } & DeliveryNotes)
+  /** `takenOver`: from an attempt that died holding it (its lease lapsed), which may have done part of the work unnoted. */
+  | ({ readonly status: 'claimed'; readonly token: string; readonly takenOver?: boolean } & DeliveryNotes)
   | { readonly status: 'duplicate' }
   | { readonly status: 'in_flight' };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Reaction, SupportDesk, ThreadPost } from '../domain/ports';
 import { DownstreamError, PermanentDownstreamError } from '../platform/errors';
 import type { Log } from '../platform/logger';
@@ -26,6 +27,17 @@ export interface SlackDeskOptions {
   readonly logger: Log;
 }
 
+/**
+ * Each of the bridge's posts carries its id in Slack's message metadata
+ * (https://docs.slack.dev/messaging/message-metadata), so that a post Slack
+ * took without answering in time is found by the next attempt rather than
+ * made twice. The id is a hash: the delivery's key can be long, and says
+ * nothing anyone reading the channel needs to see.
+ */
+const POST_EVENT_TYPE = 'hitl_bridge_post';
+const shortPostId = (postId: string): string => createHash('sha256').update(postId).digest('base64url').slice(0, 22);
+const postMetadata = (postId: string) => ({ event_type: POST_EVENT_TYPE, event_payload: { post_id: postId } });
+
 export function slackDesk(options: SlackDeskOptions): SupportDesk {
   const { slack, users, pacer, logger } = options;
   const call = async <T>(channelId: string, method: string, request: (client: SlackClient) => Promise<T>): Promise<T> => {
@@ -33,10 +45,37 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     return pacer.call(channelId, method, () => request(client));
   };
 
+  /**
+   * The bridge's posts in a thread (or, without one, in the channel) since a
+   * moment, by the ids their metadata carry: what an attempt that heard no
+   * answer may have posted. A minute before it, for the clocks' difference.
+   */
+  const postsSince = async (channelId: string, threadTs: string | undefined, sinceMs: number): Promise<ReadonlyMap<string, string>> => {
+    const oldest = (Math.max(sinceMs - 60_000, 0) / 1000).toFixed(6);
+    const options = { channel: channelId, oldest, include_all_metadata: true, limit: 200 };
+    const { messages = [] } = threadTs
+      ? await call(channelId, 'conversations.replies', (client) => client.conversations.replies({ ...options, ts: threadTs }))
+      : await call(channelId, 'conversations.history', (client) => client.conversations.history(options));
+    const posts = new Map<string, string>();
+    for (const message of messages) {
+      const payload = message.metadata?.event_type === POST_EVENT_TYPE ? (message.metadata.event_payload as Record<string, unknown> | undefined) : undefined;
+      const postId = payload?.post_id;
+      if (typeof postId === 'string' && message.ts) posts.set(postId, message.ts);
+    }
+    return posts;
+  };
+
   return {
-    async postCard(channelId, view) {
+    async postCard(channelId, view, placement) {
+      const postId = shortPostId(placement.postId);
+      if (placement.lookSince !== undefined) {
+        const found = (await postsSince(channelId, undefined, placement.lookSince)).get(postId);
+        if (found) return { channelId, threadTs: found };
+      }
       const card = handoffCard(view);
-      const posted = await call(channelId, 'chat.postMessage', (client) => client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false }));
+      const posted = await call(channelId, 'chat.postMessage', (client) =>
+        client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false, metadata: postMetadata(postId) }),
+      );
       if (!posted.ts) throw new DownstreamError('slack', 'chat.postMessage answered without a ts');
       return { channelId, threadTs: posted.ts };
     },
@@ -65,12 +104,23 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     async postInThread(thread, post, progress = { partsDone: 0 }) {
       const client = await slack();
       const { parts, extra } = rendered(post);
+      let found: ReadonlyMap<string, string> | undefined;
+      if (progress.lookSince !== undefined) {
+        found = await postsSince(thread.channelId, thread.threadTs, progress.lookSince);
+        progress.lookSince = undefined;
+      }
       let ts: string | undefined;
-      for (const text of parts.slice(progress.partsDone)) {
-        const posted = await pacer.call(thread.channelId, 'chat.postMessage', () =>
-          client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text, ...extra }),
-        );
-        ts = posted.ts;
+      for (let part = progress.partsDone; part < parts.length; part += 1) {
+        const postId = progress.postId === undefined ? undefined : shortPostId(`${progress.postId}#${part}`);
+        const earlier = postId === undefined ? undefined : found?.get(postId);
+        if (earlier === undefined) {
+          const posted = await pacer.call(thread.channelId, 'chat.postMessage', () =>
+            client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text: parts[part]!, ...extra, ...(postId ? { metadata: postMetadata(postId) } : {}) }),
+          );
+          ts = posted.ts;
+        } else {
+          ts = earlier;
+        }
         progress.partsDone += 1;
       }
       return ts;

@@ -293,7 +293,16 @@ describe('POST /botpress/message', () => {
     await bridge.runDeliveries();
     expect(bridge.slack.callsTo('chat.postMessage')).toEqual([
       expect.objectContaining({
-        args: { channel: SUPPORT_CHANNEL_ID, thread_ts: threadTs, text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co', username: 'Jane Customer (customer)', icon_emoji: ':bust_in_silhouette:', unfurl_links: 'false' },
+        args: {
+          channel: SUPPORT_CHANNEL_ID,
+          thread_ts: threadTs,
+          text: 'Order 1234 &lt;@U061F7AUR&gt; &amp; co',
+          username: 'Jane Customer (customer)',
+          icon_emoji: ':bust_in_silhouette:',
+          unfurl_links: 'false',
+          // Its id, by which a retry finds it should Slack take it without answering in time.
+          metadata: { event_type: 'hitl_bridge_post', event_payload: { post_id: expect.any(String) as string } },
+        },
       }),
     ]);
     expect(await expiresAt()).toBeGreaterThanOrEqual(before + 2 * 3600 - 5);

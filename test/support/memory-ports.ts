@@ -4,8 +4,10 @@ import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
 import type { BotEvent } from '../../shared/domain/bot-events';
 import type { Notice } from '../../shared/domain/notices';
 import type { DeskFileRule } from '../../shared/domain/files/policy';
+import { DownstreamError } from '../../shared/platform/errors';
 import type {
   BotChannel,
+  CardPlacement,
   ClaimResult,
   DeliveryLedger,
   DeliveryNotes,
@@ -32,8 +34,10 @@ type Failure = () => Error;
 
 /** A desk that records every request; `fail(method, error)` makes the next calls of a method fail until cleared. */
 export class MemoryDesk implements SupportDesk {
-  readonly cards = new Map<string, { channelId: string; view: Parameters<SupportDesk['postCard']>[1] }>();
-  readonly posts: { thread: ThreadRef; post: ThreadPost; id: string }[] = [];
+  readonly cards = new Map<string, { channelId: string; view: Parameters<SupportDesk['postCard']>[1]; postId: string }>();
+  readonly posts: { thread: ThreadRef; post: ThreadPost; id: string; postId?: string | undefined }[] = [];
+  /** Set: the next card or part is posted, and then its answer is lost (a timeout after the desk took it). */
+  loseNextAnswer = false;
   readonly updatedNotices: { noticeId: string; notice: Notice }[] = [];
   readonly told: { thread: ThreadRef; userId: string; notice: Notice }[] = [];
   readonly uploads: { thread: ThreadRef; name: string; body: Buffer }[] = [];
@@ -55,16 +59,27 @@ export class MemoryDesk implements SupportDesk {
 
   private nextId = () => `1700000000.${String((this.n += 1)).padStart(6, '0')}`;
 
-  postCard(channelId: string, view: Parameters<SupportDesk['postCard']>[1]): Promise<ThreadRef> {
+  postCard(channelId: string, view: Parameters<SupportDesk['postCard']>[1], placement: CardPlacement): Promise<ThreadRef> {
     this.check('postCard');
+    if (placement.lookSince !== undefined) {
+      const found = [...this.cards].find(([, card]) => card.postId === placement.postId);
+      if (found) return Promise.resolve({ channelId: found[1].channelId, threadTs: found[0] });
+    }
     const threadTs = this.nextId();
-    this.cards.set(threadTs, { channelId, view });
+    this.cards.set(threadTs, { channelId, view, postId: placement.postId });
+    this.answerOrLose();
     return Promise.resolve({ channelId, threadTs });
+  }
+
+  private answerOrLose(): void {
+    if (!this.loseNextAnswer) return;
+    this.loseNextAnswer = false;
+    throw new DownstreamError('slack', 'chat.postMessage failed: no answer in time');
   }
 
   updateCard(thread: ThreadRef, view: Parameters<SupportDesk['updateCard']>[1]): Promise<void> {
     this.check('updateCard');
-    this.cards.set(thread.threadTs, { channelId: thread.channelId, view });
+    this.cards.set(thread.threadTs, { ...this.cards.get(thread.threadTs)!, channelId: thread.channelId, view });
     return Promise.resolve();
   }
 
@@ -87,15 +102,23 @@ export class MemoryDesk implements SupportDesk {
 
   async postInThread(thread: ThreadRef, post: ThreadPost, progress: PartProgress = { partsDone: 0 }): Promise<string | undefined> {
     let id: string | undefined;
+    const posted = progress.lookSince === undefined ? undefined : new Set(this.posts.map((entry) => entry.postId));
+    progress.lookSince = undefined;
     for (let part = progress.partsDone; part < this.partsIn(post); part += 1) {
       this.check('postInThread');
+      const postId = progress.postId === undefined ? undefined : `${progress.postId}#${part}`;
+      if (posted?.has(postId)) {
+        progress.partsDone += 1;
+        continue;
+      }
       if (this.partsBeforeFailure !== undefined && this.partsBeforeFailure-- === 0) {
         this.partsBeforeFailure = undefined;
         throw this.partFailure();
       }
       id = this.nextId();
       const piece = post.kind === 'customer-text' ? { ...post, text: post.text.slice(part * this.partLength, (part + 1) * this.partLength) } : post;
-      this.posts.push({ thread, post: piece, id });
+      this.posts.push({ thread, post: piece, id, postId });
+      this.answerOrLose();
       progress.partsDone += 1;
       await Promise.resolve();
     }
@@ -258,7 +281,15 @@ export class MemoryLedger implements DeliveryLedger {
     if (record?.state === 'pending' && (record.leaseUntil ?? 0) > this.now()) return Promise.resolve({ status: 'in_flight' });
     const token = randomUUID();
     this.records.set(key, { ...record, state: 'pending', token, leaseUntil: this.now() + 60_000 });
-    return Promise.resolve({ status: 'claimed', token, noticeTs: record?.noticeTs, partsDone: record?.partsDone, fileTries: record?.fileTries });
+    return Promise.resolve({
+      status: 'claimed',
+      token,
+      noticeTs: record?.noticeTs,
+      partsDone: record?.partsDone,
+      fileTries: record?.fileTries,
+      postUncertain: record?.postUncertain,
+      ...(record?.state === 'pending' ? { takenOver: true } : {}),
+    });
   }
 
   settle(key: string, token: string): Promise<void> {

@@ -19,6 +19,10 @@ export interface SlackStandIn extends StandIn {
   failing: Map<string, string>;
   /** Methods that answer only after this many milliseconds, until cleared. */
   delays: Map<string, number>;
+  /** Methods that do their work at once and answer only after this many milliseconds: a post Slack took, answered after the client gave up. */
+  lateAnswers: Map<string, number>;
+  /** Messages posted (chat.postMessage), as conversations.history and conversations.replies read them. */
+  readonly messages: PostedMessage[];
   /** The reactions on messages, as `channel:ts:name`. */
   readonly reactions: Set<string>;
   /**
@@ -55,6 +59,15 @@ export interface UploadRules {
   maxBytes?: number | undefined;
 }
 
+/** A message as Slack keeps it; `metadata` as chat.postMessage was given it (https://docs.slack.dev/messaging/message-metadata). */
+export interface PostedMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs: string | undefined;
+  readonly text: string;
+  readonly metadata: { readonly event_type: string; readonly event_payload: Record<string, unknown> } | undefined;
+}
+
 export interface StoredFile {
   readonly name: string;
   readonly mimetype: string;
@@ -89,6 +102,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const users = new Map<string, { display_name?: string; real_name?: string; image_192?: string }>();
   const failing = new Map<string, string>();
   const delays = new Map<string, number>();
+  const lateAnswers = new Map<string, number>();
+  const messages: PostedMessage[] = [];
   const reactions = new Set<string>();
   const rateLimited: SlackCall[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -179,6 +194,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const error = failing.get(method);
     if (error) return sendJson(res, 200, { ok: false, error });
+    const answerLate = lateAnswers.get(method);
+    const answer = answerLate ? (status: number, body: unknown) => void setTimeout(() => sendJson(res, status, body), answerLate) : (status: number, body: unknown) => sendJson(res, status, body);
     switch (method) {
       case 'users.info': {
         const profile = users.get(String(args.user));
@@ -188,8 +205,32 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       }
       case 'chat.postMessage': {
         tsCounter += 1;
-        const ts = `${1_717_600_000 + tsCounter}.${String(tsCounter).padStart(6, '0')}`;
-        return sendJson(res, 200, { ok: true, channel: args.channel, ts, message: { ts, text: args.text } });
+        // Slack's ts is the time of posting (seconds.micro): what conversations.history's `oldest` compares with.
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+        const metadata = typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as PostedMessage['metadata']) : (args.metadata as PostedMessage['metadata']);
+        messages.push({ channel: String(args.channel), ts, threadTs: args.thread_ts as string | undefined, text: typeof args.text === 'string' ? args.text : '', metadata });
+        return answer(200, { ok: true, channel: args.channel, ts, message: { ts, text: args.text } });
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        // https://docs.slack.dev/reference/methods/conversations.replies (and .history): messages from `oldest` on, newest
+        // first for history, oldest first for replies (the parent first); metadata only with include_all_metadata.
+        const refused = needScope('channels:history');
+        if (refused) return sendJson(res, 200, refused);
+        const oldest = Number(args.oldest ?? 0);
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const inConversation = messages.filter((message) =>
+          message.channel === args.channel && Number(message.ts) >= oldest && (method === 'conversations.history' ? message.threadTs === undefined : message.ts === args.ts || message.threadTs === args.ts),
+        );
+        const ordered = method === 'conversations.history' ? [...inConversation].reverse() : inConversation;
+        const shown = ordered.slice(0, Number(args.limit ?? 100)).map((message) => ({
+          type: 'message',
+          ts: message.ts,
+          text: message.text,
+          ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+          ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+        }));
+        return sendJson(res, 200, { ok: true, messages: shown, has_more: ordered.length > shown.length });
       }
       case 'chat.postEphemeral':
         return sendJson(res, 200, { ok: true, message_ts: `${1_717_700_000}.000001` });
@@ -268,6 +309,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     users,
     failing,
     delays,
+    lateAnswers,
+    messages,
     rateLimited,
     get postLimit() {
       return state.postLimit;

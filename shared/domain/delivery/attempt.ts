@@ -82,7 +82,12 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
     if (claim.status === 'duplicate') return { outcome: 'duplicate' };
     // Only an attempt that died holding the claim leaves it pending (a FIFO group's message goes to one consumer at a time).
     if (claim.status === 'in_flight') throw new RetryDelivery(deps.policy.firstDelayMs, 'another attempt holds this delivery');
-    held = { key, token: claim.token, noticeTs: claim.noticeTs, progress: { partsDone: claim.partsDone ?? 0, fileTries: claim.fileTries } };
+    // An attempt that may have posted without hearing back, or died holding the claim: its posts are looked for first.
+    const lookSince = claim.postUncertain || claim.takenOver ? attempt.queuedAt : undefined;
+    held = { key, token: claim.token, noticeTs: claim.noticeTs, progress: { partsDone: claim.partsDone ?? 0, fileTries: claim.fileTries, postId: key, lookSince } };
+  } else if (job.kind === 'open-thread') {
+    // Queued because a card post failed, perhaps after Slack had taken it: looked for first.
+    held.progress.lookSince = attempt.queuedAt;
   }
 
   let result: DeliveryResult;
@@ -123,7 +128,7 @@ async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: u
   if (waiting && noticeTs === undefined && age + delayMs >= policy.lateNoticeMs) noticeTs = await postNotice(waiting.thread, { kind: 'late', awaited: waiting.awaited }, deps);
   deps.logger.warn('delivery failed; will retry', { ...context, delayMs, error: error as Error });
   if (held.token) {
-    await deps.ledger.release(held.key, held.token, notesOf(held, noticeTs)).catch((releaseError: unknown) => {
+    await deps.ledger.release(held.key, held.token, notesOf(held, noticeTs, error)).catch((releaseError: unknown) => {
       // Its lease runs out on its own, and the retry claims it then.
       deps.logger.error('could not release delivery claim', { ...context, error: releaseError as Error });
     });
@@ -148,9 +153,15 @@ async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies):
   ]);
 }
 
-/** What the next attempt needs; fileTries is given even when undefined, so that a count for a file that went is cleared. */
-function notesOf(held: Held, noticeTs: string | undefined): DeliveryNotes {
-  return { noticeTs, partsDone: held.progress.partsDone || undefined, fileTries: held.progress.fileTries };
+/**
+ * What the next attempt needs. fileTries and postUncertain are given even when
+ * undefined, so that what no longer holds is cleared: a post is uncertain when
+ * this attempt's failure may have come after Slack took it (no answer in time,
+ * a 5xx), or when the desk did not get to look for an earlier one's.
+ */
+function notesOf(held: Held, noticeTs: string | undefined, error?: unknown): DeliveryNotes {
+  const uncertain = held.progress.lookSince !== undefined || (error instanceof DownstreamError && error.service === 'slack' && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined);
+  return { noticeTs, partsDone: held.progress.partsDone || undefined, fileTries: held.progress.fileTries, postUncertain: uncertain || undefined };
 }
 
 async function postNotice(thread: ThreadRef, notice: Notice, deps: DeliveryDependencies): Promise<string | undefined> {

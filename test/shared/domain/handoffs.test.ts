@@ -103,9 +103,9 @@ describe('forwardCustomerMessage', () => {
     // The desk answers the card only after the message has come in.
     let answerCard: () => void = () => undefined;
     const postCard = desk.postCard.bind(desk);
-    desk.postCard = async (channelId, view) => {
+    desk.postCard = async (channelId, view, placement) => {
       await new Promise<void>((resolve) => (answerCard = resolve));
-      return postCard(channelId, view);
+      return postCard(channelId, view, placement);
     };
     const opening = openHandoff(asked, deps);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -98,3 +98,30 @@ describe('deliver', () => {
     expect(deps.bot.events).toEqual([]);
   });
 });
+
+describe('deliver, when the desk may have posted without answering', () => {
+  const messageJob: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'conv-1', 'm-late'], conversationId: 'conv-1', text: 'Once, please', messageId: 'm-late' };
+  const posted = () => deps.desk.posts.filter((entry) => entry.post.kind === 'customer-text' && entry.post.text === 'Once, please');
+
+  it('notes the post as uncertain, and the next attempt looks for it before posting: one post', async () => {
+    deps.desk.loseNextAnswer = true;
+    expect(await retryOf(deliver(messageJob, attemptAt(1, clock), deps))).toBeInstanceOf(RetryDelivery);
+    expect(deps.ledger.records.get(dedupeKey(...messageJob.key))).toMatchObject({ state: 'released', postUncertain: true });
+    expect(await deliver(messageJob, attemptAt(2, clock), deps)).toEqual({ outcome: 'delivered' });
+    expect(posted()).toHaveLength(1);
+  });
+
+  it('looks first after taking over the claim of an attempt that died, whatever it noted', async () => {
+    // An attempt that posted and then died (a crash) before it could note anything: its lease has lapsed.
+    deps.ledger.records.set(dedupeKey(...messageJob.key), { state: 'pending', token: 'dead', leaseUntil: 0 });
+    deps.desk.posts.push({ thread: THREAD, post: { kind: 'customer-text', text: 'Once, please' }, id: 'x', postId: `${dedupeKey(...messageJob.key)}#0` });
+    expect(await deliver(messageJob, attemptAt(2, clock), deps)).toEqual({ outcome: 'delivered' });
+    expect(posted()).toHaveLength(1);
+  });
+
+  it('does not look when the failure was one in which nothing was posted (rate limited)', async () => {
+    deps.desk.failing.set('postInThread', () => new DownstreamError('slack', 'rate limited', { retryAfterMs: 3_000 }));
+    await retryOf(deliver(messageJob, attemptAt(1, clock), deps));
+    expect(deps.ledger.records.get(dedupeKey(...messageJob.key))).not.toHaveProperty('postUncertain', true);
+  });
+});
