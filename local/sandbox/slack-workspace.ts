@@ -18,6 +18,8 @@ export interface ChannelMessage {
   blocks?: unknown[];
   /** Ephemeral: only this user sees it. */
   readonly onlyVisibleTo?: string;
+  /** As chat.postMessage was given it (https://docs.slack.dev/messaging/message-metadata). */
+  readonly metadata?: unknown;
 }
 
 export interface SlackWorkspaceOptions {
@@ -148,6 +150,7 @@ export class SlackWorkspace {
           botId: this.botId,
           text,
           ...(Array.isArray(args.blocks) ? { blocks: args.blocks as unknown[] } : {}),
+          ...(args.metadata ? { metadata: typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as unknown) : args.metadata } : {}),
         };
         this.add(message);
         // Slack echoes the app's own posts as message events; with a custom username they arrive as bot_message.
@@ -196,6 +199,19 @@ export class SlackWorkspace {
         const ts = this.nextTs();
         this.add({ ts, threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : '', user: this.botUserId, botId: this.botId, text, onlyVisibleTo: String(args.user) });
         return { ok: true, message_ts: ts };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        // The channel's messages (history) or a thread's (replies) from `oldest` on; metadata only when asked for.
+        const oldest = Number(args.oldest ?? 0);
+        const wanted = this.messages.filter(
+          (message) =>
+            !message.onlyVisibleTo &&
+            Number(message.ts) >= oldest &&
+            (method === 'conversations.history' ? message.threadTs === undefined : message.ts === args.ts || message.threadTs === args.ts),
+        );
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        return { ok: true, messages: wanted.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })) };
       }
       case 'users.info': {
         if (args.user !== this.agent.id) return { ok: false, error: 'user_not_found' };
