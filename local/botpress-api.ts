@@ -59,6 +59,12 @@ export interface BotpressApiStandIn extends StandIn {
   /** Every call, refused ones included, with the status it got. */
   readonly calls: { readonly method: string; readonly path: string; readonly status: number }[];
   messagesIn(conversationId: string): StoredMessage[];
+  /**
+   * The API failing its next writes, as it does under load: `times` calls
+   * answered with this status and the API's error body ({ id, code, type,
+   * message }: 500 Internal, 503 Unavailable, 429 RateLimited), then as usual.
+   */
+  failing: { readonly status: number; readonly type: string; times: number } | undefined;
   /** Told of every message and event created, after it is stored (the sandbox's simulated HITL plugin listens). */
   onCreated(listener: (created: { readonly message: StoredMessage } | { readonly event: StoredEvent }) => void): () => void;
 }
@@ -216,7 +222,14 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
     }
   }
 
+  const state: { failing: BotpressApiStandIn['failing'] } = { failing: undefined };
   const server = await startHttpStandIn((request, response) => {
+    const fault = state.failing;
+    if (fault && fault.times > 0 && request.method !== 'GET') {
+      fault.times -= 1;
+      calls.push({ method: request.method, path: request.path, status: fault.status });
+      return sendJson(response, fault.status, { id: id('err'), code: fault.status, type: fault.type, message: 'An internal error occurred' });
+    }
     try {
       const body = answer(request);
       calls.push({ method: request.method, path: request.path, status: 200 });
@@ -235,6 +248,12 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
     events,
     calls,
     messagesIn: (conversationId) => messages.filter((message) => message.conversationId === conversationId),
+    get failing() {
+      return state.failing;
+    },
+    set failing(value) {
+      state.failing = value;
+    },
     onCreated: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -109,6 +109,7 @@ const customerWrites = (session: { conversationId: string; customerId: string },
 
 describe('the Botpress integration (hitl interface) through the bridge', () => {
   it('a session: card and transcript in Slack, the customer in the thread, the agent in the conversation once, Claim → hitlAssigned, Resolve → hitlStopped', async () => {
+    const callsBefore = api.calls.length;
     const session = await startSession('Jane Doe');
     const { conversationId, threadTs } = session;
     expect(api.conversations.find((conversation) => conversation.id === conversationId)).toMatchObject({ channel: 'hitl', integration: 'slack-hitl-bridge' });
@@ -147,7 +148,30 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
 
     expect(await press(RESOLVE_ACTION_ID, conversationId, threadTs)).toBe(200);
     await eventually(() => expect(api.events.filter((event) => event.conversationId === conversationId).map((event) => event.type)).toEqual(['hitlAssigned', 'hitlStopped']));
-    expect(api.calls.filter((call) => call.status !== 200)).toEqual([]);
+    expect(api.calls.slice(callsBefore).filter((call) => call.status !== 200)).toEqual([]);
+  });
+
+  it('answers the bridge 503 when the Botpress API fails for a moment, so that the bridge retries, and the reply shows once', async () => {
+    const session = await startSession('Jane Doe');
+    // Past the SDK's own retries: a 500 on a POST is not one it retries.
+    api.failing = { status: 500, type: 'Internal', times: 1 };
+    expect(await agentReply(session.threadTs, 'Still on it')).toBe(200);
+    await eventually(() => expect(api.messagesIn(session.conversationId).map((message) => message.payload)).toEqual([{ text: 'Still on it' }]));
+    expect(api.failing.times).toBe(0);
+    api.failing = undefined;
+    // The message exists a moment before the webhook's answer is counted.
+    await eventually(() => expect(runtime.webhookAnswers.map((answer) => answer.status).slice(-2)).toEqual([503, 200]));
+  });
+
+  it('refuses for good an event for a conversation Botpress does not have: 404, not retried', async () => {
+    const body = JSON.stringify({ type: 'handoff_resolved', eventId: 'gone-1', conversationId: 'conv_does_not_exist', userId: AGENT, channelId: CHANNEL, threadTs: '1.1' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await fetch(runtime.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bridge-request-timestamp': String(timestamp), 'x-bridge-signature': signSlackRequest(BP_SIGNING_SECRET, timestamp, body) },
+      body,
+    });
+    expect(response.status).toBe(404);
   });
 
   it("the customer's /end (stopHitl): the thread says the session ended on the bot's side, and a later agent reply is not delivered but noticed", async () => {

@@ -1,4 +1,5 @@
 import type * as sdk from '@botpress/sdk';
+import { isApiError } from '@botpress/sdk';
 import { BRIDGE_SIGNATURE_HEADERS, checkBridgeEvent, URL_FIELD_OF_KIND, type BridgeEvent, type BridgeFile } from '../../../shared/botpress/contract';
 import { verifySlackSignature } from '../../../shared/platform/hmac';
 import type { Client } from './types';
@@ -43,8 +44,16 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
     logger.info(`A bridge event of type ${check.type} was ignored.`);
     return respond(200, { ok: true });
   }
-  const { event } = check;
+  try {
+    await apply(check.event, client);
+  } catch (error) {
+    return failureResponse(error, logger);
+  }
+  return respond(200, { ok: true });
+}
 
+/** The event, written to the session's conversation through the Botpress API. */
+async function apply(event: BridgeEvent, client: Client): Promise<void> {
   switch (event.type) {
     case 'agent_message':
       await showAgentMessage(event, client);
@@ -65,7 +74,23 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
       await client.createEvent({ type: 'hitlStopped', payload: { conversationId: event.conversationId }, conversationId: event.conversationId });
       break;
   }
-  return respond(200, { ok: true });
+}
+
+/**
+ * A write to the Botpress API that failed. A refusal retrying cannot change
+ * (the conversation does not exist, a payload the API will not take) is
+ * final: 404 or 400. Anything else (the API's 5xx or 429 after the SDK's own
+ * retries, a timeout, the network) is answered 503, which the bridge retries:
+ * every write here is found again by its tags, so a retry creates nothing
+ * twice. Thrown, it would reach the bridge as the SDK's 400, a refusal.
+ */
+function failureResponse(error: unknown, logger: Logger): sdk.Response {
+  if (isApiError(error) && error.code >= 400 && error.code < 500 && error.code !== 429) {
+    logger.warn(`The Botpress API refused a bridge event (${error.type}); it is not retried.`);
+    return respond(error.code === 404 ? 404 : 400, { error: 'refused', type: error.type });
+  }
+  logger.warn(`A bridge event could not be written (${isApiError(error) ? error.type : 'no answer from the Botpress API'}); the bridge retries it.`);
+  return { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '2' }, body: JSON.stringify({ error: 'unavailable', retryable: true }) };
 }
 
 /** Once per Slack message, however often the bridge sends it: each message is found again by the reply's eventId. */
