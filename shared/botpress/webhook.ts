@@ -53,6 +53,8 @@ export async function postToBotpress(webhook: BotpressWebhook, event: BridgeEven
 }
 
 const BOTPRESS_REFUSALS: Readonly<Record<number, string>> = {
+  // Botpress's Webhook integration answers a wrong x-bp-secret with 400, not 401; the integration route, a body it refuses.
+  400: 'check that the Webhook integration’s Secret is the bridge’s botpressWebhookSecret (Botpress answers a wrong one with 400); with the integration, its log names the refusal',
   401: 'set the Webhook integration’s secret (botpressWebhookSecret), or the integration’s signing secret (botpressSigningSecret), in the bridge’s secret',
   403: 'set the Webhook integration’s secret (botpressWebhookSecret), or the integration’s signing secret (botpressSigningSecret), in the bridge’s secret',
   404: 'set the Webhook integration’s URL in the bridge’s secret (botpressWebhookUrl), and check the integration is enabled',

@@ -80,7 +80,9 @@ describe('postToBotpress', () => {
   it.each([
     [401, 'botpressWebhookSecret'],
     [404, 'botpressWebhookUrl'],
-    [400, 'check the Botpress webhook URL and secret'],
+    // Botpress's Webhook integration answers a wrong secret with 400.
+    [400, 'Botpress answers a wrong one with 400'],
+    [410, 'check the Botpress webhook URL and secret'],
   ])('fails for good, naming the fix, when the webhook answers %i', async (status, fix) => {
     botpress.status = status;
     const error = await failure(postToBotpress(webhook(), event));
