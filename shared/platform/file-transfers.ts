@@ -1,5 +1,5 @@
 import { DownstreamError, PermanentDownstreamError } from './errors';
-import { BodyTooLarge, RequestTimeout, sendHttpRequest } from './node-http';
+import { BodyTooLarge, RequestTimeout, sendHttpRequest, type HttpAnswer } from './node-http';
 import { PrivateAddressRefused, publicOnlyAgent, refusedLiteral } from './public-address';
 
 /** Per file transfer, either way: 20 MB between AWS and Slack or Botpress takes a second or two; 7 s is under 3 MB/s. */
@@ -29,25 +29,47 @@ export interface DownloadOptions {
    * wherever it is. Anything else is fetched from public addresses only.
    */
   readonly configuredService?: boolean;
+  /** How to go on at a redirect to this URL (its headers, whether configured), or undefined not to follow it. Not followed without. */
+  readonly followRedirect?: (to: URL) => Omit<DownloadOptions, 'followRedirect'> | undefined;
 }
+
+/** Redirects followed at most, where the caller follows them at all. */
+export const MAX_REDIRECTS = 3;
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /**
  * GETs a file, taking at most maxBytes (a longer one is cut off
  * unread: FileTooLarge). A 5xx, 408, 429 or timeout is a DownstreamError to
- * retry; any other answer but 200, or a host on a private or local address,
- * a PermanentDownstreamError.
+ * retry; any other answer but 200, a redirect not followed, or a host on a
+ * private or local address, a PermanentDownstreamError.
  */
 export async function downloadFile(url: string, service: DownstreamError['service'], maxBytes: number, options: DownloadOptions = {}): Promise<Download> {
-  const target = new URL(url);
-  let answer;
+  let target = new URL(url);
+  let hop: Omit<DownloadOptions, 'followRedirect'> = options;
+  for (let redirects = 0; ; redirects += 1) {
+    const answer = await getOnce(target, service, maxBytes, hop);
+    const location = REDIRECT_STATUSES.has(answer.status) ? answer.headers.location : undefined;
+    if (location === undefined || !options.followRedirect) return settle(answer, service);
+    const next = new URL(location, target);
+    const nextHop = redirects < MAX_REDIRECTS ? options.followRedirect(next) : undefined;
+    if (!nextHop) {
+      throw new PermanentDownstreamError(service, `file download redirected to ${next.origin}, not followed`, 'redirect_refused', 'nothing: the file is not where the bridge may fetch it; its sender is told', {
+        status: answer.status,
+      });
+    }
+    target = next;
+    hop = nextHop;
+  }
+}
+
+async function getOnce(target: URL, service: DownstreamError['service'], maxBytes: number, options: Omit<DownloadOptions, 'followRedirect'>): Promise<HttpAnswer> {
   try {
     if (options.configuredService) {
-      answer = await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
-    } else {
-      const refused = refusedLiteral(target);
-      if (refused) throw refused;
-      answer = await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes, agent: publicOnlyAgent(target.protocol) });
+      return await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
     }
+    const refused = refusedLiteral(target);
+    if (refused) throw refused;
+    return await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes, agent: publicOnlyAgent(target.protocol) });
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new FileTooLarge(service, error.announcedBytes, maxBytes, { cause: error });
     if (error instanceof PrivateAddressRefused) {
@@ -55,6 +77,9 @@ export async function downloadFile(url: string, service: DownstreamError['servic
     }
     throw new DownstreamError(service, error instanceof RequestTimeout ? 'file download timed out' : 'file download failed', { cause: error });
   }
+}
+
+function settle(answer: HttpAnswer, service: DownstreamError['service']): Download {
   if (answer.status === 200) return { body: answer.body, contentType: answer.headers['content-type']?.split(';')[0]?.trim().toLowerCase() };
   if (answer.status >= 500 || answer.status === 408 || answer.status === 429) {
     throw new DownstreamError(service, `file download failed: HTTP ${answer.status}`, { status: answer.status });

@@ -15,8 +15,11 @@ import { escapeSlackText } from './render/markup';
  * the thread (files.getUploadURLExternal, the bytes, files.completeUploadExternal).
  */
 
-/** Slack's file host: the only place the bot token is sent with a download. */
+/** Slack's file host: where a file's download starts, the bot token with it. */
 const SLACK_FILE_HOST = 'https://files.slack.com';
+
+/** Slack's own hosts, where a download may be redirected with the token. */
+const isSlackHost = (url: URL): boolean => url.protocol === 'https:' && (url.hostname === 'slack.com' || url.hostname.endsWith('.slack.com'));
 
 export async function describeSlackFile(slack: SlackClient, fileId: string, logger: Log): Promise<DeskFile | FileRefusal> {
   let file;
@@ -59,7 +62,12 @@ export async function readSlackFile(
     }
     let download;
     try {
-      download = await downloadFile(url, 'slack', maxBytes, { headers: { authorization: `Bearer ${slack.token ?? ''}` }, configuredService: standIn });
+      const authorization = { authorization: `Bearer ${slack.token ?? ''}` };
+      // Enterprise Grid has been seen to redirect a file URL to another *.slack.com host: followed there, with the token;
+      // anywhere else, not at all (the token stays on Slack's hosts).
+      const followRedirect = (to: URL) =>
+        isSlackHost(to) ? { headers: authorization } : standIn && to.origin === origin ? { headers: authorization, configuredService: true } : undefined;
+      download = await downloadFile(url, 'slack', maxBytes, { headers: authorization, configuredService: standIn, followRedirect });
     } catch (error) {
       // Too large, or a failure to retry, goes up as it is; a refusal (403, 404) is this file's alone.
       if (error instanceof PermanentDownstreamError) throw new UnreadableFile('Slack refused the file download', { cause: error });

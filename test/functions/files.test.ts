@@ -12,7 +12,7 @@ import { wire } from '../../functions/wiring/core';
 import { wireDesk } from '../../functions/wiring/desk';
 import { deliveryFiles } from '../../functions/wiring/files';
 import { AGENT, SUPPORT_CHANNEL, eventCallback, fileShare } from '../fixtures/slack-events';
-import { BRIDGE_TOKEN, PUBLIC_URL, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { BOT_TOKEN, BRIDGE_TOKEN, PUBLIC_URL, seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
 
@@ -53,7 +53,7 @@ async function liveThread(): Promise<{ conversationId: string; threadTs: string 
 }
 
 /** An agent shares the files, with or without text, in the thread. */
-async function agentShares(threadTs: string, text: string, files: Record<string, { name: string; mimetype: string; content: Buffer; mode?: 'external' }>) {
+async function agentShares(threadTs: string, text: string, files: Record<string, { name: string; mimetype: string; content: Buffer; mode?: 'external'; redirect?: string }>) {
   for (const [id, file] of Object.entries(files)) bridge.slack.files.set(id, file);
   const event = { ...fileShare(text), thread_ts: threadTs, files: Object.keys(files).map((id) => ({ id, name: files[id]!.name, mimetype: files[id]!.mimetype })) };
   expect((await slackEvents(signedSlackRequest(JSON.stringify(eventCallback(event))))).statusCode).toBe(200);
@@ -163,6 +163,18 @@ describe("an agent's file, for the customer", () => {
     expect(await attempts(job, 3, flaky)).toEqual([...FILE_LIMITS.retryDelaysMs, 'delivered']);
     expect(bridge.botpress.deliveredBodies()).toEqual([expect.objectContaining({ text: 'Two files', files: [expect.objectContaining({ name: 'fine.png' })] })]);
     expect(ephemeralTexts()).toEqual([expect.stringContaining('F0STUCK001: Slack did not hand it to the bridge in 3 tries: share it again') as string]);
+  });
+
+  it('follows a redirect of the download within Slack (Enterprise Grid), token and all, and no further', async () => {
+    const { threadTs } = await liveThread();
+    const diagram = png(500);
+    await agentShares(threadTs, 'Grid files', {
+      F0GRID0001: { name: 'diagram.png', mimetype: 'image/png', content: diagram, redirect: 'edge' },
+      F0AWAY0001: { name: 'away.png', mimetype: 'image/png', content: png(50), redirect: 'https://files.attacker.example/collect' },
+    });
+    expect(bridge.botpress.deliveredBodies()).toEqual([expect.objectContaining({ text: 'Grid files', files: [expect.objectContaining({ name: 'diagram.png', size: diagram.length })] })]);
+    expect(bridge.slack.edgeDownloads).toEqual([{ fileId: 'F0GRID0001', authorization: `Bearer ${BOT_TOKEN}` }]);
+    expect(ephemeralTexts()).toEqual([expect.stringContaining('away.png: the bridge could not read it from Slack') as string]);
   });
 
   it('without the files:read scope: the text goes, and the agent hears the file could not be read', async () => {

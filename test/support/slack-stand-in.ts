@@ -41,6 +41,8 @@ export interface SlackStandIn extends StandIn {
   readonly uploads: CompletedUpload[];
   /** The workspace's file settings, which an admin may restrict; none unless a test sets them. */
   readonly uploadRules: UploadRules;
+  /** Downloads that ended on the edge host after a redirect, with the authorization they carried. */
+  readonly edgeDownloads: { readonly fileId: string; readonly authorization: string }[];
   /** What was posted to presses' response URLs (`<url>/actions/…`): private answers to whoever pressed. */
   readonly responses: { readonly path: string; readonly body: Record<string, unknown> }[];
   /** A response URL for a press, as Slack puts one in each interaction payload. */
@@ -74,6 +76,13 @@ export interface StoredFile {
   readonly content: Buffer;
   /** `hosted` unless a test says otherwise (`external`: a Google Drive link, which has no download URL). */
   readonly mode?: 'hosted' | 'external' | 'snippet';
+  /**
+   * The download URL answers 302 to another host, as Enterprise Grid has been
+   * reported to do (slackapi/node-slack-sdk, files on org-wide workspaces):
+   * `edge` to this stand-in's edge path (standing for another *.slack.com
+   * host), or an absolute URL elsewhere.
+   */
+  readonly redirect?: string;
 }
 
 export interface CompletedUpload {
@@ -131,6 +140,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const uploads: CompletedUpload[] = [];
   const uploadRules: UploadRules = {};
   const responses: SlackStandIn['responses'] = [];
+  const edgeDownloads: SlackStandIn['edgeDownloads'] = [];
   let responseCounter = 0;
   /** Upload URLs handed out, by file id: what was declared, and the bytes once posted. */
   const pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
@@ -157,6 +167,19 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         return void res.end(SIGN_IN_PAGE);
       }
       if (!file) return void res.writeHead(404).end();
+      if (file.redirect) {
+        const location = file.redirect === 'edge' ? `${baseUrl}/files-edge/${download[1]!}` : file.redirect;
+        return void res.writeHead(302, { location }).end();
+      }
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length });
+      return void res.end(file.content);
+    }
+    // The host a redirected download ends on: the file, for the same bearer token.
+    const edge = /^\/files-edge\/([^/]+)$/.exec(request.path);
+    if (request.method === 'GET' && edge) {
+      const file = files.get(edge[1]!);
+      if (!file || !request.headers.authorization?.startsWith('Bearer ')) return void res.writeHead(404).end();
+      edgeDownloads.push({ fileId: edge[1]!, authorization: request.headers.authorization });
       res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length });
       return void res.end(file.content);
     }
@@ -301,6 +324,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     uploads,
     uploadRules,
     responses,
+    edgeDownloads,
     responseUrl: () => `${baseUrl}/actions/T061EG9R6/${(responseCounter += 1)}/response`,
     reactions,
     apiUrl: `${server.url}/api/`,
