@@ -143,6 +143,7 @@ function bridgeEventSchemasOf(): BridgeEventSchemas {
         agentName: optionalText,
         agentPictureUrl: optionalText,
         edited: v.optional(v.literal(true)),
+        earlier: v.optional(v.literal(true)),
         files: v.optional(v.array(BridgeFileSchema, 'must be an array')),
       },
       OBJECT,

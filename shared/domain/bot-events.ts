@@ -31,6 +31,8 @@ export interface AgentMessageEvent {
   readonly agentPictureUrl?: string;
   /** A correction of the reply `messageTs` names, which the customer already has; `text` starts "(edited)". */
   readonly edited?: true;
+  /** Reaches the customer after a reply the agent wrote later (the desk sent it again); `text` starts "(earlier message)". */
+  readonly earlier?: true;
   /** The agent's files, each behind a link that works without the desk and expires. `text` may then be empty. */
   readonly files?: readonly SentFile[];
 }
@@ -80,3 +82,6 @@ export type BotEvent = AgentMessageEvent | AgentAssignedEvent | HandoffResolvedE
 
 /** Before a correction's text: the bot cannot change a message the customer has, so the correction follows it. */
 export const EDITED_MARKER = '(edited)';
+
+/** Before a reply that arrives after a later one: the customer can tell it was written first. */
+export const EARLIER_MARKER = '(earlier message)';

@@ -212,6 +212,13 @@ export interface HandoffStore {
   activate(conversationId: string, token: string, thread: ThreadRef): Promise<Handoff>;
   /** Gives a reservation up; false when it was no longer this token's. */
   abandon(conversationId: string, token: string): Promise<boolean>;
+  /**
+   * Notes a reply about to reach the bot: `earlier` when a reply written after
+   * it in the thread (a later desk id) has reached it already, which happens
+   * when the desk sent this one again (a retry); `newest` otherwise, the same
+   * reply again included.
+   */
+  noteReplyOrder(conversationId: string, messageTs: string): Promise<'newest' | 'earlier'>;
   /** Keeps an open handoff alive after activity. */
   touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'expiresAt'>): Promise<void>;
   /** Each returns the changed handoff, or undefined when the condition did not hold (someone else won). */

@@ -56,6 +56,27 @@ async function openThread(): Promise<{ conversationId: string; threadTs: string 
 const send = (body: unknown, options?: SlackRequestOptions) => handler(signedSlackRequest(JSON.stringify(body), options));
 
 describe('POST /slack/events', () => {
+  it('marks a reply that reaches the customer after one the agent wrote later (Slack sent it again), so that they read it as written first', async () => {
+    const { conversationId, threadTs } = await openThread();
+    const first = threadReply('Let me check your order', { threadTs, ts: '1717549400.000100' });
+    const second = threadReply('Found it: it ships today', { threadTs, ts: '1717549400.000200' });
+    // The first went unanswered (a 503), the second went through, then Slack retried the first.
+    expect((await send(eventCallback(second))).statusCode).toBe(200);
+    await bridge.runDeliveries();
+    expect((await send(eventCallback(first), { retryNum: 1 })).statusCode).toBe(200);
+    await bridge.runDeliveries();
+    // What the agent writes next is not marked.
+    expect((await send(eventCallback(threadReply('And a tracking link soon', { threadTs, ts: '1717549400.000300' })))).statusCode).toBe(200);
+    await bridge.runDeliveries();
+
+    expect((bridge.botpress.deliveredBodies() as { text: string; earlier?: true }[]).map((body) => [body.text, body.earlier])).toEqual([
+      ['Found it: it ships today', undefined],
+      ['(earlier message) Let me check your order', true],
+      ['And a tracking link soon', undefined],
+    ]);
+    expect(bridge.botpress.deliveredBodies()[1]).toMatchObject({ conversationId, messageTs: '1717549400.000100' });
+  });
+
   it('answers 200 with the reply queued, and the delivery function delivers exactly the normalized payload to Botpress', async () => {
     const { conversationId, threadTs } = await openThread();
     // An agent no other test writes as: their name is looked up here, whatever ran before.

@@ -265,6 +265,15 @@ export class MemoryHandoffStore implements HandoffStore {
     return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason }));
   }
 
+  readonly newestReplies = new Map<string, string>();
+
+  noteReplyOrder(conversationId: string, messageTs: string): Promise<'newest' | 'earlier'> {
+    const newest = this.newestReplies.get(conversationId);
+    if (newest !== undefined && newest > messageTs) return Promise.resolve('earlier');
+    this.newestReplies.set(conversationId, messageTs);
+    return Promise.resolve('newest');
+  }
+
   reopen(conversationId: string, threadTs: string, by: string) {
     return this.transition(conversationId, threadTs, (h) => h.state === 'closed' && h.closedBy === by, ({ closedBy: _by, closedReason: _reason, ...h }) => ({ ...h, state: 'open' }));
   }

@@ -1,6 +1,6 @@
 import { agentReplyKey, type JobOf } from './jobs';
 import type { Performer } from './performer';
-import { EDITED_MARKER, type AgentMessageEvent, type SentFile } from '../bot-events';
+import { EARLIER_MARKER, EDITED_MARKER, type AgentMessageEvent, type SentFile } from '../bot-events';
 import { rehostAgentFiles } from '../files/agent-files';
 import { dedupeKey, type AgentReply, type Person } from '../ports';
 import { settleLoggingFailures } from '../../platform/logger';
@@ -12,7 +12,9 @@ export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, de
   const { text, agent } = await deps.desk.readReply(reply);
   // Files first: a failure there (the desk or the file store down) retries the reply before any of it reached the customer.
   const { sent, refused } = reply.files?.length ? await rehostAgentFiles(reply.files, progress, { desk: deps.desk, files: deps.files, now: deps.now }) : { sent: [], refused: [] };
-  const event = agentMessage(reply, job.conversationId, text, agent, sent);
+  // A reply the desk sent again after a later one reached the customer: marked, so that they read it as written first.
+  const order = reply.revision ? 'newest' : await deps.store.noteReplyOrder(job.conversationId, reply.messageTs);
+  const event = agentMessage(reply, job.conversationId, text, agent, sent, order === 'earlier');
   if (event.text !== '' || sent.length > 0) await deps.bot.send(event);
   if (refused.length > 0) {
     // Once the rest went out: the agent hears, privately, which files the customer did not get and why.
@@ -31,12 +33,13 @@ export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, de
 };
 
 /** The normalised reply the bot gets: `{ text, userId, channelId, threadTs, conversationId }` and what goes with it. */
-export function agentMessage(reply: AgentReply, conversationId: string, text: string, agent: Person, files: readonly SentFile[] = []): AgentMessageEvent {
+export function agentMessage(reply: AgentReply, conversationId: string, text: string, agent: Person, files: readonly SentFile[] = [], earlier = false): AgentMessageEvent {
   const edited = reply.revision?.kind === 'edited';
+  const marker = edited ? EDITED_MARKER : earlier ? EARLIER_MARKER : undefined;
   return {
     type: 'agent_message',
     eventId: edited ? `${reply.channelId}:${reply.messageTs}:edited:${reply.revision.at}` : `${reply.channelId}:${reply.messageTs}`,
-    text: edited ? `${EDITED_MARKER} ${text}` : text,
+    text: marker && text !== '' ? `${marker} ${text}` : text,
     userId: reply.userId,
     channelId: reply.channelId,
     threadTs: reply.threadTs,
@@ -45,6 +48,7 @@ export function agentMessage(reply: AgentReply, conversationId: string, text: st
     ...(agent.name ? { agentName: agent.name } : {}),
     ...(agent.pictureUrl ? { agentPictureUrl: agent.pictureUrl } : {}),
     ...(edited ? { edited: true as const } : {}),
+    ...(earlier && !edited ? { earlier: true as const } : {}),
     ...(files.length > 0 ? { files } : {}),
   };
 }
