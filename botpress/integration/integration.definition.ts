@@ -47,6 +47,7 @@ export default new sdk.IntegrationDefinition({
   title: 'Slack HITL bridge',
   description: 'Hands conversations to your support team in a Slack channel, through the botpress-slack-hitl bridge, for the HITL plugin.',
   readme: 'hub.md',
+  icon: 'icon.svg',
   configuration: { schema: configurationSchema },
   user: { tags: TAGS.user },
   entities: {
@@ -59,5 +60,12 @@ export default new sdk.IntegrationDefinition({
   __advanced: { useLegacyZuiTransformer: true },
 }).extend(hitl, ({ entities }) => ({
   entities: { hitlSession: entities.hitlSession },
-  channels: { hitl: { conversation: { tags: TAGS.conversation }, message: { tags: TAGS.message } } },
+  channels: {
+    hitl: {
+      title: 'HITL session',
+      description: 'One per HITL session: the customer’s messages go to its Slack thread, and the agents’ replies come back in it',
+      conversation: { tags: TAGS.conversation },
+      message: { tags: TAGS.message },
+    },
+  },
 }));

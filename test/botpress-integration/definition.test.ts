@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,12 @@ describe('the integration definition (botpress/integration)', () => {
     expect(Object.keys(definition.actions ?? {}).sort()).toEqual(['createUser', 'startHitl', 'stopHitl']);
     expect(Object.keys(definition.events ?? {}).sort()).toEqual(['hitlAssigned', 'hitlStopped']);
     expect(Object.keys(definition.channels?.hitl?.messages ?? {}).sort()).toEqual(['audio', 'bloc', 'file', 'image', 'text', 'video']);
+  });
+
+  it('has what `bp lint` asks of it: an icon, and a description for its channel', () => {
+    expect(definition.icon).toBe('icon.svg');
+    expect(readFileSync(path.join(PROJECT_ROOT, 'botpress/integration', definition.icon!), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(definition.channels?.hitl).toMatchObject({ title: expect.any(String) as string, description: expect.stringMatching(/\w/) as string });
   });
 
   it("declares the interface's schemas field for field", () => {
