@@ -86,6 +86,32 @@ export async function readSlackFile(
   }
 }
 
+/**
+ * How long an upload may take to show in its thread before the next post
+ * goes anyway (Slack shares within a second or so), and how often it is
+ * looked for. Short: it counts against the job's budget (customer-message.ts).
+ */
+const SHARE_WAIT_MS = 2_000;
+const SHARE_POLL_MS = 250;
+
+/**
+ * Until files.info lists the file as shared in the thread's channel, or
+ * SHARE_WAIT_MS have passed. A failure to look ends the wait: the file is
+ * uploaded, and failing now would upload it again.
+ */
+async function untilShared(slack: SlackClient, fileId: string, thread: ThreadRef, pace: <T>(method: string, call: () => Promise<T>) => Promise<T>): Promise<void> {
+  const giveUpAt = Date.now() + SHARE_WAIT_MS;
+  for (;;) {
+    const answer = await pace('files.info', () => slack.files.info({ file: fileId })).catch(() => undefined);
+    if (!answer) return;
+    const { file } = answer;
+    const shares = file?.shares as { public?: Record<string, unknown>; private?: Record<string, unknown> } | undefined;
+    if (shares?.public?.[thread.channelId] ?? shares?.private?.[thread.channelId]) return;
+    if (Date.now() >= giveUpAt) return;
+    await new Promise((resolve) => setTimeout(resolve, SHARE_POLL_MS));
+  }
+}
+
 const A_KIND: Readonly<Record<UploadedFile['kind'], string>> = { image: 'an image', audio: 'an audio recording', video: 'a video', file: 'a file' };
 
 /**
@@ -130,5 +156,8 @@ export async function uploadToThread(
       initial_comment: `*${escapeSlackText(customerUsername(file.customerName))}* sent ${A_KIND[file.kind]}:`,
     }),
   );
+  // Slack shares the upload in the thread asynchronously: the customer's next text waits until it shows, so that the
+  // thread keeps the customer's order. Past SHARE_WAIT_MS it goes on regardless (the file is there, a moment late).
+  await untilShared(slack, fileId, thread, pace);
   return undefined;
 }

@@ -242,6 +242,21 @@ describe("a customer's file, for the agents", () => {
     expect(bridge.slack.uploads[0]!.content.equals(photo)).toBe(true);
   });
 
+  it('shows in the thread before the customer’s next text, though Slack shares uploads asynchronously', async () => {
+    const { conversationId, threadTs } = await openConversation();
+    bridge.botpress.hostedFiles.set('receipt.pdf', { content: Buffer.from('%PDF receipt'), contentType: 'application/pdf' });
+    bridge.slack.shareDelayMs = 400;
+    try {
+      await message({ conversationId, text: 'Here is my receipt', messageId: `share-1-${n}`, files: [{ url: bridge.botpress.fileUrl('receipt.pdf'), kind: 'file' }] });
+      await message({ conversationId, text: 'Can you see it?', messageId: `share-2-${n}` });
+      await bridge.runDeliveries();
+    } finally {
+      bridge.slack.shareDelayMs = 0;
+    }
+    const thread = bridge.slack.messages.filter((posted) => posted.threadTs === threadTs).map((posted) => (posted.files ? `file ${posted.files.length}` : posted.text));
+    expect(thread.slice(-3)).toEqual(['Here is my receipt', 'file 1', 'Can you see it?']);
+  });
+
   it('may come alone, without text', async () => {
     const { conversationId } = await openConversation();
     bridge.botpress.hostedFiles.set('voice.ogg', { content: Buffer.from('OggS voice'), contentType: 'audio/ogg' });

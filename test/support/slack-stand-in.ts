@@ -41,6 +41,12 @@ export interface SlackStandIn extends StandIn {
   readonly uploads: CompletedUpload[];
   /** The workspace's file settings, which an admin may restrict; none unless a test sets them. */
   readonly uploadRules: UploadRules;
+  /**
+   * How long after files.completeUploadExternal an upload shows in its thread:
+   * Slack shares it asynchronously (the method's docs), and files.info lists
+   * the share (`shares`) only from then. 0, at once, unless a test sets it.
+   */
+  shareDelayMs: number;
   /** Downloads that ended on the edge host after a redirect, with the authorization they carried. */
   readonly edgeDownloads: { readonly fileId: string; readonly authorization: string }[];
   /** What was posted to presses' response URLs (`<url>/actions/…`): private answers to whoever pressed. */
@@ -68,6 +74,8 @@ export interface PostedMessage {
   readonly threadTs: string | undefined;
   readonly text: string;
   readonly metadata: { readonly event_type: string; readonly event_payload: Record<string, unknown> } | undefined;
+  /** A file share's message: the files it shows. */
+  readonly files?: readonly string[];
 }
 
 export interface StoredFile {
@@ -139,6 +147,9 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const scopes = new Set(GRANTED_SCOPES);
   const uploads: CompletedUpload[] = [];
   const uploadRules: UploadRules = {};
+  const shareState = { delayMs: 0 };
+  /** Uploaded files, by id, and where they were shared once they were. */
+  const uploaded = new Map<string, { name: string; shared?: { channel: string; ts: string; threadTs: string | undefined } }>();
   const responses: SlackStandIn['responses'] = [];
   const edgeDownloads: SlackStandIn['edgeDownloads'] = [];
   let responseCounter = 0;
@@ -265,7 +276,13 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         const refused = needScope('files:read');
         if (refused) return sendJson(res, 200, refused);
         const file = files.get(String(args.file));
-        return file ? sendJson(res, 200, { ok: true, file: fileInfo(String(args.file), file) }) : sendJson(res, 200, { ok: false, error: 'file_not_found' });
+        if (file) return sendJson(res, 200, { ok: true, file: fileInfo(String(args.file), file) });
+        const upload = uploaded.get(String(args.file));
+        if (!upload) return sendJson(res, 200, { ok: false, error: 'file_not_found' });
+        // https://docs.slack.dev/reference/objects/file-object: `shares` by channel kind and id, each with the message's ts.
+        const { shared } = upload;
+        const shares = shared ? { shares: { public: { [shared.channel]: [{ ts: shared.ts, ...(shared.threadTs ? { thread_ts: shared.threadTs } : {}) }] } } } : {};
+        return sendJson(res, 200, { ok: true, file: { id: args.file, name: upload.name, ...shares } });
       }
       case 'files.getUploadURLExternal': {
         const refused = needScope('files:write');
@@ -298,6 +315,17 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
             initialComment: args.initial_comment as string | undefined,
           });
           pendingUploads.delete(id);
+          uploaded.set(id, { name: pending.filename });
+          const share = () => {
+            tsCounter += 1;
+            const ts = `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+            const channel = String(args.channel_id);
+            const threadTs = args.thread_ts as string | undefined;
+            messages.push({ channel, ts, threadTs, text: typeof args.initial_comment === 'string' ? args.initial_comment : '', metadata: undefined, files: [id] });
+            uploaded.set(id, { name: pending.filename, shared: { channel, ts, threadTs } });
+          };
+          if (shareState.delayMs > 0) setTimeout(share, shareState.delayMs);
+          else share();
         }
         return sendJson(res, 200, { ok: true, files: listed.map(({ id, title }) => ({ id, title })) });
       }
@@ -323,6 +351,12 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     scopes,
     uploads,
     uploadRules,
+    get shareDelayMs() {
+      return shareState.delayMs;
+    },
+    set shareDelayMs(value: number) {
+      shareState.delayMs = value;
+    },
     responses,
     edgeDownloads,
     responseUrl: () => `${baseUrl}/actions/T061EG9R6/${(responseCounter += 1)}/response`,

@@ -8,7 +8,8 @@ import { settleLoggingFailures } from '../../platform/logger';
 
 /**
  * How long one attempt starts files for before it leaves the rest to the next: a file started then takes at most
- * two transfers (FILE_TRANSFER_TIMEOUT_MS) and two desk calls more, within the job's budget (JOB_BUDGET_MS, 25 s).
+ * two transfers (FILE_TRANSFER_TIMEOUT_MS), the desk's calls and its wait for the file to show (2 s), within the
+ * job's budget (JOB_BUDGET_MS, 25 s).
  */
 export const FILES_PER_ATTEMPT_MS = 6_000;
 
