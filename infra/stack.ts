@@ -227,8 +227,10 @@ export class BridgeStack extends Stack {
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      // Lambda filters JSON logs by their level; it must let through what Powertools is asked to write.
-      applicationLogLevelV2: logLevel,
+      // Lambda filters JSON logs by their level, and takes a line without one, such as the metrics' EMF lines that the
+      // alarms and the dashboard read, for INFO: at WARN or ERROR they would be dropped, and the alarms go quiet. So
+      // Lambda lets INFO through (DEBUG when asked), and Powertools keeps the bridge's own lines to POWERTOOLS_LOG_LEVEL.
+      applicationLogLevelV2: logLevel === ApplicationLogLevel.DEBUG ? ApplicationLogLevel.DEBUG : ApplicationLogLevel.INFO,
       environment,
       description: `botpress-slack-hitl ${name}`,
       bundling: {

@@ -272,6 +272,19 @@ describe('the CDK app', () => {
     expect(() => app.synth()).toThrow(/SNS Topic does not require publishers to use SSL/);
   });
 
+  it('keeps the metrics (EMF lines, which have no level) flowing at logLevel WARN or ERROR: Lambda filters at INFO, Powertools at the level asked', () => {
+    const logLevel = 'WARN';
+    const { stack } = buildApp(newApp({ logLevel }));
+    const functions = (Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as { Properties: Record<string, unknown> }[]).filter(
+      (fn) => fn.Properties.Handler === 'index.handler',
+    );
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_LOG_LEVEL).toBe(logLevel);
+    }
+  }, 60_000);
+
   it.each([
     [{ supportChannelId: undefined }, /npx cdk deploy -c supportChannelId=/],
     [{ supportChannelId: 'general' }, /got "general"/],
