@@ -1,7 +1,7 @@
 import { App, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SETTINGS } from '../shared/platform/settings';
-import { BridgeStack, type BridgeStackProps } from './stack';
+import { BridgeStack, DEFAULT_STACK_NAME, type BridgeStackProps } from './stack';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
@@ -33,7 +33,7 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
 
 /** The CDK app: the bridge's stack, checked by cdk-nag's AWS Solutions rules at every synth. */
 export function buildApp(app = new App()): { app: App; stack: BridgeStack } {
-  const stack = new BridgeStack(app, readContext(app, 'stackName') ?? 'BotpressSlackHitl', {
+  const stack = new BridgeStack(app, readContext(app, 'stackName') ?? DEFAULT_STACK_NAME, {
     ...settingsFromContext(app),
     description: 'botpress-slack-hitl: human handoff between a Botpress bot and a Slack support channel',
   });

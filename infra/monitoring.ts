@@ -7,7 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BridgeMetric, METRICS_NAMESPACE, METRICS_SERVICE, type BridgeMetricName } from '../shared/platform/metric-names';
+import { BridgeMetric, METRICS_NAMESPACE, type BridgeMetricName } from '../shared/platform/metric-names';
 
 export interface BridgeMonitoringProps {
   readonly api: HttpApi;
@@ -18,6 +18,8 @@ export interface BridgeMonitoringProps {
   readonly deliveries: IQueue;
   readonly deadLetters: IQueue;
   readonly alarmEmail?: string | undefined;
+  /** The functions' metrics dimension, and the dashboard's name before the region: the stack's own (stack.ts, serviceNameOf). */
+  readonly service: string;
 }
 
 /** Deliveries are retried for minutes; an oldest message older than this means they are backing up, not just retrying one. */
@@ -36,7 +38,7 @@ export class BridgeMonitoring extends Construct {
     const period = Duration.minutes(5);
     // A label turns an alarm's metric into metric math; alarms take the plain metric, the dashboard the labelled one.
     const business = (name: BridgeMetricName, label?: string) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period, ...(label ? { label } : {}) });
+      new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: props.service }, statistic: 'Sum', period, ...(label ? { label } : {}) });
     const fns = [
       { label: 'Slack', fn: props.slackFunction },
       { label: 'Botpress', fn: props.botpressFunction },
@@ -91,7 +93,7 @@ export class BridgeMonitoring extends Construct {
       3,
     );
 
-    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `botpress-slack-hitl-${Aws.REGION}`, defaultInterval: Duration.hours(6) });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${props.service}-${Aws.REGION}`, defaultInterval: Duration.hours(6) });
     dashboard.addWidgets(
       new TextWidget({
         markdown: '# botpress-slack-hitl\nSlack ⇄ Botpress handoffs. Alarms: errors, throttles, 5xx, Slack p99 near 3 s, deliveries given up or backing up, Slack refusals.',

@@ -32,6 +32,17 @@ export interface BridgeStackProps extends StackProps {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
+/** The stack's name unless `-c stackName=…` gives another. */
+export const DEFAULT_STACK_NAME = 'BotpressSlackHitl';
+
+/**
+ * The metrics' `service` dimension and the dashboard's name, one per stack:
+ * two stacks in one account and region (production, staging) would otherwise
+ * share a dashboard and fire each other's alarms. The default stack keeps
+ * the name it always had, and with it its metrics' history.
+ */
+export const serviceNameOf = (stackName: string): string => (stackName === DEFAULT_STACK_NAME ? METRICS_SERVICE : `${METRICS_SERVICE}-${stackName}`);
+
 /** The secret's keys; CDK generates the bridge API token, the user sets the rest after deploy. */
 export const SECRET_TEMPLATE = Object.fromEntries(SECRET_NAMES.filter((name) => name !== GENERATED_SECRET).map((name) => [name, '']));
 
@@ -109,7 +120,7 @@ export class BridgeStack extends Stack {
           fileBucket: files.bucketName,
           fileLinkDays: String(props.fileLinkDays),
           ...(name === 'delivery' ? { deadLetterQueueUrl: deadLetters.queueUrl } : {}),
-          serviceName: METRICS_SERVICE,
+          serviceName: serviceNameOf(this.stackName),
           metricsNamespace: METRICS_NAMESPACE,
           logLevel: props.logLevel,
         }),
@@ -190,6 +201,7 @@ export class BridgeStack extends Stack {
     for (const [name, value] of Object.entries(settingsEnvironment({ publicUrl: api.apiEndpoint }))) functions.delivery.addEnvironment(name, value);
 
     const monitoring = new BridgeMonitoring(this, 'Monitoring', {
+      service: serviceNameOf(this.stackName),
       api,
       stage,
       slackFunction: functions['slack-events'],

@@ -272,6 +272,23 @@ describe('the CDK app', () => {
     expect(() => app.synth()).toThrow(/SNS Topic does not require publishers to use SSL/);
   });
 
+  it('keeps two stacks in one account and region apart: dashboard, metrics dimension and alarms each their own', () => {
+    const { stack } = buildApp(newApp({ stackName: 'Staging' }));
+    const staging = Template.fromStack(stack);
+    staging.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['botpress-slack-hitl-Staging-', { Ref: 'AWS::Region' }]] } });
+    const variables = (Object.values(staging.findResources('AWS::Lambda::Function')) as { Properties: { Handler?: string; Environment?: { Variables: Record<string, unknown> } } }[])
+      .filter((fn) => fn.Properties.Handler === 'index.handler')
+      .map((fn) => fn.Properties.Environment!.Variables.POWERTOOLS_SERVICE_NAME);
+    expect(variables).toEqual(['botpress-slack-hitl-Staging', 'botpress-slack-hitl-Staging', 'botpress-slack-hitl-Staging']);
+    const dimensions = (Object.values(staging.findResources('AWS::CloudWatch::Alarm')) as { Properties: { Dimensions?: { Name: string; Value: unknown }[] } }[]).flatMap(
+      (alarm) => alarm.Properties.Dimensions?.filter((dimension) => dimension.Name === 'service') ?? [],
+    );
+    expect(dimensions.length).toBeGreaterThan(0);
+    expect(dimensions.every((dimension) => dimension.Value === 'botpress-slack-hitl-Staging')).toBe(true);
+    // The default stack keeps the names it always had.
+    expect(templateJson).toContain('"botpress-slack-hitl-"');
+  }, 60_000);
+
   it('keeps the metrics (EMF lines, which have no level) flowing at logLevel WARN or ERROR: Lambda filters at INFO, Powertools at the level asked', () => {
     const logLevel = 'WARN';
     const { stack } = buildApp(newApp({ logLevel }));
