@@ -56,7 +56,11 @@ export class BridgeMonitoring extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      if (topic) created.addAlarmAction(new SnsAction(topic));
+      // OK too: whoever was paged hears when it is over.
+      if (topic) {
+        created.addAlarmAction(new SnsAction(topic));
+        created.addOkAction(new SnsAction(topic));
+      }
       this.alarms.push(created);
     };
 

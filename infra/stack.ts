@@ -70,7 +70,8 @@ export class BridgeStack extends Stack {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The values are issued by Slack and Botpress and rotated there; the user writes the new values with put-secret-value, and the functions re-read the secret every 5 minutes.',
+      reason:
+        'Four of the six values are issued by Slack and Botpress and rotated there; the bridge API token (generated here) and the Botpress signing secret (chosen by the user) are rotated by writing new values with put-secret-value (README, rotating secrets). The functions re-read the secret every 5 minutes.',
     });
 
     const deadLetters = new Queue(this, 'DeadLetters', {
@@ -102,7 +103,7 @@ export class BridgeStack extends Stack {
     });
     Validations.of(files).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Short-lived copies of files that stay in Slack; every read goes through the bridge, whose function log records each link opened.',
+      reason: 'Short-lived copies of files that stay in Slack; every read starts at the bridge’s link (the API access log records each request, the function log each refused link) and ends at a 5-minute presigned URL.',
     });
 
     const functions = {} as Record<LambdaFunctionName, NodejsFunction>;

@@ -215,7 +215,7 @@ describe('BridgeStack', () => {
     });
   });
 
-  it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s, deliveries given up or backing up, and Slack refusals, notifying the e-mail', () => {
+  it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s, deliveries given up or backing up, and Slack refusals, notifying the e-mail when one fires and when it is over', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => (alarm as { Properties: Record<string, unknown> }).Properties);
     const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
     expect(byMetric('Errors')).toHaveLength(3);
@@ -226,7 +226,11 @@ describe('BridgeStack', () => {
     expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 120 })]);
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.any(String) as string }]);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.any(String) as string }]);
+      // And when it is over.
+      expect(alarm.OKActions).toEqual(alarm.AlarmActions);
+    }
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
