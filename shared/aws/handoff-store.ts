@@ -226,22 +226,6 @@ export class ThreadStore implements HandoffStore {
    * of its lifetime (at most an hour): a busy thread would otherwise cost two
    * writes per message to move the expiry by seconds.
    */
-  async noteReplyOrder(conversationId: string, messageTs: string): Promise<'newest' | 'earlier'> {
-    // Slack's ts are seconds and microseconds, ten and six digits: compared as strings, they compare as times.
-    const newest = await conditionally('note reply order', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: conversationKey(conversationId) },
-          UpdateExpression: 'SET newestReplyTs = :ts',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(newestReplyTs) OR newestReplyTs <= :ts)',
-          ExpressionAttributeValues: { ':ts': messageTs },
-        }),
-      ),
-    );
-    return newest ? 'newest' : 'earlier';
-  }
-
   async touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'expiresAt'>): Promise<void> {
     const expiresAt = epochSeconds(this.now()) + this.ttlSeconds;
     if (expiresAt - handoff.expiresAt < Math.min(3600, this.ttlSeconds / 10)) return;

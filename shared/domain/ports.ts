@@ -123,6 +123,8 @@ export interface AgentReply extends ThreadRef {
   readonly revision?: { readonly kind: 'edited' | 'deleted'; readonly at: string } | undefined;
   /** The files shared with it, by the desk's id. */
   readonly files?: readonly { readonly id: string }[] | undefined;
+  /** The desk delivered it again (a retry after no answer in time): replies written after it may have gone first. */
+  readonly resent?: true | undefined;
 }
 
 /** An agent pressing Claim or Resolve on a handoff card. */
@@ -180,6 +182,8 @@ export interface SupportDesk {
   tellPrivately(thread: ThreadRef, userId: string, notice: Notice): Promise<void>;
   /** Uploads a customer's file into the thread; or says which of the desk's rules keeps it out. */
   uploadFile(thread: ThreadRef, file: UploadedFile): Promise<{ readonly refusedBy: DeskFileRule } | undefined>;
+  /** Whether anyone wrote in the reply's thread after it: asked of a reply the desk delivered again, which may come after those. */
+  writtenAfter(reply: AgentReply): Promise<boolean>;
   /** An agent's reply as plain text for the customer, with the agent's name and picture when the desk has them in time. */
   readReply(reply: AgentReply): Promise<{ readonly text: string; readonly agent: Person }>;
   /** A person on the desk, when the desk answers in time. */
@@ -212,13 +216,6 @@ export interface HandoffStore {
   activate(conversationId: string, token: string, thread: ThreadRef): Promise<Handoff>;
   /** Gives a reservation up; false when it was no longer this token's. */
   abandon(conversationId: string, token: string): Promise<boolean>;
-  /**
-   * Notes a reply about to reach the bot: `earlier` when a reply written after
-   * it in the thread (a later desk id) has reached it already, which happens
-   * when the desk sent this one again (a retry); `newest` otherwise, the same
-   * reply again included.
-   */
-  noteReplyOrder(conversationId: string, messageTs: string): Promise<'newest' | 'earlier'>;
   /** Keeps an open handoff alive after activity. */
   touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'expiresAt'>): Promise<void>;
   /** Each returns the changed handoff, or undefined when the condition did not hold (someone else won). */

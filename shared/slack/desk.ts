@@ -149,6 +149,14 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
       return uploadToThread(await slack(), thread, file, (method, request) => pacer.call(thread.channelId, method, request));
     },
 
+    async writtenAfter(reply) {
+      const { messages = [] } = await call(reply.channelId, 'conversations.replies', (client) =>
+        client.conversations.replies({ channel: reply.channelId, ts: reply.threadTs, oldest: reply.messageTs, inclusive: false, limit: 20 }),
+      );
+      // People's messages only: the bridge's own posts (the customer's words, notices) say nothing of the agents' order.
+      return messages.some((message) => message.ts !== reply.messageTs && message.ts !== reply.threadTs && message.user !== undefined && message.bot_id === undefined);
+    },
+
     async readReply(reply) {
       let names: ReadonlyMap<string, { name?: string; pictureUrl?: string }> = new Map();
       try {

@@ -94,7 +94,8 @@ export function slackEventsTriage(options: { logger: Pick<Log, 'info' | 'debug'>
         case 'event_callback': {
           const reply = agentReplyIn(body, logger);
           if (!reply) return textResponse(200, '');
-          context.agentReply = reply;
+          // Slack's retry of an event it got no answer to in time: newer replies may have gone ahead of it.
+          context.agentReply = getHeader(event, 'x-slack-retry-num') === undefined ? reply : { ...reply, resent: true };
           return undefined;
         }
       }

@@ -60,7 +60,8 @@ describe('POST /slack/events', () => {
     const { conversationId, threadTs } = await openThread();
     const first = threadReply('Let me check your order', { threadTs, ts: '1717549400.000100' });
     const second = threadReply('Found it: it ships today', { threadTs, ts: '1717549400.000200' });
-    // The first went unanswered (a 503), the second went through, then Slack retried the first.
+    // The first went unanswered (a 503), the second went through, then Slack retried the first. Slack holds both.
+    for (const reply of [first, second]) bridge.slack.messages.push({ channel: SUPPORT_CHANNEL, ts: String(reply.ts), threadTs, text: String(reply.text), metadata: undefined, user: AGENT });
     expect((await send(eventCallback(second))).statusCode).toBe(200);
     await bridge.runDeliveries();
     expect((await send(eventCallback(first), { retryNum: 1 })).statusCode).toBe(200);
@@ -75,6 +76,8 @@ describe('POST /slack/events', () => {
       ['And a tracking link soon', undefined],
     ]);
     expect(bridge.botpress.deliveredBodies()[1]).toMatchObject({ conversationId, messageTs: '1717549400.000100' });
+    // Only the reply Slack sent again was asked about.
+    expect(bridge.slack.callsTo('conversations.replies')).toEqual([expect.objectContaining({ args: expect.objectContaining({ ts: threadTs, oldest: '1717549400.000100' }) as object })]);
   });
 
   it('answers 200 with the reply queued, and the delivery function delivers exactly the normalized payload to Botpress', async () => {

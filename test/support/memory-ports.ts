@@ -152,6 +152,15 @@ export class MemoryDesk implements SupportDesk {
     return Promise.resolve(undefined);
   }
 
+  /** People's messages in threads, as the desk holds them: what writtenAfter looks at. */
+  readonly written: { threadTs: string; messageTs: string }[] = [];
+
+  async writtenAfter(reply: Parameters<SupportDesk['writtenAfter']>[0]): Promise<boolean> {
+    await Promise.resolve();
+    this.check('writtenAfter');
+    return this.written.some((message) => message.threadTs === reply.threadTs && message.messageTs > reply.messageTs);
+  }
+
   readReply(reply: Parameters<SupportDesk['readReply']>[0]) {
     this.check('readReply');
     return Promise.resolve({ text: reply.markup.trim(), agent: { name: `name of ${reply.userId}` } });
@@ -263,15 +272,6 @@ export class MemoryHandoffStore implements HandoffStore {
 
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {
     return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason }));
-  }
-
-  readonly newestReplies = new Map<string, string>();
-
-  noteReplyOrder(conversationId: string, messageTs: string): Promise<'newest' | 'earlier'> {
-    const newest = this.newestReplies.get(conversationId);
-    if (newest !== undefined && newest > messageTs) return Promise.resolve('earlier');
-    this.newestReplies.set(conversationId, messageTs);
-    return Promise.resolve('newest');
   }
 
   reopen(conversationId: string, threadTs: string, by: string) {

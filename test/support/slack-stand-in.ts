@@ -76,6 +76,8 @@ export interface PostedMessage {
   readonly metadata: { readonly event_type: string; readonly event_payload: Record<string, unknown> } | undefined;
   /** A file share's message: the files it shows. */
   readonly files?: readonly string[];
+  /** Who wrote it: a person's id (a test adds the agents' messages, which Slack holds as it sends their events), else the bot's post. */
+  readonly user?: string;
 }
 
 export interface StoredFile {
@@ -257,10 +259,12 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
           message.channel === args.channel && Number(message.ts) >= oldest && (method === 'conversations.history' ? message.threadTs === undefined : message.ts === args.ts || message.threadTs === args.ts),
         );
         const ordered = method === 'conversations.history' ? [...inConversation].reverse() : inConversation;
-        const shown = ordered.slice(0, Number(args.limit ?? 100)).map((message) => ({
+        const inclusive = args.inclusive === undefined || args.inclusive === true || args.inclusive === 'true';
+        const shown = ordered.filter((message) => inclusive || Number(message.ts) > oldest).slice(0, Number(args.limit ?? 100)).map((message) => ({
           type: 'message',
           ts: message.ts,
           text: message.text,
+          ...(message.user ? { user: message.user } : { user: 'U0BRIDGEBOT', bot_id: 'B0BRIDGE01' }),
           ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
           ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
         }));

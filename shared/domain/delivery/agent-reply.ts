@@ -12,9 +12,10 @@ export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, de
   const { text, agent } = await deps.desk.readReply(reply);
   // Files first: a failure there (the desk or the file store down) retries the reply before any of it reached the customer.
   const { sent, refused } = reply.files?.length ? await rehostAgentFiles(reply.files, progress, { desk: deps.desk, files: deps.files, now: deps.now }) : { sent: [], refused: [] };
-  // A reply the desk sent again after a later one reached the customer: marked, so that they read it as written first.
-  const order = reply.revision ? 'newest' : await deps.store.noteReplyOrder(job.conversationId, reply.messageTs);
-  const event = agentMessage(reply, job.conversationId, text, agent, sent, order === 'earlier');
+  // A reply the desk delivered again may come after ones written later: if so, marked, so that it reads as written first.
+  // Only such a reply is asked about, and should the desk not answer, it goes unmarked rather than late.
+  const earlier = reply.resent && !reply.revision ? await deps.desk.writtenAfter(reply).catch(() => false) : false;
+  const event = agentMessage(reply, job.conversationId, text, agent, sent, earlier);
   if (event.text !== '' || sent.length > 0) await deps.bot.send(event);
   if (refused.length > 0) {
     // Once the rest went out: the agent hears, privately, which files the customer did not get and why.

@@ -26,6 +26,7 @@ const AgentReplySchema = v.object({
   markup: str,
   revision: v.optional(v.object({ kind: v.picklist(['edited', 'deleted']), at: str })),
   files: v.optional(v.pipe(v.array(v.object({ id: str })), v.readonly())),
+  resent: v.optional(v.literal(true)),
 });
 const CustomerFileSchema = v.object({ url: str, name: v.optional(str), kind: v.picklist(FILE_KINDS) });
 /** The card's part of a handoff request (its transcript travels in the thread-intro job). */

@@ -41,18 +41,6 @@ describe('ThreadStore', () => {
     expect((await rawItem(threadKey('C0SUPPORT1', '1717549330.000100')))?.expiresAt).toBe(expected);
   });
 
-  it('notes the order of replies: the same reply again is newest, one written before a reply already noted is earlier; no item is made for an unknown conversation', async () => {
-    const threads = store();
-    const conversationId = newConversationId();
-    await openHandoff(threads, conversationId);
-    expect(await threads.noteReplyOrder(conversationId, '1717549400.000200')).toBe('newest');
-    expect(await threads.noteReplyOrder(conversationId, '1717549400.000200')).toBe('newest');
-    expect(await threads.noteReplyOrder(conversationId, '1717549400.000100')).toBe('earlier');
-    expect(await threads.noteReplyOrder(conversationId, '1717549401.000000')).toBe('newest');
-    expect(await threads.noteReplyOrder('conv-never-opened', '1717549400.000100')).toBe('earlier');
-    expect(await rawItem(conversationKey('conv-never-opened'))).toBeUndefined();
-  });
-
   it('gives every thread a key of its own, whatever its parts hold, and keeps the keys of Slack ids as they were', () => {
     const pairs = [['C_1', '2'], ['C', '1_2'], ['C%5F1', '2'], ['C', '1%5F2']] as const;
     expect(new Set(pairs.map(([channel, ts]) => threadKey(channel, ts))).size).toBe(pairs.length);

@@ -125,3 +125,31 @@ describe('deliver, when the desk may have posted without answering', () => {
     expect(deps.ledger.records.get(dedupeKey(...messageJob.key))).not.toHaveProperty('postUncertain', true);
   });
 });
+
+describe('deliver, an agent reply the desk delivered again', () => {
+  const resent = (messageTs: string): DeliveryJob => ({
+    kind: 'agent-reply',
+    key: ['slack-message', THREAD.channelId, messageTs],
+    conversationId: 'conv-1',
+    reply: { eventId: `Ev-${messageTs}`, ...THREAD, messageTs, userId: 'U-AGENT', markup: 'First thought', resent: true },
+  });
+
+  it('is marked earlier when someone wrote in the thread after it, and not otherwise; a first delivery is not asked about', async () => {
+    deps.desk.written.push({ threadTs: THREAD.threadTs, messageTs: '1700000002.000200' });
+    await deliver(resent('1700000002.000100'), attemptAt(1, clock), deps);
+    await deliver(resent('1700000002.000300'), attemptAt(1, clock), deps);
+    deps.desk.failing.set('writtenAfter', () => new Error('a first delivery must not ask'));
+    await deliver(replyJob, attemptAt(1, clock), deps);
+    expect(deps.bot.events.map((event) => (event.type === 'agent_message' ? [event.text, event.earlier] : []))).toEqual([
+      ['(earlier message) First thought', true],
+      ['First thought', undefined],
+      ['On it', undefined],
+    ]);
+  });
+
+  it('goes unmarked, not late, when the desk cannot say', async () => {
+    deps.desk.failing.set('writtenAfter', () => new DownstreamError('slack', 'conversations.replies failed'));
+    expect(await deliver(resent('1700000002.000100'), attemptAt(1, clock), deps)).toEqual({ outcome: 'delivered' });
+    expect(deps.bot.events).toEqual([expect.objectContaining({ text: 'First thought' })]);
+  });
+});
