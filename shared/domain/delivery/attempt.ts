@@ -155,12 +155,14 @@ async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies):
 
 /**
  * What the next attempt needs. fileTries and postUncertain are given even when
- * undefined, so that what no longer holds is cleared: a post is uncertain when
- * this attempt's failure may have come after Slack took it (no answer in time,
- * a 5xx), or when the desk did not get to look for an earlier one's.
+ * undefined, so that what no longer holds is cleared. A post is uncertain
+ * when this attempt's failure may have come after the desk took it (no answer
+ * in time, a 5xx; not a refusal, nor a rate limit, which turn the call away),
+ * or when the desk did not get to look for an earlier one's. Which service
+ * failed does not matter: the look costs a retry one call to the desk.
  */
 function notesOf(held: Held, noticeTs: string | undefined, error?: unknown): DeliveryNotes {
-  const uncertain = held.progress.lookSince !== undefined || (error instanceof DownstreamError && error.service === 'slack' && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined);
+  const uncertain = held.progress.lookSince !== undefined || (error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined);
   return { noticeTs, partsDone: held.progress.partsDone || undefined, fileTries: held.progress.fileTries, postUncertain: uncertain || undefined };
 }
 

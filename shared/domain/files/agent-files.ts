@@ -44,7 +44,7 @@ export async function rehostAgentFiles(
 ): Promise<{ sent: SentFile[]; refused: FileRefusal[] }> {
   const sent: SentFile[] = [];
   const refused: FileRefusal[] = [];
-  const notFetched: { readonly name: string; readonly error: DownstreamError }[] = [];
+  const notFetched: { readonly name: string; readonly error: NotHandedOver }[] = [];
   for (const [index, file] of shared.entries()) {
     if (index >= FILE_LIMITS.perMessage) {
       refused.push({ refused: 'too-many', name: file.id, max: FILE_LIMITS.perMessage });
@@ -56,7 +56,7 @@ export async function rehostAgentFiles(
       if (isRefusal(outcome)) refused.push(outcome);
       else sent.push(outcome);
     } catch (error) {
-      if (!isFileFailure(error)) throw error;
+      if (!(error instanceof NotHandedOver)) throw error;
       notFetched.push({ name: named.name, error });
     }
   }
@@ -64,8 +64,9 @@ export async function rehostAgentFiles(
     const tries = (progress.fileTries ?? 0) + 1;
     if (tries < FILE_LIMITS.tries) {
       progress.fileTries = tries;
-      throw new DownstreamError('slack', `${notFetched.length} file(s) not fetched, try ${tries} of ${FILE_LIMITS.tries}`, {
-        cause: notFetched[0]!.error,
+      const { failure } = notFetched[0]!.error;
+      throw new DownstreamError(failure.service, `${notFetched.length} file(s) not fetched, try ${tries} of ${FILE_LIMITS.tries}`, {
+        cause: failure,
         retryAfterMs: FILE_LIMITS.retryDelaysMs[tries - 1],
       });
     }
@@ -74,19 +75,32 @@ export async function rehostAgentFiles(
   return { sent, refused };
 }
 
-/** The desk failing to hand over a file, in a way another try may cure; its rate limit is its pace, not the file's failure. */
-const isFileFailure = (error: unknown): error is DownstreamError =>
-  error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.service !== 's3' && error.retryAfterMs === undefined;
+/** The desk failing to hand over a file in a way another try may cure: the file's failure, where the store's or the desk's pace are not. */
+class NotHandedOver extends Error {
+  constructor(readonly failure: DownstreamError) {
+    super(failure.message, { cause: failure });
+  }
+}
+
+/** A desk call for a file: a transient failure (not its rate limit, which is its pace) becomes the file's. */
+async function fromDesk<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined) throw new NotHandedOver(error);
+    throw error;
+  }
+}
 
 async function rehostOne(fileId: string, named: { name: string }, deps: AgentFileDependencies): Promise<SentFile | FileRefusal> {
-  const file = await deps.desk.describeFile(fileId);
+  const file = await fromDesk(deps.desk.describeFile(fileId));
   if (isRefusal(file)) return file;
   named.name = file.name;
   const kind = agentFileKind(file.mimetype);
   if (file.external) return { refused: 'external', name: file.name };
   if (!kind) return { refused: 'type', name: file.name, mimetype: file.mimetype };
   if ((file.size ?? 0) > FILE_LIMITS.maxBytes) return { refused: 'too-large', name: file.name, bytes: file.size, maxBytes: FILE_LIMITS.maxBytes };
-  const body = await deps.desk.readFile(file, FILE_LIMITS.maxBytes);
+  const body = await fromDesk(deps.desk.readFile(file, FILE_LIMITS.maxBytes));
   if (isRefusal(body)) return body;
 
   const fileRef = { fileId, name: file.name };
