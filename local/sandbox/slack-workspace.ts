@@ -204,10 +204,12 @@ export class SlackWorkspace {
       case 'conversations.replies': {
         // The channel's messages (history) or a thread's (replies) from `oldest` on; metadata only when asked for.
         const oldest = Number(args.oldest ?? 0);
+        // As Slack: a message at exactly `oldest` only with inclusive.
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
         const wanted = this.messages.filter(
           (message) =>
             !message.onlyVisibleTo &&
-            Number(message.ts) >= oldest &&
+            (inclusive ? Number(message.ts) >= oldest : Number(message.ts) > oldest) &&
             (method === 'conversations.history' ? message.threadTs === undefined : message.ts === args.ts || message.threadTs === args.ts),
         );
         const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';

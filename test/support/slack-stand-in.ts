@@ -88,9 +88,10 @@ export interface StoredFile {
   readonly mode?: 'hosted' | 'external' | 'snippet';
   /**
    * The download URL answers 302 to another host, as Enterprise Grid has been
-   * reported to do (slackapi/node-slack-sdk, files on org-wide workspaces):
-   * `edge` to this stand-in's edge path (standing for another *.slack.com
-   * host), or an absolute URL elsewhere.
+   * reported to do (issue 24: to another *.slack.com host; not in Slack's
+   * docs, which is why the bridge follows such a redirect but no further):
+   * `edge` to this stand-in's edge path (standing for that host), or an
+   * absolute URL elsewhere.
    */
   readonly redirect?: string;
 }
@@ -259,7 +260,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
           message.channel === args.channel && Number(message.ts) >= oldest && (method === 'conversations.history' ? message.threadTs === undefined : message.ts === args.ts || message.threadTs === args.ts),
         );
         const ordered = method === 'conversations.history' ? [...inConversation].reverse() : inConversation;
-        const inclusive = args.inclusive === undefined || args.inclusive === true || args.inclusive === 'true';
+        // `inclusive` is false unless given: a message at exactly `oldest` is left out.
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
         const shown = ordered.filter((message) => inclusive || Number(message.ts) > oldest).slice(0, Number(args.limit ?? 100)).map((message) => ({
           type: 'message',
           ts: message.ts,
