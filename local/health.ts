@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { localEndpoint } from '../shared/aws/attempts';
+import { boundedAttempts, localEndpoint } from '../shared/aws/attempts';
 import { LOCAL_S3_CREDENTIALS } from '../shared/aws/s3-files';
 import { createSqsClient } from '../shared/aws/sqs-queue';
 
@@ -31,7 +31,7 @@ export function healthChecks(targets: {
   readonly s3Endpoint: string;
   readonly bucket: string;
 }): HealthChecks {
-  const requestHandler = { connectionTimeout: CHECK_TIMEOUT_MS, requestTimeout: CHECK_TIMEOUT_MS, throwOnRequestTimeout: true };
+  const requestHandler = boundedAttempts(CHECK_TIMEOUT_MS);
   const dynamodb = new DynamoDBClient({ requestHandler, maxAttempts: 1, ...localEndpoint(targets.dynamodbEndpoint) });
   const sqs: SQSClient = createSqsClient({ endpoint: targets.sqsEndpoint, requestTimeoutMs: CHECK_TIMEOUT_MS });
   const s3 = new S3Client({ requestHandler, maxAttempts: 1, forcePathStyle: true, ...localEndpoint(targets.s3Endpoint, { ...LOCAL_S3_CREDENTIALS }) });

@@ -76,6 +76,14 @@ export class PermanentDownstreamError extends DownstreamError {
   }
 }
 
+/**
+ * A downstream failure with no answer to go by: no refusal, and no rate limit
+ * turning the call away. The call may have been carried out, and another try
+ * may cure it (a timeout, a lost connection, a 5xx).
+ */
+export const isUnanswered = (error: unknown): error is DownstreamError =>
+  error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined;
+
 /** Another request is doing the same work right now; the sender should try again shortly. */
 export class RetryLaterError extends BridgeError {}
 

@@ -64,12 +64,11 @@ export async function downloadFile(url: string, service: DownstreamError['servic
 
 async function getOnce(target: URL, service: DownstreamError['service'], maxBytes: number, options: Omit<DownloadOptions, 'followRedirect'>): Promise<HttpAnswer> {
   try {
-    if (options.configuredService) {
-      return await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes });
-    }
+    const exchange = { url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes };
+    if (options.configuredService) return await sendHttpRequest(exchange);
     const refused = refusedLiteral(target);
     if (refused) throw refused;
-    return await sendHttpRequest({ url: target, method: 'GET', headers: options.headers, timeoutMs: FILE_TRANSFER_TIMEOUT_MS, maxBodyBytes: maxBytes, agent: publicOnlyAgent(target.protocol) });
+    return await sendHttpRequest({ ...exchange, agent: publicOnlyAgent(target.protocol) });
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new FileTooLarge(service, error.announcedBytes, maxBytes, { cause: error });
     if (error instanceof PrivateAddressRefused) {

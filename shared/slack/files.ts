@@ -1,6 +1,5 @@
 import type { DeskFile, FileRefusal, ThreadRef, UploadedFile } from '../domain/ports';
-import type { DeskFileRule } from '../domain/files/policy';
-import { safeFileName } from '../domain/files/policy';
+import { safeFileName, type DeskFileRule } from '../domain/files/policy';
 import { BridgeError, PermanentDownstreamError } from '../platform/errors';
 import { downloadFile, FileTooLarge, uploadFileBytes } from '../platform/file-transfers';
 import type { Log } from '../platform/logger';

@@ -3,7 +3,7 @@ import type { JobDependencies, JobResult } from './performer';
 import { performJob } from './performers';
 import type { Awaited, Notice } from '../notices';
 import { dedupeKey, type DeliveryLedger, type DeliveryNotes, type PartProgress, type ThreadRef } from '../ports';
-import { BridgeError, DownstreamError, PermanentDownstreamError } from '../../platform/errors';
+import { BridgeError, DownstreamError, isUnanswered, PermanentDownstreamError } from '../../platform/errors';
 import { settleLoggingFailures } from '../../platform/logger';
 
 /*
@@ -162,7 +162,7 @@ async function giveUp(job: DeliveryJob, held: Held, deps: DeliveryDependencies):
  * failed does not matter: the look costs a retry one call to the desk.
  */
 function notesOf(held: Held, noticeTs: string | undefined, error?: unknown): DeliveryNotes {
-  const uncertain = held.progress.lookSince !== undefined || (error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined);
+  const uncertain = held.progress.lookSince !== undefined || isUnanswered(error);
   return { noticeTs, partsDone: held.progress.partsDone || undefined, fileTries: held.progress.fileTries, postUncertain: uncertain || undefined };
 }
 

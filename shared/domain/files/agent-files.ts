@@ -1,6 +1,6 @@
 import type { SentFile } from '../bot-events';
 import { isRefusal, type FileRefusal, type FileStore, type PartProgress, type SupportDesk } from '../ports';
-import { DownstreamError, PermanentDownstreamError } from '../../platform/errors';
+import { DownstreamError, isUnanswered } from '../../platform/errors';
 import { fileLink, objectKeyOf } from './links';
 import { agentFileKind, FILE_LIMITS } from './policy';
 
@@ -87,7 +87,7 @@ async function fromDesk<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined) throw new NotHandedOver(error);
+    if (isUnanswered(error)) throw new NotHandedOver(error);
     throw error;
   }
 }
