@@ -11,6 +11,13 @@ import { sendJson, startHttpStandIn, type RecordedRequest, type StandIn } from '
  * channel, a message's type and payload, an event's type and payload must
  * match the integration's definition (its own zod schemas, which Botpress
  * checks as JSON schemas). Errors come as Botpress's API errors do.
+ *
+ * States (/v1/chat/states/{type}/{id}/{name}, as @botpress/client 1.x calls
+ * them: GET reads, POST sets, POST …/get-or-set, PATCH merges; see
+ * botpress.com/docs/api-reference/runtime-api/openapi/getState and setState):
+ * the name must be a state the integration declares, of that type, on a
+ * conversation or user that exists; the payload must match its schema; a
+ * state never set is 404 ResourceNotFound, and a null payload deletes it.
  */
 
 export interface StoredUser {
@@ -51,8 +58,22 @@ export interface StoredEvent {
   createdAt: string;
 }
 
+export interface StoredState {
+  id: string;
+  botId: string;
+  name: string;
+  type: string;
+  conversationId?: string;
+  userId?: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface BotpressApiStandIn extends StandIn {
   readonly users: StoredUser[];
+  /** The integration's states, by `<type>/<id>/<name>`. */
+  readonly states: Map<string, StoredState>;
   readonly conversations: StoredConversation[];
   readonly messages: StoredMessage[];
   readonly events: StoredEvent[];
@@ -124,6 +145,7 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
     if (!item) throw new ApiError(404, 'ResourceNotFound', `${what} ${itemId} does not exist`);
     return item;
   };
+  const states = new Map<string, StoredState>();
   const conversationOf = (conversationId: unknown) => find(conversations, String(conversationId), 'Conversation');
   const userOf = (userId: unknown) => find(users, String(userId), 'User');
 
@@ -134,12 +156,62 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
     if (!parsed.success) throw new ApiError(400, 'InvalidPayload', `message payload is invalid: ${parsed.error.message}`);
   }
 
+  /** A state call: `rest` is what follows /v1/chat/states/. */
+  function stateCall(method: string, rest: string, body: Record<string, unknown>): unknown {
+    const [type = '', ownerId = '', name = '', operation] = rest.split('/').map(decodeURIComponent);
+    const declared = definition.states?.[name];
+    if (!declared) throw new ApiError(400, 'InvalidPayload', `state "${name}" is not defined by integration "${definition.name}"`);
+    if (declared.type !== type) throw new ApiError(400, 'InvalidPayload', `state "${name}" is a ${declared.type} state, not a ${type} one`);
+    if (type === 'conversation') conversationOf(ownerId);
+    if (type === 'user') userOf(ownerId);
+    const key = `${type}/${ownerId}/${name}`;
+    const existing = states.get(key);
+    const valid = (payload: unknown): Record<string, unknown> => {
+      const parsed = declared.schema.safeParse(payload);
+      if (!parsed.success) throw new ApiError(400, 'InvalidDataFormat', `state payload is invalid: ${parsed.error.message}`);
+      return payload as Record<string, unknown>;
+    };
+    const store = (payload: Record<string, unknown>) => {
+      const state: StoredState = {
+        id: existing?.id ?? id('state'),
+        botId: options.botId,
+        name,
+        type,
+        ...(type === 'conversation' ? { conversationId: ownerId } : type === 'user' ? { userId: ownerId } : {}),
+        payload,
+        createdAt: existing?.createdAt ?? now(),
+        updatedAt: now(),
+      };
+      states.set(key, state);
+      return { state };
+    };
+    if (method === 'GET' && operation === undefined) {
+      if (!existing) throw new ApiError(404, 'ResourceNotFound', `state ${name} of ${type} ${ownerId} does not exist`);
+      return { state: existing, meta: { cached: false } };
+    }
+    if (method === 'POST' && operation === 'get-or-set') return existing ? { state: existing, meta: { cached: false } } : { ...store(valid(body.payload)), meta: { cached: false } };
+    if (method === 'POST' && operation === undefined) {
+      if (body.payload === null) {
+        states.delete(key);
+        return { state: existing ?? null };
+      }
+      return store(valid(body.payload));
+    }
+    if (method === 'PATCH' && operation === undefined) {
+      if (!existing) throw new ApiError(404, 'ResourceNotFound', `state ${name} of ${type} ${ownerId} does not exist`);
+      return store(valid({ ...existing.payload, ...(body.payload as Record<string, unknown>) }));
+    }
+    throw new ApiError(404, 'ResourceNotFound', `no route ${method} /v1/chat/states/${rest}`);
+  }
+
   function answer(request: RecordedRequest): unknown {
     if (request.headers.authorization !== `Bearer ${options.token}`) throw new ApiError(401, 'Unauthorized', 'Invalid or missing token');
     if (request.headers['x-bot-id'] !== options.botId || request.headers['x-integration-id'] !== options.integrationId) {
       throw new ApiError(403, 'Forbidden', 'The bot or integration header is not this installation’s');
     }
     const body = (request.rawBody ? JSON.parse(request.rawBody) : {}) as Record<string, unknown>;
+    const statePath = /^\/v1\/chat\/states\/(.+)$/.exec(request.path.split('?')[0]!);
+    if (statePath) return stateCall(request.method, statePath[1]!, body);
     const route = `${request.method} ${request.path.split('?')[0]!.replace(/\/(user|conv|msg|evt)_[A-Za-z0-9]+/, '/:id')}`;
     const pathId = /\/((?:user|conv|msg|evt)_[A-Za-z0-9]+)/.exec(request.path)?.[1];
     switch (route) {
@@ -243,6 +315,7 @@ export async function startBotpressApiStandIn(options: BotpressApiOptions): Prom
   return {
     ...server,
     users,
+    states,
     conversations,
     messages,
     events,

@@ -41,6 +41,26 @@ export const TAGS = {
   },
 } as const;
 
+/*
+ * What the integration remembers of a session between calls: who the HITL
+ * plugin has as its agent (the integration made it so, by hitlAssigned or by
+ * an agent's first message), and the notices for the customer that wait for
+ * one. The plugin makes the first sender in a session without an agent its
+ * agent (plugins/hitl, before-incoming-message/all.ts, assignAgent), so a
+ * notice written before anyone took the session would pose as the agent.
+ */
+export const STATES = {
+  sessionAgent: {
+    type: 'conversation' as const,
+    schema: z.object({
+      agentUserId: z.string().optional().describe('The Botpress user of the agent the plugin has, once there is one'),
+      held: z
+        .array(z.object({ eventId: z.string(), text: z.string() }))
+        .describe('Notices for the customer written before the session had an agent, in order'),
+    }),
+  },
+};
+
 export default new sdk.IntegrationDefinition({
   name: 'slack-hitl-bridge',
   version: '0.1.0',
@@ -50,6 +70,7 @@ export default new sdk.IntegrationDefinition({
   icon: 'icon.svg',
   configuration: { schema: configurationSchema },
   user: { tags: TAGS.user },
+  states: STATES,
   entities: {
     hitlSession: {
       title: 'HITL session',

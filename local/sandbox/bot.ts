@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BotpressApiStandIn, StoredEvent, StoredMessage } from '../botpress-api';
-import { linkUser, relayCustomerMessage } from '../hitl-plugin';
+import type { BotpressApiStandIn } from '../botpress-api';
+import { HITL_PLUGIN, SimulatedHitlPlugin, type HitlSession } from '../hitl-plugin';
 import type { BotpressRuntime } from '../botpress-runtime';
 
 export interface ChatEntry {
@@ -19,42 +19,34 @@ const CANNED: readonly (readonly [RegExp, string])[] = [
 const WANTS_A_HUMAN = /\b(human|agent|person|someone|somebody|representative|support team)\b/i;
 const GREETING = 'Hi! I am the sandbox bot. Ask me about opening hours, pricing or refunds, or type "human" to talk to a person.';
 
-/** What Botpress's HITL plugin says at each step, by default (its plugin definition's messages), and its close command. */
-export const HITL_PLUGIN = {
-  handoff: 'I have escalated this conversation to a human agent. They should be with you shortly.',
-  assigned: 'A human agent has joined the conversation.',
-  stopped: 'The human agent closed the conversation. I will continue assisting you.',
-  closedByUser: 'You have ended the session with the human agent. I will continue assisting you.',
-  closeCommand: '/end',
-} as const;
-
 /**
  * The sandbox's bot and what Botpress's HITL plugin and webchat do around
  * it, simulated; the integration (botpress/integration) runs as shipped,
  * through the SDK's request handling (local/botpress-runtime.ts), against an
  * embedded Botpress API. The bot answers a few canned questions; asked for a
- * person, the simulated plugin calls the integration's createUser and
- * startHitl, relays the customer's messages to its hitl channel, shows the
- * agent's messages with the agent's name, and ends the session on
- * hitlStopped or the customer's `/end` (stopHitl).
+ * person, the simulated plugin (local/hitl-plugin.ts) opens a session, and
+ * the chat shows what the plugin shows the customer.
  */
 export class SandboxBot {
   readonly chat: ChatEntry[] = [];
   conversationId = `sandbox-${randomUUID().slice(0, 8)}`;
-  private session: { readonly downstreamId: string; readonly customerId: string } | undefined;
+  private session: HitlSession | undefined;
   private nextId = 1;
   private readonly listeners = new Set<() => void>();
+  private readonly plugin: SimulatedHitlPlugin;
 
-  constructor(
-    private readonly runtime: BotpressRuntime,
-    private readonly api: BotpressApiStandIn,
-  ) {
-    api.onCreated((created) => ('message' in created ? this.downstreamMessage(created.message) : this.downstreamEvent(created.event)));
+  constructor(runtime: BotpressRuntime, api: BotpressApiStandIn) {
+    this.plugin = new SimulatedHitlPlugin(runtime, api, {
+      // What the plugin shows in this visitor's conversation; an earlier visitor's session is not theirs.
+      onUpstream: (session, message) => {
+        if (session === this.session) this.push(message);
+      },
+    });
     this.push({ from: 'bot', text: GREETING });
   }
 
   get handoffActive(): boolean {
-    return this.session !== undefined;
+    return this.session?.active === true;
   }
 
   onChange(listener: () => void): () => void {
@@ -65,15 +57,9 @@ export class SandboxBot {
   async customerSays(text: string): Promise<void> {
     this.push({ from: 'customer', text });
     const session = this.session;
-    if (session) {
-      if (text.trim().toLowerCase() === HITL_PLUGIN.closeCommand) {
-        this.session = undefined;
-        await this.runtime.action('stopHitl', { conversationId: session.downstreamId });
-        this.push({ from: 'bot', text: HITL_PLUGIN.closedByUser });
-        return;
-      }
-      // The plugin relays the customer's message to the session's conversation, on the integration's hitl channel, as it does.
-      const answer = await relayCustomerMessage(this.runtime, this.runtime.botId, { conversationId: session.downstreamId, customerId: session.customerId }, { type: 'text', payload: { text } });
+    if (session?.active) {
+      // The plugin relays the customer's message to the session's conversation, on the integration's hitl channel (or ends it on /end).
+      const answer = await this.plugin.customerWrites(session, { type: 'text', payload: { text } });
       if ((answer.status ?? 200) !== 200) this.push({ from: 'bot', text: 'Sorry, that message did not reach our team. Please send it again.' });
       return;
     }
@@ -99,40 +85,19 @@ export class SandboxBot {
     this.push({ from: 'bot', text: HITL_PLUGIN.handoff });
     const asked = this.chat.filter((entry) => entry.from === 'customer').map((entry) => `"${entry.text}"`);
     try {
-      const userId = await linkUser(this.runtime, { id: `user_${this.conversationId}`, name: 'Sam (sandbox visitor)' });
-      const messageHistory = this.chat.map((entry) => ({ source: entry.from === 'customer' ? { type: 'user', userId } : { type: 'bot' }, type: 'text', payload: { text: entry.text } }));
-      const { conversationId } = await this.runtime.action<{ conversationId: string }>('startHitl', {
-        userId,
-        title: 'Handoff from the sandbox bot',
-        description: `The visitor wrote ${asked.join(', ')} and asked to talk to a person.`.slice(0, 2_000),
-        messageHistory,
-      });
-      this.session = { downstreamId: conversationId, customerId: userId };
+      this.session = await this.plugin.start(
+        { id: `user_${this.conversationId}`, name: 'Sam (sandbox visitor)' },
+        {
+          title: 'Handoff from the sandbox bot',
+          description: `The visitor wrote ${asked.join(', ')} and asked to talk to a person.`.slice(0, 2_000),
+          history: this.chat.map((entry) => ({ from: entry.from === 'customer' ? ('customer' as const) : ('bot' as const), text: entry.text })),
+        },
+      );
     } catch (error) {
       console.error('sandbox handoff failed:', error);
       this.push({ from: 'bot', text: 'Sorry, I could not reach the support team. Please try again in a moment.' });
     }
     this.changed();
-  }
-
-  /** A message the integration created in the session's conversation: an agent's reply, shown with the agent's name. */
-  private downstreamMessage(message: StoredMessage): void {
-    if (!this.session || message.conversationId !== this.session.downstreamId || message.userId === this.session.customerId) return;
-    const author = this.api.users.find((user) => user.id === message.userId)?.name;
-    const { text, title } = message.payload;
-    // A file is shown as its name and link: the simulated webchat draws no media.
-    const link = Object.values(message.payload).find((value): value is string => typeof value === 'string' && value.startsWith('http'));
-    const shown = typeof text === 'string' ? text : `${typeof title === 'string' ? title : message.type}: ${link ?? ''}`;
-    this.push({ from: 'agent', text: shown, ...(author ? { author } : {}) });
-  }
-
-  private downstreamEvent(event: StoredEvent): void {
-    if (!this.session || event.conversationId !== this.session.downstreamId) return;
-    if (event.type === 'hitlAssigned') this.push({ from: 'bot', text: HITL_PLUGIN.assigned });
-    if (event.type === 'hitlStopped') {
-      this.session = undefined;
-      this.push({ from: 'bot', text: HITL_PLUGIN.stopped });
-    }
   }
 
   private push(entry: Omit<ChatEntry, 'id'>): void {

@@ -12,15 +12,16 @@ import { startBotpressRuntime, type BotpressRuntime } from '../../local/botpress
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
 import { postAsSlack } from '../support/slack-requests';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { linkUser, pluginText, relayCustomerMessage } from '../../local/hitl-plugin';
+import { HITL_PLUGIN, SimulatedHitlPlugin, type HitlSession } from '../../local/hitl-plugin';
 
 /*
  * The integration in botpress/integration, driven through @botpress/sdk's own
  * request handling as Botpress's runtime drives it, against the real bridge
  * (`npm start`'s, in a child process) and a Botpress API stand-in that checks
  * every user, conversation, message and event call against the integration's
- * definition. What the HITL plugin would do is played by the test: it calls
- * the actions and sends the customer's messages on the hitl channel.
+ * definition. The HITL plugin is played by local/hitl-plugin.ts, as the real
+ * one calls the actions, writes the customer's messages on the hitl channel
+ * and takes what the integration writes (first-sender assignment included).
  */
 const SIGNING_SECRET = 'slack-signing-secret';
 const BRIDGE_TOKEN = 'bridge-api-token';
@@ -33,6 +34,7 @@ let slack: SlackStandIn;
 let api: BotpressApiStandIn;
 let runtime: BotpressRuntime;
 let bridge: LocalBridgeProcess;
+let plugin: SimulatedHitlPlugin;
 
 beforeAll(async () => {
   const definition = (await import('../../botpress/integration/integration.definition')).default as unknown as sdk.IntegrationDefinition;
@@ -57,9 +59,11 @@ beforeAll(async () => {
     BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-integration-')),
   });
   configuration.bridgeUrl = `${bridge.url}/botpress`;
+  plugin = new SimulatedHitlPlugin(runtime, api);
 }, 60_000);
 
 afterAll(async () => {
+  plugin?.close();
   vi.unstubAllEnvs();
   await bridge?.stop();
   await Promise.all([runtime?.close(), api?.close(), slack?.close()]);
@@ -73,22 +77,22 @@ const agentReply = (threadTs: string, text: string) => fromSlack('events', JSON.
 const press = (actionId: string, conversationId: string, threadTs: string) =>
   fromSlack('interactions', buttonPress({ actionId, value: conversationId, user: AGENT, messageTs: threadTs, channel: CHANNEL }));
 
-/** What the HITL plugin does when the bot escalates: the customer's user, then the session, with the conversation so far. */
 let sessions = 0;
 
-/** The plugin starting a session for a webchat user: linked as the plugin links them (what it does not know, it makes up), then startHitl. */
-async function startSession(name: string | undefined, email: string | undefined = 'jane@example.com'): Promise<{ conversationId: string; customerId: string; threadTs: string }> {
-  const customerId = await linkUser(runtime, { id: `user_webchat_${(sessions += 1)}`, name, email });
-  const { conversationId } = await runtime.action<{ conversationId: string }>('startHitl', {
-    userId: customerId,
-    title: 'Refund for a double charge',
-    description: 'The customer was charged twice for order 1234.',
-    messageHistory: [
-      { source: { type: 'user', userId: customerId }, type: 'text', payload: { text: 'I was charged twice' } },
-      { source: { type: 'bot' }, type: 'text', payload: { text: 'Let me get you a person.' } },
-    ],
-  });
-  return { conversationId, customerId, threadTs: await threadOf(conversationId) };
+/** The plugin starting a session for a webchat user (what it does not know of them, it makes up), with the conversation so far. */
+async function startSession(name: string | undefined, email: string | undefined = 'jane@example.com', through = plugin): Promise<HitlSession & { threadTs: string }> {
+  const session = await through.start(
+    { id: `user_webchat_${(sessions += 1)}`, name, email },
+    {
+      title: 'Refund for a double charge',
+      description: 'The customer was charged twice for order 1234.',
+      history: [
+        { from: 'customer', text: 'I was charged twice' },
+        { from: 'bot', text: 'Let me get you a person.' },
+      ],
+    },
+  );
+  return Object.assign(session, { threadTs: await threadOf(session.conversationId) });
 }
 
 /** The session's thread: asked of the bridge as a second handoff for the same conversation would (it answers already_open). */
@@ -103,9 +107,19 @@ async function threadOf(conversationId: string): Promise<string> {
   return answer.threadTs;
 }
 
+/** An event as the bridge signs it, straight to the integration's webhook. */
+function sendAsBridge(event: Record<string, unknown>): Promise<Response> {
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor(Date.now() / 1000);
+  return fetch(runtime.webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-bridge-request-timestamp': String(timestamp), 'x-bridge-signature': signSlackRequest(BP_SIGNING_SECRET, timestamp, body) },
+    body,
+  });
+}
+
 /** The customer writing in the webchat, relayed by the HITL plugin as it really does: the bot's message, the customer in payload.userId. */
-const customerWrites = (session: { conversationId: string; customerId: string }, text: string, messageId: string) =>
-  relayCustomerMessage(runtime, INSTALLATION.botId, session, { type: 'text', payload: { text }, messageId });
+const customerWrites = (session: HitlSession, text: string, messageId: string) => plugin.customerWrites(session, { type: 'text', payload: { text }, messageId });
 
 describe('the Botpress integration (hitl interface) through the bridge', () => {
   it('a session: card and transcript in Slack, the customer in the thread, the agent in the conversation once, Claim → hitlAssigned, Resolve → hitlStopped', async () => {
@@ -164,19 +178,63 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
   });
 
   it('refuses for good an event for a conversation Botpress does not have: 404, not retried', async () => {
-    const body = JSON.stringify({ type: 'handoff_resolved', eventId: 'gone-1', conversationId: 'conv_does_not_exist', userId: AGENT, channelId: CHANNEL, threadTs: '1.1' });
-    const timestamp = Math.floor(Date.now() / 1000);
-    const response = await fetch(runtime.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-bridge-request-timestamp': String(timestamp), 'x-bridge-signature': signSlackRequest(BP_SIGNING_SECRET, timestamp, body) },
-      body,
-    });
+    const response = await sendAsBridge({ type: 'handoff_resolved', eventId: 'gone-1', conversationId: 'conv_does_not_exist', userId: AGENT, channelId: CHANNEL, threadTs: '1.1' });
     expect(response.status).toBe(404);
+  });
+
+  it('a notice for the customer before anyone claims makes no agent: it waits, once however often sent, and reaches the customer from the agent who claims', async () => {
+    const session = await startSession('Lee Chan');
+    const notice = { type: 'customer_message_failed', eventId: 'notice-before-claim', conversationId: session.conversationId, reason: 'file_not_accepted', fileName: 'scan.pdf' };
+    expect((await sendAsBridge(notice)).status).toBe(200);
+    expect((await sendAsBridge(notice)).status).toBe(200);
+    // Nothing written in the session: the plugin would have made the writer its agent.
+    expect(api.messagesIn(session.conversationId)).toEqual([]);
+    expect(session.humanAgentId).toBeUndefined();
+    expect(session.upstream).toEqual([]);
+
+    expect(await press(CLAIM_ACTION_ID, session.conversationId, session.threadTs)).toBe(200);
+    const maya = () => api.users.find((user) => user.tags.slackUserId === AGENT)!;
+    await eventually(() => expect(session.upstream).toHaveLength(2));
+    expect(session.humanAgentId).toBe(maya().id);
+    expect(session.upstream).toEqual([
+      { from: 'bot', text: HITL_PLUGIN.assigned },
+      { from: 'agent', author: 'Maya', text: 'Sorry, our support team cannot receive your file scan.pdf here. Please describe in words what it shows.' },
+    ]);
+    expect(api.messagesIn(session.conversationId).map((message) => message.userId)).toEqual([maya().id]);
+
+    // Once there is an agent, a notice goes at once, as them; the same one again is not shown twice.
+    const later = { ...notice, eventId: 'notice-after-claim', reason: undefined, fileName: undefined };
+    expect((await sendAsBridge(later)).status).toBe(200);
+    expect((await sendAsBridge(later)).status).toBe(200);
+    expect(session.upstream.slice(2)).toEqual([{ from: 'agent', author: 'Maya', text: 'Sorry, your last message did not reach our support team. Please send it again.' }]);
+  });
+
+  it('a handoff that never reached Slack ends the session without a made-up agent: the plugin says it stopped, and nobody “joined”', async () => {
+    const session = await startSession('Noor Haddad');
+    expect((await sendAsBridge({ type: 'handoff_failed', eventId: 'failed-1', conversationId: session.conversationId })).status).toBe(200);
+    expect(session.active).toBe(false);
+    expect(session.upstream).toEqual([{ from: 'bot', text: HITL_PLUGIN.stopped }]);
+    expect(api.messagesIn(session.conversationId)).toEqual([]);
+  });
+
+  it('a notice before anyone claims leaves the plugin’s timeout running: nobody takes the session, it times out, and the thread says it ended', async () => {
+    const timing = new SimulatedHitlPlugin(runtime, api, { agentAssignedTimeoutMs: 1_500 });
+    try {
+      const session = await startSession('Ravi Iyer', undefined, timing);
+      expect((await sendAsBridge({ type: 'customer_message_failed', eventId: 'notice-then-timeout', conversationId: session.conversationId })).status).toBe(200);
+      await eventually(() => expect(session.upstream).toEqual([{ from: 'bot', text: HITL_PLUGIN.timedOut }]), 5_000);
+      expect(session.active).toBe(false);
+      expect(session.humanAgentId).toBeUndefined();
+      await eventually(() => expect(slack.callsTo('chat.postMessage').some((call) => call.args.thread_ts === session.threadTs && /ended on the bot’s side/i.test(String(call.args.text)))).toBe(true));
+    } finally {
+      timing.close();
+    }
   });
 
   it("the customer's /end (stopHitl): the thread says the session ended on the bot's side, and a later agent reply is not delivered but noticed", async () => {
     const session = await startSession('Sam Lee');
-    await runtime.action('stopHitl', { conversationId: session.conversationId });
+    expect((await customerWrites(session, '/end', 'msg_sam_end')).status).toBe(200);
+    expect(session.upstream).toEqual([{ from: 'bot', text: HITL_PLUGIN.closedByUser }]);
     await eventually(() => expect(slack.callsTo('chat.postMessage').some((call) => call.args.thread_ts === session.threadTs && /ended on the bot’s side/i.test(String(call.args.text)))).toBe(true));
     expect(await agentReply(session.threadTs, 'Still there?')).toBe(200);
     await eventually(() => expect(slack.callsTo('chat.postEphemeral').some((call) => call.args.thread_ts === session.threadTs && /no longer connected/.test(String(call.args.text)))).toBe(true));
@@ -187,7 +245,7 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     const session = await startSession('Ana Lima');
     const inThread = () => slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === session.threadTs);
     expect((await customerWrites(session, 'My order never came', 'msg_ana_1')).status).toBe(200);
-    expect((await pluginText(runtime, INSTALLATION.botId, session, 'Sorry, I can only handle text messages.')).status).toBe(200);
+    expect((await plugin.pluginText(session, 'Sorry, I can only handle text messages.')).status).toBe(200);
     await eventually(() =>
       expect(inThread().slice(-2).map((call) => call.args.text)).toEqual(['My order never came', '(from the bot) Sorry, I can only handle text messages.']),
     );

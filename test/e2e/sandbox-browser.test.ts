@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/bundling';
 import { LOCALLY_REQUIRED } from '../../shared/platform/settings';
 import { spawnLocalBridge, type LocalBridgeProcess } from '../support/local-bridge-process';
-import { HITL_PLUGIN } from '../../local/sandbox/bot';
+import { HITL_PLUGIN } from '../../local/hitl-plugin';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);

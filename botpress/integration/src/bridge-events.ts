@@ -10,13 +10,16 @@ import type { Client } from './types';
  * session's conversation from a Botpress user standing for the agent, which
  * the HITL plugin shows the customer with the agent's name; Claim and Resolve
  * become the interface's hitlAssigned and hitlStopped.
+ *
+ * The plugin makes whoever writes first in a session without an agent its
+ * agent (plugins/hitl, before-incoming-message/all.ts, assignAgent): the
+ * customer reads "A human agent has joined" and the plugin's timeout for
+ * nobody taking the session stops counting. So a notice for the customer is
+ * written as the agent the session has, and held until it has one.
  */
 
 type Logger = { warn(message: string): void; info(message: string): void };
 
-
-/** The system user that says what went wrong, when something the customer sent did not reach the agents. */
-const SUPPORT_TEAM = { slackUserId: 'bridge', name: 'Support team' };
 
 const header = (req: sdk.Request, name: string) => req.headers[name] ?? Object.entries(req.headers).find(([key]) => key.toLowerCase() === name)?.[1];
 const respond = (status: number, body: unknown): sdk.Response => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -56,11 +59,13 @@ export async function handleBridgeCall(req: sdk.Request, signingSecret: string, 
 async function apply(event: BridgeEvent, client: Client): Promise<void> {
   switch (event.type) {
     case 'agent_message':
-      await showAgentMessage(event, client);
+      // The plugin makes the first to write its agent, if it has none.
+      await agentKnown(client, event.conversationId, await showAgentMessage(event, client));
       break;
     case 'agent_assigned': {
       const agent = await agentUser(client, event.userId, event.agentName, event.agentPictureUrl);
       await client.createEvent({ type: 'hitlAssigned', payload: { conversationId: event.conversationId, userId: agent }, conversationId: event.conversationId });
+      await agentKnown(client, event.conversationId, agent);
       break;
     }
     case 'handoff_resolved':
@@ -70,7 +75,8 @@ async function apply(event: BridgeEvent, client: Client): Promise<void> {
       await tellCustomer(client, event, failureText(event));
       break;
     case 'handoff_failed':
-      await tellCustomer(client, event, 'Sorry, I could not reach our support team just now. Please try again in a few minutes.');
+      // Nobody will take this session: the plugin ends it and says so with its own stop message. A notice
+      // written first would make up an agent that "joined" (botpress/README.md, "When the handoff fails").
       await client.createEvent({ type: 'hitlStopped', payload: { conversationId: event.conversationId }, conversationId: event.conversationId });
       break;
   }
@@ -93,8 +99,8 @@ function failureResponse(error: unknown, logger: Logger): sdk.Response {
   return { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '2' }, body: JSON.stringify({ error: 'unavailable', retryable: true }) };
 }
 
-/** Once per Slack message, however often the bridge sends it: each message is found again by the reply's eventId. */
-async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_message' }>, client: Client): Promise<void> {
+/** Once per Slack message, however often the bridge sends it: each message is found again by the reply's eventId. Returns the agent's user. */
+async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_message' }>, client: Client): Promise<string> {
   const agent = await agentUser(client, event.userId, event.agentName, event.agentPictureUrl);
   const messages: { type: 'text' | BridgeFile['kind']; payload: Record<string, string> }[] = [
     ...(event.text ? [{ type: 'text' as const, payload: { text: event.text } }] : []),
@@ -110,6 +116,7 @@ async function showAgentMessage(event: Extract<BridgeEvent, { type: 'agent_messa
       discriminateByTags: ['bridgeEventId'],
     });
   }
+  return agent;
 }
 
 /**
@@ -123,14 +130,38 @@ async function agentUser(client: Client, slackUserId: string, name: string | und
   return user.id;
 }
 
+/*
+ * The session's agent and held notices live in the conversation's state. The
+ * bridge sends one conversation's events one at a time (one queue group per
+ * conversation and direction), so a read and the write after it do not race.
+ */
+const SESSION_AGENT = 'sessionAgent';
+const sessionAgentOf = async (client: Client, conversationId: string) =>
+  (await client.getOrSetState({ type: 'conversation', id: conversationId, name: SESSION_AGENT, payload: { held: [] } })).state.payload;
+
+/** A notice for the customer: written as the session's agent, or held until it has one. Once per eventId. */
 async function tellCustomer(client: Client, event: { conversationId: string; eventId: string }, text: string): Promise<void> {
-  const team = await agentUser(client, SUPPORT_TEAM.slackUserId, SUPPORT_TEAM.name);
+  const session = await sessionAgentOf(client, event.conversationId);
+  if (session.agentUserId !== undefined) return writeNotice(client, event.conversationId, session.agentUserId, { eventId: event.eventId, text });
+  if (session.held.some((notice) => notice.eventId === event.eventId)) return;
+  await client.setState({ type: 'conversation', id: event.conversationId, name: SESSION_AGENT, payload: { ...session, held: [...session.held, { eventId: event.eventId, text }] } });
+}
+
+/** The session has an agent now: the notices held for it go to the customer first, in order, then the state says who. */
+async function agentKnown(client: Client, conversationId: string, agentUserId: string): Promise<void> {
+  const session = await sessionAgentOf(client, conversationId);
+  for (const notice of session.held) await writeNotice(client, conversationId, agentUserId, notice);
+  if (session.agentUserId === agentUserId && session.held.length === 0) return;
+  await client.setState({ type: 'conversation', id: conversationId, name: SESSION_AGENT, payload: { agentUserId, held: [] } });
+}
+
+async function writeNotice(client: Client, conversationId: string, agentUserId: string, notice: { eventId: string; text: string }): Promise<void> {
   await client.getOrCreateMessage({
-    conversationId: event.conversationId,
-    userId: team,
+    conversationId,
+    userId: agentUserId,
     type: 'text',
-    payload: { text },
-    tags: { bridgeEventId: event.eventId },
+    payload: { text: notice.text },
+    tags: { bridgeEventId: notice.eventId },
     discriminateByTags: ['bridgeEventId'],
   });
 }

@@ -1,6 +1,6 @@
 import type * as sdk from '@botpress/sdk';
 import type { hitlInterface } from '../bp_modules/hitl';
-import type { configurationSchema, TAGS } from '../integration.definition';
+import type { configurationSchema, STATES, TAGS } from '../integration.definition';
 
 /*
  * The integration's types, as `bp gen` would write them into `.botpress`:
@@ -21,6 +21,7 @@ export type SlackHitl = sdk.DefaultIntegration<{
   events: { [K in keyof Hitl['events']]: Infer<Hitl['events'][K]['schema']> };
   channels: { hitl: { messages: MessageTypes; message: { tags: Tags<typeof TAGS.message> }; conversation: { tags: Tags<typeof TAGS.conversation> } } };
   user: { tags: Tags<typeof TAGS.user> };
+  states: { [K in keyof typeof STATES]: { type: (typeof STATES)[K]['type']; payload: sdk.z.infer<(typeof STATES)[K]['schema']> } };
   entities: { hitlSession: Record<string, never> };
 }>;
 
