@@ -53,9 +53,10 @@ export const STATES = {
   sessionAgent: {
     type: 'conversation' as const,
     schema: z.object({
-      agentUserId: z.string().optional().describe('The Botpress user of the agent the plugin has, once there is one'),
+      agentUserId: z.string().optional().title('Agent user ID').describe('The Botpress user of the agent the plugin has, once there is one'),
       held: z
         .array(z.object({ eventId: z.string(), text: z.string() }))
+        .title('Held notices')
         .describe('Notices for the customer written before the session had an agent, in order'),
     }),
   },

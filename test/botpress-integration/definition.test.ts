@@ -24,6 +24,10 @@ describe('the integration definition (botpress/integration)', () => {
     expect(definition.icon).toBe('icon.svg');
     expect(readFileSync(path.join(PROJECT_ROOT, 'botpress/integration', definition.icon!), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(definition.channels?.hitl).toMatchObject({ title: expect.any(String) as string, description: expect.stringMatching(/\w/) as string });
+    // packages/cli linter rulesets/integration.ruleset.ts: state-fields-must-have-description (error), -should-have-title (warn).
+    const stateFields = Object.values(definition.states ?? {}).flatMap((state) => Object.values((state.schema.toJSONSchema() as { properties: Record<string, { description?: string; 'x-zui'?: { title?: string } }> }).properties));
+    expect(stateFields.length).toBeGreaterThan(0);
+    for (const field of stateFields) expect(field).toMatchObject({ description: expect.stringMatching(/\w/) as string, 'x-zui': { title: expect.stringMatching(/\w/) as string } });
   });
 
   it("declares the interface's schemas field for field", () => {
