@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../infra/bundling';
 import { FILE_ROUTE, ROUTES } from '../infra/routes';
+import { DeliveryLedger } from '../shared/aws/delivery-ledger';
+import { createDocumentClient } from '../shared/aws/dynamo';
 import { createSqsClient } from '../shared/aws/sqs-queue';
 import type { HttpResponse } from '../shared/platform/http';
 import { settingsEnvironment } from '../shared/platform/settings';
@@ -57,6 +59,12 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   const sqsEndpoint = config.sqsEndpoint ?? (embeddedSqs = await startEmbeddedSqs({ dataFile: path.join(config.dataDir, 'sqs.json'), releaseHeld: true })).endpoint;
   const s3Endpoint = config.s3Endpoint ?? (embeddedS3 = await startEmbeddedS3({ buckets: [config.fileBucket], directory: path.join(config.dataDir, 's3') })).endpoint;
   await ensureTable(dynamodbEndpoint, config.tableName);
+  if (embeddedDynamo) {
+    // Whatever a delivery held when the last run was killed, nobody holds now: its next attempt takes it over at once
+    // (looking first whether its post was made) rather than after the lease. As the queue gives back what it held.
+    const ended = await new DeliveryLedger({ client: createDocumentClient({ endpoint: dynamodbEndpoint }), tableName: config.tableName }).endLeasesOfTheDead();
+    if (ended > 0) console.warn(`${ended} delivery claim(s) of the last run, which stopped without finishing them, are free again.`);
+  }
   const sqs = createSqsClient({ endpoint: sqsEndpoint });
   // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
   const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });

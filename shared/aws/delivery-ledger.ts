@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClaimResult, DeliveryLedger as DeliveryLedgerPort, DeliveryNotes } from '../domain/ports';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
@@ -143,6 +143,39 @@ export class DeliveryLedger implements DeliveryLedgerPort {
         }),
       ),
     );
+  }
+
+  /**
+   * Ends every live lease: the claims become a dead attempt's, taken over (as
+   * such) by the next attempt at once. Only for a process that knows every
+   * holder died with the one before it (`npm start` at start-up, the single
+   * user of its data); never in Lambda, where other containers hold claims.
+   * Returns how many it ended. A scan: the local table is small.
+   */
+  async endLeasesOfTheDead(): Promise<number> {
+    let ended = 0;
+    const pages = paginateScan(
+      { client: this.client },
+      { TableName: this.tableName, FilterExpression: '#state = :pending AND attribute_exists(leaseExpiresAt)', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':pending': 'pending' }, ProjectionExpression: 'pk' },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const lapsed = await conditionally('end a dead lease', () =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk: item.pk as string },
+              UpdateExpression: 'SET leaseExpiresAt = :zero',
+              ConditionExpression: '#state = :pending',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':pending': 'pending', ':zero': 0 },
+            }),
+          ),
+        );
+        if (lapsed) ended += 1;
+      }
+    }
+    return ended;
   }
 
   /** Where a delivery stands: undefined when there is no record of it (never tried, or its record has expired). */

@@ -200,4 +200,49 @@ describe('npm start (local/main.ts)', () => {
       await botpress.close();
     }
   }, 60_000);
+
+  it('after SIGKILL mid-delivery and a restart, delivers every reply in order, the interrupted one again under its eventId, within seconds: nothing held for a lease or a visibility timeout', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-killed-'));
+    const botpress = await startBotpressStandIn();
+    const env = { ...settings, BOTPRESS_WEBHOOK_URL: `${botpress.url}/webhook`, BRIDGE_DATA_DIR: dataDir };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const first = await spawnLocalBridge(env);
+      const opened = await botpressCall(first.url, 'handoff', { conversationId: 'killed', userId: 'u', summary: 'Needs a human' });
+      const threadTs = opened.body.threadTs as string;
+      // Botpress takes the first reply and does not answer: the bridge dies with that delivery claimed and in flight.
+      botpress.beforeAnswer = () => held;
+      const texts = ['one', 'two', 'three'];
+      for (const text of texts) {
+        const body = JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: 'C0LOCAL001' })));
+        const timestamp = Math.floor(Date.now() / 1000);
+        const response = await fetch(`${first.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest('local-signing', timestamp, body) },
+          body,
+        });
+        expect(response.status).toBe(200);
+      }
+      await vi.waitFor(() => expect(botpress.received.length).toBeGreaterThan(0), { timeout: 10_000, interval: 10 });
+      await first.stop('SIGKILL');
+      const interrupted = JSON.parse(botpress.received[0]!.rawBody) as { eventId: string; text: string };
+      expect(interrupted.text).toBe('one');
+
+      botpress.beforeAnswer = undefined;
+      const second = await spawnLocalBridge(env);
+      try {
+        expect(second.output()).toMatch(/1 delivery claim\(s\) of the last run, which stopped without finishing them, are free again/);
+        // Well inside the claim's lease (50 s) and the queue's visibility timeout (180 s) that held it before.
+        await vi.waitFor(() => expect(botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(texts), { timeout: 15_000, interval: 50 });
+        expect((botpress.deliveredBodies()[0] as { eventId: string }).eventId).toBe(interrupted.eventId);
+        expect(slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs && /lost|not delivered/i.test(String(call.args.text)))).toEqual([]);
+      } finally {
+        expect(await second.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      release();
+      await botpress.close();
+    }
+  }, 60_000);
 });

@@ -61,6 +61,20 @@ describe('DeliveryLedger', () => {
     expect(await deliveries.claim(guarded)).toEqual({ status: 'in_flight' });
   });
 
+  it('ends every live lease when told its holders died (npm start after a kill): the next claim takes over at once, as from a dead attempt; settled and released records are left alone', async () => {
+    const deliveries = ledger();
+    const [held, settled, released] = [key(), key(), key()];
+    await claimed(deliveries, held);
+    await deliveries.settle(settled, (await claimed(deliveries, settled)).token, 'delivered');
+    await deliveries.release(released, (await claimed(deliveries, released)).token, { noticeTs: '1.2' });
+    expect(await deliveries.claim(held)).toEqual({ status: 'in_flight' });
+    // Other tests' claims share the table: at least this one ended, and nothing but pending ones.
+    expect(await deliveries.endLeasesOfTheDead()).toBeGreaterThanOrEqual(1);
+    expect(await deliveries.claim(held)).toMatchObject({ status: 'claimed', takenOver: true });
+    expect(await deliveries.claim(settled)).toEqual({ status: 'duplicate' });
+    expect(await deliveries.stateOf(released)).toBe('released');
+  });
+
   it('grants exactly one of many concurrent claims', async () => {
     const deliveries = ledger();
     const guarded = key();
