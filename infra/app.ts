@@ -1,5 +1,6 @@
 import { App, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { notePrefixesFrom } from '../shared/platform/config';
 import { SETTINGS } from '../shared/platform/settings';
 import { BridgeStack, DEFAULT_STACK_NAME, type BridgeStackProps } from './stack';
 
@@ -28,7 +29,18 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
   if (!Number.isInteger(fileLinkDays) || fileLinkDays <= 0) throw new Error('fileLinkDays must be a whole, positive number of days');
   const logLevel = (readContext(app, 'logLevel') ?? SETTINGS.logLevel.default).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
-  return { supportChannelId, alarmEmail: readContext(app, 'alarmEmail'), mappingTtlHours, deliveryGiveUpMinutes, fileLinkDays, logLevel: logLevel as BridgeStackProps['logLevel'] };
+  // Its own reader: an empty `-c internalNotePrefixes=` must fail, not fall back to the default.
+  const notes: unknown = app.node.tryGetContext('internalNotePrefixes');
+  const internalNotePrefixes = notePrefixesFrom(typeof notes === 'string' ? notes : SETTINGS.internalNotePrefixes.default);
+  return {
+    supportChannelId,
+    alarmEmail: readContext(app, 'alarmEmail'),
+    mappingTtlHours,
+    deliveryGiveUpMinutes,
+    fileLinkDays,
+    logLevel: logLevel as BridgeStackProps['logLevel'],
+    internalNotePrefixes,
+  };
 }
 
 /** The CDK app: the bridge's stack, checked by cdk-nag's AWS Solutions rules at every synth. */

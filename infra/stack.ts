@@ -30,6 +30,8 @@ export interface BridgeStackProps extends StackProps {
   /** How long a link to an agent's file works; the bucket keeps the file one day longer. */
   readonly fileLinkDays: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** What starts an internal note (INTERNAL_NOTE_PREFIXES), as checked by notePrefixesFrom. */
+  readonly internalNotePrefixes: readonly string[];
 }
 
 /** The stack's name unless `-c stackName=…` gives another. */
@@ -120,6 +122,7 @@ export class BridgeStack extends Stack {
           deliveryGiveUpMinutes: String(props.deliveryGiveUpMinutes),
           fileBucket: files.bucketName,
           fileLinkDays: String(props.fileLinkDays),
+          internalNotePrefixes: props.internalNotePrefixes.join(','),
           ...(name === 'delivery' ? { deadLetterQueueUrl: deadLetters.queueUrl } : {}),
           serviceName: serviceNameOf(this.stackName),
           metricsNamespace: METRICS_NAMESPACE,

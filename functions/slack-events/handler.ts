@@ -27,7 +27,7 @@ const WORK_BUDGET_MS = 2_000;
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings();
 const wiring = wire(settings, { secrets: ['slackSigningSecret'] });
-const dependencies = { ...wiring, logger };
+const dependencies = { ...wiring, logger, notePrefixes: settings.internalNotePrefixes };
 const presser = { apiOrigin: settings.slackApiUrl && new URL(settings.slackApiUrl).origin, logger };
 const lateFailure = (error: unknown) => logger.warn('work Slack was answered without failed later', { error: error as Error });
 

@@ -20,6 +20,8 @@ export interface ChannelMessage {
   readonly onlyVisibleTo?: string;
   /** As chat.postMessage was given it (https://docs.slack.dev/messaging/message-metadata). */
   readonly metadata?: unknown;
+  /** The emoji names of its reactions (reactions.add), each once. */
+  reactions?: string[];
 }
 
 export interface SlackWorkspaceOptions {
@@ -214,6 +216,16 @@ export class SlackWorkspace {
         );
         const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
         return { ok: true, messages: wanted.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })) };
+      }
+      case 'reactions.add': {
+        // https://docs.slack.dev/reference/methods/reactions.add: the message must exist; a name it has already is already_reacted.
+        const message = this.messages.find((candidate) => candidate.ts === args.timestamp && !candidate.onlyVisibleTo);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        const name = String(args.name);
+        if (message.reactions?.includes(name)) return { ok: false, error: 'already_reacted' };
+        message.reactions = [...(message.reactions ?? []), name];
+        this.changed();
+        return { ok: true };
       }
       case 'users.info': {
         if (args.user !== this.agent.id) return { ok: false, error: 'user_not_found' };

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { boundedAttempts, localEndpoint } from './attempts';
 import { createHash } from 'node:crypto';
-import { conversationOf, encodeJob, goesToBot, type DeliveryJob, type JobOf } from '../domain/delivery/jobs';
+import { conversationOf, encodeJob, goesToBot, type DeliveryJob } from '../domain/delivery/jobs';
 import type { JobQueue } from '../domain/ports';
 import { callDownstream } from '../platform/errors';
 
@@ -78,11 +78,12 @@ export function sqsRedelivery(client: SQSClient, queueUrl: string, deadLetterQue
   };
 }
 
-/** The FIFO message group: one per conversation and direction (a notice in a thread with no conversation: that thread). */
+/** The FIFO message group: one per conversation and direction (a job for a thread with no conversation, a private notice or a note's mark: that thread). */
 export function messageGroupOf(job: DeliveryJob): string {
   const direction = goesToBot(job) ? 'to-bot' : 'to-desk';
   const conversationId = conversationOf(job);
-  const scope = conversationId === undefined ? ['thread', (job as JobOf<'private-notice'>).channelId, (job as JobOf<'private-notice'>).threadTs] : [conversationId];
+  const thread = job as Extract<DeliveryJob, { channelId: string; threadTs: string }>;
+  const scope = conversationId === undefined ? ['thread', thread.channelId, thread.threadTs] : [conversationId];
   return queueSafeId([direction, ...scope]);
 }
 

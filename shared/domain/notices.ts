@@ -22,6 +22,12 @@ export type Notice =
   | { readonly kind: 'ended'; readonly reason: string }
   /** An agent wrote, edited or deleted in a thread with no live handoff. */
   | { readonly kind: 'not-connected'; readonly change?: 'edited' | 'deleted' | undefined }
+  /** An internal note stayed on the desk; told privately where it could not be marked so. */
+  | { readonly kind: 'note-kept' }
+  /** An edit of an internal note stayed on the desk, whatever it now says. */
+  | { readonly kind: 'note-edit-kept' }
+  /** A reply edited into an internal note: the customer keeps the reply as first sent. */
+  | { readonly kind: 'reply-made-note' }
   /** An agent deleted a reply the customer already has. */
   | { readonly kind: 'deleted-reply-kept' }
   /** An agent's files the customer did not get. */

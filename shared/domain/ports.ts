@@ -119,8 +119,11 @@ export interface AgentReply extends ThreadRef {
   readonly userId: string;
   /** In the desk's markup; SupportDesk.readReply renders it for the customer. Of a deletion: empty. */
   readonly markup: string;
-  /** A change to a reply already written: an edit (`at` is the edit's id) or a deletion (the event's). */
-  readonly revision?: { readonly kind: 'edited' | 'deleted'; readonly at: string } | undefined;
+  /**
+   * A change to a reply already written: an edit (`at` is the edit's id) or a
+   * deletion (the event's); `previousMarkup`, the text before, when the desk says.
+   */
+  readonly revision?: { readonly kind: 'edited' | 'deleted'; readonly at: string; readonly previousMarkup?: string | undefined } | undefined;
   /** The files shared with it, by the desk's id. */
   readonly files?: readonly { readonly id: string }[] | undefined;
   /** The desk delivered it again (a retry after no answer in time): replies written after it may have gone first. */

@@ -30,6 +30,8 @@ export interface Settings {
   readonly publicUrl: string | undefined;
   /** How long a link to an agent's file works. */
   readonly fileLinkSeconds: number;
+  /** What starts an internal note (lower case): a reply that stays on the desk. */
+  readonly internalNotePrefixes: readonly string[];
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
@@ -73,7 +75,28 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     s3Endpoint: present('s3Endpoint'),
     publicUrl: present('publicUrl')?.replace(/\/+$/, ''),
     fileLinkSeconds: Math.round(positive('fileLinkDays', 'days') * 86_400),
+    internalNotePrefixes: notePrefixesFrom(env[SETTINGS.internalNotePrefixes.env] ?? SETTINGS.internalNotePrefixes.default),
   } as SettingsWith<K>;
+}
+
+/** A prefix is what an agent types first: a few characters (the card shows them). */
+const NOTE_PREFIX_MAX = 20;
+
+/**
+ * INTERNAL_NOTE_PREFIXES as the prefixes it lists (trimmed, lower case): a
+ * ConfigError naming it when it lists none, or an entry is empty, so that a
+ * typo cannot quietly send every note to customers. Read by the functions
+ * and by the CDK app (its `internalNotePrefixes` context).
+ */
+export function notePrefixesFrom(text: string): string[] {
+  const { env } = SETTINGS.internalNotePrefixes;
+  const entries = text.split(',').map((entry) => entry.trim().toLowerCase());
+  const bad = entries.findIndex((entry) => entry === '' || entry.length > NOTE_PREFIX_MAX);
+  if (bad >= 0) {
+    const why = entries[bad] === '' ? 'is empty' : `is over ${NOTE_PREFIX_MAX} characters`;
+    throw new ConfigError(`${env} must list short prefixes separated by commas (e.g. "note:,;;"), got "${text}": entry ${bad + 1} ${why}`, [env]);
+  }
+  return entries;
 }
 
 /** The values kept in the one JSON secret. Keys are the JSON property names. */

@@ -56,6 +56,13 @@ export const SETTINGS = {
     required: false,
     where: 'functions',
   },
+  internalNotePrefixes: {
+    env: 'INTERNAL_NOTE_PREFIXES',
+    meaning: 'What starts an internal note in a handoff thread (stays in Slack), comma-separated, any case',
+    required: false,
+    default: 'note:,;;',
+    where: 'functions',
+  },
   deliveryGiveUpMinutes: {
     env: 'DELIVERY_GIVE_UP_MINUTES',
     meaning: 'How long a delivery is retried before the bridge gives up and says so',

@@ -24,6 +24,8 @@ export interface SlackDeskOptions {
   readonly pacer: SlackPacer;
   /** The Web API's own origin when it is a stand-in: file downloads with the bot token go to Slack's file host or there only. */
   readonly slackApiUrl?: string | undefined;
+  /** What starts an internal note: the card tells agents. */
+  readonly notePrefixes?: readonly string[] | undefined;
   readonly logger: Log;
 }
 
@@ -72,7 +74,7 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
         const found = (await postsSince(channelId, undefined, placement.lookSince)).get(postId);
         if (found) return { channelId, threadTs: found };
       }
-      const card = handoffCard(view);
+      const card = handoffCard(view, options.notePrefixes);
       const posted = await call(channelId, 'chat.postMessage', (client) =>
         client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false, metadata: postMetadata(postId) }),
       );
@@ -81,7 +83,7 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     },
 
     async updateCard(thread, view) {
-      const card = handoffCard(view);
+      const card = handoffCard(view, options.notePrefixes);
       await call(thread.channelId, 'chat.update', (client) => client.chat.update({ channel: thread.channelId, ts: thread.threadTs, text: card.text, blocks: card.blocks }));
     },
 

@@ -81,14 +81,16 @@ function selectRevision(callback: SlackEventCallback, subtype: 'message_changed'
   throwOnProblems([...replyFieldProblems(callback), ...messageFieldProblems(changed, `body.event.${field}`)]);
   const message = threadReplyIn(changed, event.channel, ownUserIdsOf(callback));
   if (!message.ok) return ignore(message.reason);
+  // The text before the change: whether it was an internal note decides whether the change may reach the customer.
+  const before = isRecord(event.previous_message) && typeof event.previous_message.text === 'string' ? event.previous_message.text : undefined;
+  const previousMarkup = before === undefined ? {} : { previousMarkup: before };
   if (subtype === 'message_deleted') {
-    return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: '', revision: { kind: 'deleted', at: String(event.ts) } } };
+    return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: '', revision: { kind: 'deleted', at: String(event.ts), ...previousMarkup } } };
   }
   const editedAt = isRecord(changed.edited) && typeof changed.edited.ts === 'string' ? changed.edited.ts : undefined;
-  const before = isRecord(event.previous_message) ? event.previous_message.text : undefined;
   if (!editedAt || before === message.text) return ignore('not_an_edit');
   if (!message.text.trim()) return ignore('empty_text');
-  return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: message.text, revision: { kind: 'edited', at: editedAt } } };
+  return { forward: true, reply: { eventId: callback.event_id, ...message.reply, markup: message.text, revision: { kind: 'edited', at: editedAt, ...previousMarkup } } };
 }
 
 type ThreadReplyCheck =

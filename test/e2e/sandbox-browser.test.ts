@@ -72,6 +72,12 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await page.getByTestId('agent-send').click();
     await chat().locator('.bubble.agent', { hasText: 'I am refunding the second charge now.' }).locator('text=Alex').waitFor();
 
+    // A note to colleagues stays in Slack: a lock on it, nothing in the visitor's chat.
+    await page.getByTestId('agent-input').fill('note: refund approved by billing');
+    await page.getByTestId('agent-send').click();
+    await thread().locator('.msg', { hasText: 'note: refund approved by billing' }).locator('[data-testid=reaction]', { hasText: '🔒' }).waitFor();
+    expect(await chat().locator('.bubble', { hasText: 'refund approved by billing' }).count()).toBe(0);
+
     // The customer answers; it lands in the thread under the customer's name.
     await customerSays('Thank you so much!');
     await thread().locator('.msg', { hasText: 'Thank you so much!' }).locator('text=Sam (sandbox visitor)').waitFor();

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DELETED_REPLY_NOTICE, NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE } from '../../shared/slack/render/notices';
+import { DELETED_REPLY_NOTICE, NOT_CONNECTED_NOTICE, NOT_CONNECTED_REVISION_NOTICE, NOTE_NOTICES } from '../../shared/slack/render/notices';
 import type { HttpResponse } from '../../shared/platform/http';
 import { NAME_WAIT_MS } from '../../functions/wiring/desk';
 import { ThreadStore } from '../../shared/aws/handoff-store';
@@ -314,6 +314,65 @@ describe('POST /slack/events', () => {
       await bridge.runDeliveries();
       expect(bridge.slack.callsTo('chat.postEphemeral').map((call) => call.args.text)).toEqual([NOT_CONNECTED_REVISION_NOTICE.edited]);
       expect(bridge.botpress.deliveredBodies()).toHaveLength(1);
+    });
+  });
+
+  describe('internal notes (INTERNAL_NOTE_PREFIXES, by default "note:" and ";;")', () => {
+    const lockOn = (ts: unknown) => `${SUPPORT_CHANNEL}:${String(ts)}:lock`;
+
+    it('keeps a note in Slack: nothing reaches Botpress, the note gets a lock at once; "Please note:" is an ordinary reply', async () => {
+      const { threadTs } = await openThread();
+      const note = threadReply('  NOTE: @bob, any idea about order 1234?', { threadTs });
+      const semicolons = threadReply(';; checking with billing', { threadTs });
+      const ordinary = threadReply('Please note: refunds take 3 days', { threadTs });
+      for (const message of [note, semicolons, ordinary]) expect((await send(eventCallback(message))).statusCode).toBe(200);
+      await bridge.runDeliveries();
+      expect(bridge.botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(['Please note: refunds take 3 days']);
+      expect([...bridge.slack.reactions]).toEqual(expect.arrayContaining([lockOn(note.ts), lockOn(semicolons.ts)]));
+      expect([...bridge.slack.reactions]).not.toContain(lockOn(ordinary.ts));
+      expect(bridge.slack.callsTo('chat.postEphemeral')).toEqual([]);
+    });
+
+    it('never lets an edit leak a note: an edited note stays, a note edited into a reply stays with a word to its writer, a reply edited into a note stays and is locked', async () => {
+      const { threadTs } = await openThread();
+      const note = threadReply('note: is this the double charge?', { threadTs });
+      const reply = threadReply('Your refund is on its way', { threadTs });
+      for (const message of [note, reply]) await send(eventCallback(message));
+      await bridge.runDeliveries();
+      bridge.slack.calls.length = 0;
+      for (const edit of [replyEdited(note, 'note: yes, it is'), replyEdited(note, 'Yes, it is the double charge'), replyEdited(reply, 'note: wrong thread, sorry'), replyDeleted(note)]) {
+        expect((await send(eventCallback(edit))).statusCode).toBe(200);
+      }
+      await bridge.runDeliveries();
+      expect(bridge.botpress.deliveredBodies().map((body) => (body as { text: string }).text)).toEqual(['Your refund is on its way']);
+      expect(bridge.slack.callsTo('chat.postEphemeral').map((call) => call.args)).toEqual([
+        { channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs, text: NOTE_NOTICES['note-edit-kept'] },
+        { channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs, text: NOTE_NOTICES['reply-made-note'] },
+      ]);
+      expect([...bridge.slack.reactions]).toContain(lockOn(reply.ts));
+    });
+
+    it('tells the writer privately when Slack will not take the lock (an app without reactions:write), and still keeps the note', async () => {
+      const { threadTs } = await openThread();
+      bridge.slack.scopes.delete('reactions:write');
+      try {
+        expect((await send(eventCallback(threadReply('note: do not send this', { threadTs })))).statusCode).toBe(200);
+        await bridge.runDeliveries();
+      } finally {
+        bridge.slack.scopes.add('reactions:write');
+      }
+      expect(bridge.botpress.received).toHaveLength(0);
+      expect(bridge.slack.callsTo('chat.postEphemeral').map((call) => call.args)).toEqual([{ channel: SUPPORT_CHANNEL, user: AGENT, thread_ts: threadTs, text: NOTE_NOTICES['note-kept'] }]);
+    });
+
+    it('keeps a note in a thread whose handoff has closed too, without the not-connected notice', async () => {
+      const { conversationId, threadTs } = await openThread();
+      await bridge.store.close(conversationId, threadTs, { by: AGENT, reason: 'resolved' });
+      const note = threadReply('note: customer called back by phone', { threadTs });
+      expect((await send(eventCallback(note))).statusCode).toBe(200);
+      await bridge.runDeliveries();
+      expect(bridge.slack.callsTo('chat.postEphemeral')).toEqual([]);
+      expect([...bridge.slack.reactions]).toContain(lockOn(note.ts));
     });
   });
 

@@ -87,6 +87,7 @@ describe('BridgeStack', () => {
         SLACK_SUPPORT_CHANNEL_ID: 'C0EXAMPLE01',
         MAPPING_TTL_HOURS: '48',
         DELIVERY_GIVE_UP_MINUTES: '15',
+        INTERNAL_NOTE_PREFIXES: 'note:,;;',
         DELIVERY_QUEUE_URL: { Ref: expect.stringMatching(/Deliveries/) as string },
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
       });
@@ -312,6 +313,8 @@ describe('the CDK app', () => {
     [{ mappingTtlHours: 'soon' }, /mappingTtlHours/],
     [{ logLevel: 'LOUD' }, /logLevel must be one of/],
     [{ deliveryGiveUpMinutes: '0' }, /deliveryGiveUpMinutes must be a positive number of minutes/],
+    [{ internalNotePrefixes: '' }, /INTERNAL_NOTE_PREFIXES must list short prefixes .*entry 1 is empty/],
+    [{ internalNotePrefixes: 'note:,,;;' }, /entry 2 is empty/],
   ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
     expect(() => buildApp(newApp(context))).toThrow(message);
   });

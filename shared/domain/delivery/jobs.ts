@@ -24,7 +24,7 @@ const AgentReplySchema = v.object({
   messageTs: str,
   userId: str,
   markup: str,
-  revision: v.optional(v.object({ kind: v.picklist(['edited', 'deleted']), at: str })),
+  revision: v.optional(v.object({ kind: v.picklist(['edited', 'deleted']), at: str, previousMarkup: v.optional(str) })),
   files: v.optional(v.pipe(v.array(v.object({ id: str })), v.readonly())),
   resent: v.optional(v.literal(true)),
 });
@@ -41,6 +41,9 @@ const QueuedNoticeSchema = v.variant('kind', [
   v.object({ kind: v.literal('resolved'), agentUserId: str }),
   v.object({ kind: v.literal('ended'), reason: str }),
   v.object({ kind: v.literal('not-connected'), change: v.optional(v.picklist(['edited', 'deleted'])) }),
+  v.object({ kind: v.literal('note-kept') }),
+  v.object({ kind: v.literal('note-edit-kept') }),
+  v.object({ kind: v.literal('reply-made-note') }),
 ]);
 const AgentActionSchema = v.object({ kind: v.picklist(['claim', 'resolve']), conversationId: str, agentUserId: str, channelId: str, threadTs: str });
 const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
@@ -74,6 +77,17 @@ const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, notice: QueuedNoticeSchema }),
   v.object({ kind: v.literal('private-notice'), key: v.array(str), channelId: str, threadTs: str, userId: str, notice: QueuedNoticeSchema }),
+  // An agent's message that stayed on the desk (an internal note): marked so for everyone, and its writer told what needs telling.
+  v.object({
+    kind: v.literal('kept-internal'),
+    key: v.array(str),
+    channelId: str,
+    threadTs: str,
+    messageTs: str,
+    userId: str,
+    mark: v.boolean(),
+    notice: v.optional(v.picklist(['note-edit-kept', 'reply-made-note'])),
+  }),
 ]);
 
 export type DeliveryJob = v.InferOutput<typeof JobSchema>;

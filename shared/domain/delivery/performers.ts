@@ -11,6 +11,7 @@ import { postNote } from './note';
 import { openQueuedThread } from './open-thread';
 import { tellAgentPrivately } from './private-notice';
 import { postThreadIntro } from './thread-intro';
+import { markKeptInternal } from './kept-internal';
 
 /** One file per job kind; the switch is exhaustive (lint), so a new kind cannot go unperformed. */
 export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDependencies): Promise<JobResult> {
@@ -35,5 +36,7 @@ export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDe
       return postNote(job, progress, deps);
     case 'private-notice':
       return tellAgentPrivately(job, progress, deps);
+    case 'kept-internal':
+      return markKeptInternal(job, progress, deps);
   }
 }

@@ -33,7 +33,7 @@ export interface SlackMessageContent {
  * too long for its section is shortened with a marker, and summaryInThread
  * gives the whole of it for the thread.
  */
-export function handoffCard(view: CardView): SlackMessageContent {
+export function handoffCard(view: CardView, notePrefixes: readonly string[] = []): SlackMessageContent {
   const customer = customerLabel(view);
   const status = statusLine(view);
   const blocks: KnownBlock[] = [
@@ -49,6 +49,8 @@ export function handoffCard(view: CardView): SlackMessageContent {
     { type: 'section', text: { type: 'mrkdwn', text: `${SUMMARY_LABEL}${fitEscaped(view.summary, SLACK_LIMITS.sectionText - SUMMARY_LABEL.length, SUMMARY_CUT).text}` } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: status }] },
   ];
+  // Where agents work: how to talk to colleagues without the customer reading it (shared/domain/internal-notes.ts).
+  if (view.state === 'open' && notePrefixes.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: noteHint(notePrefixes) }] });
   if (view.state === 'open') {
     const buttons: Button[] = [];
     if (!view.claimedBy) {
@@ -60,6 +62,12 @@ export function handoffCard(view: CardView): SlackMessageContent {
   }
   // `text` is the notification and screen-reader fallback; it must say the same as the blocks.
   return { text: `Handoff from ${customer}: ${status}`, blocks };
+}
+
+/** How to write an internal note, for the card: the prefixes as agents type them. */
+export function noteHint(notePrefixes: readonly string[]): string {
+  const shown = notePrefixes.slice(0, 3).map((prefix) => `\`${escapeSlackText(prefix)}\``);
+  return `:speech_balloon: Replies in the thread go to the customer. :lock: Start one with ${shown.join(' or ')} for a note to colleagues only.`;
 }
 
 /** The summary's whole text for the thread, in as many posts as it takes, when the card could not hold it. */

@@ -15,6 +15,13 @@ export const NOT_CONNECTED_REVISION_NOTICE = {
   deleted: `${NO_LONGER_CONNECTED}: if the customer had the message you deleted, they keep it.`,
 } as const;
 
+/** The internal notes' notices: what stayed in Slack, and why. */
+export const NOTE_NOTICES = {
+  'note-kept': ':lock: Internal note: it stays in Slack; the customer does not see it.',
+  'note-edit-kept': ':lock: This was an internal note, so your edit stays in Slack too. To say it to the customer, write a new reply.',
+  'reply-made-note': ':lock: The customer already has this reply as you first sent it; your edit made it an internal note, which stays in Slack.',
+} as const;
+
 /** Told to an agent who deleted a reply the customer has: the bot cannot take a message back. */
 export const DELETED_REPLY_NOTICE = 'The customer already has the message you deleted: it cannot be taken back from their chat. If it was wrong, reply with the correction.';
 
@@ -44,6 +51,10 @@ export function noticeText(notice: Notice): string {
       return notice.change ? NOT_CONNECTED_REVISION_NOTICE[notice.change] : NOT_CONNECTED_NOTICE;
     case 'deleted-reply-kept':
       return DELETED_REPLY_NOTICE;
+    case 'note-kept':
+    case 'note-edit-kept':
+    case 'reply-made-note':
+      return NOTE_NOTICES[notice.kind];
     case 'files-not-sent':
       return `:paperclip: Not sent to the customer:\n${notice.files.map((file) => `• ${escapeSlackText(file.name)}: ${refusalText(file)}`).join('\n')}`;
     case 'customer-file-missing': {

@@ -38,6 +38,14 @@ describe('readSettings', () => {
     expect(readSettings({ ...minimal, DELIVERY_GIVE_UP_MINUTES: '2.5' }).deliveryGiveUpMs).toBe(150_000);
     expect(() => readSettings({ ...minimal, DELIVERY_GIVE_UP_MINUTES: 'soon' })).toThrow(/DELIVERY_GIVE_UP_MINUTES must be a positive number of minutes, got "soon"/);
   });
+
+  it('reads the internal-note prefixes (default "note:" and ";;"), trimmed and in lower case, and fails, naming it, when one is empty or too long', () => {
+    expect(readSettings(minimal).internalNotePrefixes).toEqual(['note:', ';;']);
+    expect(readSettings({ ...minimal, INTERNAL_NOTE_PREFIXES: ' Private: , ;; ' }).internalNotePrefixes).toEqual(['private:', ';;']);
+    for (const bad of ['', '  ', 'note:,', ',;;', 'x'.repeat(21)]) {
+      expect(() => readSettings({ ...minimal, INTERNAL_NOTE_PREFIXES: bad })).toThrow(expect.objectContaining({ missing: ['INTERNAL_NOTE_PREFIXES'], message: expect.stringMatching(/^INTERNAL_NOTE_PREFIXES must list short prefixes/) as string }));
+    }
+  });
 });
 
 describe('createSecretsProvider', () => {

@@ -78,22 +78,22 @@ describe('selectAgentReply', () => {
     expect(() => selectAgentReply(callback({ ...fileShare('x'), files: [{ name: 'no id' }] }))).toThrow('body.event.files must be an array of objects with a string id');
   });
 
-  it('takes an edit as a revision of the reply it changes, with the new text', () => {
+  it('takes an edit as a revision of the reply it changes, with the new text and the text before (which says whether it was an internal note)', () => {
     const original = threadReply('Your refund is on its way');
     const input = callback(replyEdited(original, 'Your refund was sent today'));
     const editedAt = ((input.event as { message: { edited: { ts: string } } }).message.edited.ts);
     expect(selectAgentReply(input)).toEqual({
       forward: true,
-      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: 'Your refund was sent today', revision: { kind: 'edited', at: editedAt } },
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: 'Your refund was sent today', revision: { kind: 'edited', at: editedAt, previousMarkup: 'Your refund is on its way' } },
     });
   });
 
-  it('takes a deletion as a revision of the reply deleted', () => {
+  it('takes a deletion as a revision of the reply deleted, with its text', () => {
     const original = threadReply('Oops, wrong customer');
     const input = callback(replyDeleted(original));
     expect(selectAgentReply(input)).toEqual({
       forward: true,
-      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: '', revision: { kind: 'deleted', at: input.event.ts } },
+      reply: { eventId: input.event_id, channelId: SUPPORT_CHANNEL, threadTs: THREAD_TS, messageTs: original.ts, userId: AGENT, markup: '', revision: { kind: 'deleted', at: input.event.ts, previousMarkup: 'Oops, wrong customer' } },
     });
   });
 
