@@ -144,6 +144,8 @@ export class BridgeMonitoring extends Construct {
         left: [
           business(BridgeMetric.HandoffsOpened, 'Opened'),
           business(BridgeMetric.HandoffsClaimed, 'Claimed'),
+          business(BridgeMetric.HandoffsReleased, 'Released'),
+          business(BridgeMetric.HandoffsTakenOver, 'Taken over'),
           business(BridgeMetric.HandoffsResolved, 'Resolved'),
           business(BridgeMetric.HandoffsEnded, 'Ended by the bot'),
         ],

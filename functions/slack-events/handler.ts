@@ -31,6 +31,13 @@ const dependencies = { ...wiring, logger, notePrefixes: settings.internalNotePre
 const presser = { apiOrigin: settings.slackApiUrl && new URL(settings.slackApiUrl).origin, logger };
 const lateFailure = (error: unknown) => logger.warn('work Slack was answered without failed later', { error: error as Error });
 
+const PRESS_METRICS = {
+  claimed: BridgeMetric.HandoffsClaimed,
+  released: BridgeMetric.HandoffsReleased,
+  'taken-over': BridgeMetric.HandoffsTakenOver,
+  resolved: BridgeMetric.HandoffsResolved,
+} as const;
+
 /** Slack's two routes: an agent's reply (the triage answered every other event), and Claim / Resolve. */
 async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext): Promise<HttpResponse> {
   switch (routeOf(event)) {
@@ -53,7 +60,7 @@ async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext
       const outcome = await withinBudget(handleAgentAction(interaction.action, dependencies), WORK_BUDGET_MS, lateFailure);
       if (outcome === OVER_BUDGET) await tellPresser(interaction.responseUrl, { kind: 'press-not-confirmed', action: interaction.action.kind }, presser);
       else if (typeof outcome === 'object') await tellPresser(interaction.responseUrl, outcome.unchanged, presser);
-      else countMetric(outcome === 'claimed' ? BridgeMetric.HandoffsClaimed : BridgeMetric.HandoffsResolved);
+      else countMetric(PRESS_METRICS[outcome]);
       return textResponse(200, '');
     }
     default:

@@ -256,20 +256,29 @@ export class ThreadStore implements HandoffStore {
     ]);
   }
 
-  /** Records the agent who claimed an open handoff. Undefined when it was already claimed or is not open: the caller acts only on a change. */
+  /** Records the agent who claimed an open handoff, and when. Undefined when it was already claimed or is not open: the caller acts only on a change. */
   async assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
     return this.transition('assign agent', conversationId, threadTs, {
       condition: '#state = :open AND attribute_not_exists(claimedBy)',
-      update: 'SET claimedBy = :agent',
-      values: { ':open': 'open', ':agent': agentUserId },
+      update: 'SET claimedBy = :agent, claimedAt = :nowMs',
+      values: { ':open': 'open', ':agent': agentUserId, ':nowMs': this.now() },
     });
   }
 
-  /** Undoes assignAgent when the bot could not be told, so that the agent can press Claim again. */
+  /** Gives an open handoff from the agent who has it to another (a take-over, or its undoing). Undefined when `from` no longer has it. */
+  async reassignAgent(conversationId: string, threadTs: string, from: string, to: string): Promise<Handoff | undefined> {
+    return this.transition('reassign agent', conversationId, threadTs, {
+      condition: '#state = :open AND claimedBy = :from',
+      update: 'SET claimedBy = :to, claimedAt = :nowMs',
+      values: { ':open': 'open', ':from': from, ':to': to, ':nowMs': this.now() },
+    });
+  }
+
+  /** Takes the agent off an open handoff they have (a release, or undoing a Claim the bot could not be told of). */
   async unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
     return this.transition('unassign agent', conversationId, threadTs, {
       condition: '#state = :open AND claimedBy = :agent',
-      update: 'REMOVE claimedBy',
+      update: 'REMOVE claimedBy, claimedAt',
       values: { ':open': 'open', ':agent': agentUserId },
     });
   }

@@ -1,4 +1,5 @@
 import type { FileRefusal, MissingFileReason } from './files/policy';
+import type { AgentActionKind } from './ports';
 
 /*
  * What agents are told, as values: the desk's adapter words and renders
@@ -7,7 +8,10 @@ import type { FileRefusal, MissingFileReason } from './files/policy';
  */
 
 /** Of a delivery an agent waits for: their reply, or the bot hearing of a Claim or Resolve. */
-export type Awaited = { readonly of: 'reply' } | { readonly of: 'action'; readonly action: 'claim' | 'resolve' };
+export type Awaited = { readonly of: 'reply' } | { readonly of: 'action'; readonly action: BotBoundAction };
+
+/** The presses the bot hears of: who has the conversation, and its end. (A release it cannot be told: the hitl interface has no such event.) */
+export type BotBoundAction = Exclude<AgentActionKind, 'release'>;
 
 export type Notice =
   /** Not delivered yet; the bridge is still trying. */
@@ -35,14 +39,16 @@ export type Notice =
   /** A customer's file that is not in the thread, and why; the customer has been told. */
   | { readonly kind: 'customer-file-missing'; readonly name: string; readonly reason: MissingFileReason; readonly maxBytes: number }
   /** A Claim or Resolve that changed nothing, and why: told privately to whoever pressed. */
-  | { readonly kind: 'press-changed-nothing'; readonly action: 'claim' | 'resolve'; readonly because: PressUnchanged }
+  | { readonly kind: 'press-changed-nothing'; readonly action: AgentActionKind; readonly because: PressUnchanged }
   /** A Claim or Resolve the bridge could not confirm in the time the desk waits: press again if the card does not change. */
-  | { readonly kind: 'press-not-confirmed'; readonly action: 'claim' | 'resolve' };
+  | { readonly kind: 'press-not-confirmed'; readonly action: AgentActionKind };
 
 /** Why a press changed nothing: the handoff as it is. */
 export type PressUnchanged =
   | { readonly state: 'claimed'; readonly agentUserId: string; readonly byYou: boolean }
   | { readonly state: 'resolved'; readonly agentUserId: string | undefined }
+  /** Nobody has it (a Release that found it unclaimed). */
+  | { readonly state: 'unclaimed' }
   /** The bot's side ended it, or it expired and is gone. */
   | { readonly state: 'ended' }
   /** It changed between the press and the look at it: pressing again decides. */

@@ -34,8 +34,9 @@ export type Reaction = 'kept-internal';
 export interface Handoff extends ThreadRef, HandoffDetails {
   readonly conversationId: string;
   readonly state: 'open' | 'closed';
-  /** The desk's id of the agent who claimed it. */
+  /** The desk's id of the agent who has it (claimed, or took it over), and since when (epoch ms). */
   readonly claimedBy?: string;
+  readonly claimedAt?: number;
   readonly closedBy?: string;
   readonly closedReason?: string;
   readonly openedAt: number;
@@ -130,12 +131,14 @@ export interface AgentReply extends ThreadRef {
   readonly resent?: true | undefined;
 }
 
-/** An agent pressing Claim or Resolve on a handoff card. */
+/** An agent pressing a handoff card's button: Claim, Release (gives it back), Take over (from whoever has it), Resolve. */
 export interface AgentAction extends ThreadRef {
-  readonly kind: 'claim' | 'resolve';
+  readonly kind: AgentActionKind;
   readonly conversationId: string;
   readonly agentUserId: string;
 }
+
+export type AgentActionKind = 'claim' | 'release' | 'take-over' | 'resolve';
 
 export interface Person {
   readonly name?: string | undefined;
@@ -223,6 +226,8 @@ export interface HandoffStore {
   touch(handoff: Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'expiresAt'>): Promise<void>;
   /** Each returns the changed handoff, or undefined when the condition did not hold (someone else won). */
   assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined>;
+  /** From the agent who has it to another: only while `from` has it. */
+  reassignAgent(conversationId: string, threadTs: string, from: string, to: string): Promise<Handoff | undefined>;
   unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined>;
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined>;
   reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined>;

@@ -18,6 +18,10 @@ export const BridgeMetric = {
   /** Slack refused a call for a reason a person must fix (the app not in the channel, a revoked token); the log says the fix. */
   SlackRefusals: 'SlackRefusals',
   HandoffsClaimed: 'HandoffsClaimed',
+  /** Given back by the agent who had it (off shift): unclaimed again. */
+  HandoffsReleased: 'HandoffsReleased',
+  /** Taken from the agent who had it by a colleague. */
+  HandoffsTakenOver: 'HandoffsTakenOver',
   HandoffsResolved: 'HandoffsResolved',
   HandoffsEnded: 'HandoffsEnded',
 } as const;

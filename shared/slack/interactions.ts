@@ -1,6 +1,6 @@
 import type { AgentAction } from '../domain/ports';
 import { BadRequestError } from '../platform/errors';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from './render/cards';
+import { CLAIM_ACTION_ID, RELEASE_ACTION_ID, RESOLVE_ACTION_ID, TAKE_OVER_ACTION_ID } from './render/cards';
 
 export type ParsedInteraction =
   /** `responseUrl`: where to answer whoever pressed, privately. */
@@ -10,6 +10,8 @@ export type ParsedInteraction =
 // A Map, not an object literal: an action_id such as `__proto__` or `toString` must not find an inherited property.
 const ACTION_KINDS: ReadonlyMap<string, AgentAction['kind']> = new Map([
   [CLAIM_ACTION_ID, 'claim'],
+  [RELEASE_ACTION_ID, 'release'],
+  [TAKE_OVER_ACTION_ID, 'take-over'],
   [RESOLVE_ACTION_ID, 'resolve'],
 ]);
 

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOT_CONNECTED_NOTICE } from '../../shared/slack/render/notices';
 import type { HttpResponse } from '../../shared/platform/http';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
+import { CLAIM_ACTION_ID, RELEASE_ACTION_ID, RESOLVE_ACTION_ID, TAKE_OVER_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, APP_ID, BRIDGE_BOT_ID, BRIDGE_BOT_USER, eventCallback, nextTs, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
 import { SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
@@ -62,13 +62,17 @@ describe('Claim', () => {
 
     await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toEqual([
-      { type: 'agent_assigned', eventId: `claim:${SUPPORT_CHANNEL_ID}:${threadTs}`, conversationId, userId: AGENT, agentName: 'Maya', channelId: SUPPORT_CHANNEL_ID, threadTs },
+      { type: 'agent_assigned', eventId: expect.stringMatching(new RegExp(`^claim:${SUPPORT_CHANNEL_ID}:${threadTs}:${AGENT}:\\d+$`)) as string, conversationId, userId: AGENT, agentName: 'Maya', channelId: SUPPORT_CHANNEL_ID, threadTs },
     ]);
     expect(bridge.slack.callsTo('chat.update')[0]?.args).toMatchObject({ channel: SUPPORT_CHANNEL_ID, ts: threadTs });
     const [card] = cardUpdates();
     expect(card).toContain(`Claimed by <@${AGENT}>`);
     expect(card).not.toContain(CLAIM_ACTION_ID);
     expect(card).toContain(RESOLVE_ACTION_ID);
+    // Claimed: its holder can give it back, a colleague take it over (after Slack asks them to confirm).
+    expect(card).toContain(RELEASE_ACTION_ID);
+    expect(card).toContain(TAKE_OVER_ACTION_ID);
+    expect(card).toContain('Take this handoff over?');
 
     // Pressed again: nothing changes, Botpress hears nothing more.
     expect((await press(CLAIM_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
@@ -96,7 +100,7 @@ describe('Claim', () => {
     await press(CLAIM_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
     expect(answers()).toEqual([
       { response_type: 'ephemeral', replace_original: false, text: ':information_source: You have claimed this handoff already.' },
-      { response_type: 'ephemeral', replace_original: false, text: `:information_source: <@${AGENT}> has claimed this handoff already.` },
+      { response_type: 'ephemeral', replace_original: false, text: `:information_source: <@${AGENT}> has claimed this handoff already: press Take over to take it from them.` },
     ]);
     await press(RESOLVE_ACTION_ID, conversationId, threadTs);
     await press(RESOLVE_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
@@ -258,5 +262,74 @@ describe('never a loop', () => {
     expect(bridge.queued().deliveries).toEqual([]);
     await bridge.runDeliveries();
     expect(bridge.botpress.received).toHaveLength(0);
+  });
+});
+
+describe('Release and Take over', () => {
+  const holder = async (conversationId: string) => (await bridge.store.findThreadOf(conversationId))?.claimedBy;
+  const assigned = () => (bridge.botpress.deliveredBodies() as { type: string; userId: string; eventId: string }[]).filter((body) => body.type === 'agent_assigned');
+
+  it('Release gives the handoff back (the card offers Claim again; Botpress is not told: it cannot be), and the next Claim is a new assignment for Botpress', async () => {
+    const { conversationId, threadTs } = await openHandoff();
+    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    await bridge.runDeliveries();
+    bridge.slack.calls.length = 0;
+
+    expect((await press(RELEASE_ACTION_ID, conversationId, threadTs)).statusCode).toBe(200);
+    expect(await holder(conversationId)).toBeUndefined();
+    await bridge.runDeliveries();
+    const released = cardUpdates().at(-1)!;
+    expect(released).toContain('Waiting for an agent');
+    expect(released).toContain(CLAIM_ACTION_ID);
+    expect(released).not.toContain(RELEASE_ACTION_ID);
+    expect(assigned()).toHaveLength(1);
+
+    await press(CLAIM_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    await bridge.runDeliveries();
+    expect(assigned().map((event) => event.userId)).toEqual([AGENT, SECOND_AGENT]);
+    expect(new Set(assigned().map((event) => event.eventId)).size).toBe(2);
+  });
+
+  it('Take over moves the handoff to the colleague who pressed: the card names them, Botpress hears a new assignment; its holder pressing it, or another Release, changes nothing and says why', async () => {
+    const { conversationId, threadTs } = await openHandoff();
+    const answers = () => bridge.slack.responses.splice(0).map((response) => (response.body as { text: string }).text);
+    await press(CLAIM_ACTION_ID, conversationId, threadTs);
+    await bridge.runDeliveries();
+
+    expect((await press(TAKE_OVER_ACTION_ID, conversationId, threadTs, SECOND_AGENT)).statusCode).toBe(200);
+    expect(await holder(conversationId)).toBe(SECOND_AGENT);
+    await bridge.runDeliveries();
+    expect(cardUpdates().at(-1)).toContain(`Claimed by <@${SECOND_AGENT}>`);
+    expect(assigned().map((event) => event.userId)).toEqual([AGENT, SECOND_AGENT]);
+    expect(answers()).toEqual([]);
+
+    await press(TAKE_OVER_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    await press(RELEASE_ACTION_ID, conversationId, threadTs, AGENT);
+    expect(answers()).toEqual([
+      ':information_source: This handoff is yours already.',
+      `:information_source: <@${SECOND_AGENT}> has this handoff: only they can release it (or press Take over).`,
+    ]);
+    await press(RELEASE_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    await press(RELEASE_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+    expect(answers()).toEqual([':information_source: Nobody has this handoff: there is nothing to release.']);
+    await bridge.runDeliveries();
+    expect(assigned()).toHaveLength(2);
+  });
+
+  it('a Take over racing the holder’s Release: whichever lands first, the colleague ends up with the handoff, Botpress hears of them once, and nothing is lost', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const { conversationId, threadTs } = await openHandoff();
+      await press(CLAIM_ACTION_ID, conversationId, threadTs);
+      await bridge.runDeliveries();
+      bridge.botpress.delivered.length = 0;
+      const release = () => press(RELEASE_ACTION_ID, conversationId, threadTs, AGENT);
+      const takeOver = () => press(TAKE_OVER_ACTION_ID, conversationId, threadTs, SECOND_AGENT);
+      const answered = await Promise.all(round % 2 === 0 ? [release(), takeOver()] : [takeOver(), release()]);
+      expect(answered.map((response) => response.statusCode)).toEqual([200, 200]);
+      expect(await holder(conversationId)).toBe(SECOND_AGENT);
+      await bridge.runDeliveries();
+      expect(assigned().map((event) => event.userId)).toEqual([SECOND_AGENT]);
+      expect(cardUpdates().at(-1)).toContain(`Claimed by <@${SECOND_AGENT}>`);
+    }
   });
 });

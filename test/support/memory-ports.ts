@@ -263,11 +263,15 @@ export class MemoryHandoffStore implements HandoffStore {
   }
 
   assignAgent(conversationId: string, threadTs: string, agentUserId: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId }));
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId, claimedAt: this.now() }));
+  }
+
+  reassignAgent(conversationId: string, threadTs: string, from: string, to: string) {
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === from, (h) => ({ ...h, claimedBy: to, claimedAt: this.now() }));
   }
 
   unassignAgent(conversationId: string, threadTs: string, agentUserId: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === agentUserId, ({ claimedBy: _claimed, ...h }) => h);
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === agentUserId, ({ claimedBy: _claimed, claimedAt: _at, ...h }) => h);
   }
 
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {

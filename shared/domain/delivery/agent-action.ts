@@ -3,16 +3,20 @@ import type { Performer } from './performer';
 import type { BotEvent } from '../bot-events';
 import { settleLoggingFailures } from '../../platform/logger';
 
-/** Claim or Resolve, to the bot; a Resolve's note in the thread once the bot has heard. */
+/**
+ * Claim or Take over (the handoff's new agent) or Resolve, to the bot; a
+ * Resolve's note in the thread once the bot has heard. Each assignment is an
+ * event of its own: the same agent may claim again after a release.
+ */
 export const sendAgentAction: Performer<'agent-action'> = async (job, _progress, deps) => {
   const { action } = job;
   const common = { conversationId: action.conversationId, userId: action.agentUserId, channelId: action.channelId, threadTs: action.threadTs };
   let event: BotEvent;
-  if (action.kind === 'claim') {
+  if (action.kind !== 'resolve') {
     const agent = await deps.desk.person(action.agentUserId);
     event = {
       type: 'agent_assigned',
-      eventId: `claim:${action.channelId}:${action.threadTs}`,
+      eventId: `claim:${action.channelId}:${action.threadTs}${action.claimedAt === undefined ? '' : `:${action.agentUserId}:${action.claimedAt}`}`,
       ...common,
       ...(agent.name ? { agentName: agent.name } : {}),
       ...(agent.pictureUrl ? { agentPictureUrl: agent.pictureUrl } : {}),

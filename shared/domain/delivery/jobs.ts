@@ -45,7 +45,15 @@ const QueuedNoticeSchema = v.variant('kind', [
   v.object({ kind: v.literal('note-edit-kept') }),
   v.object({ kind: v.literal('reply-made-note') }),
 ]);
-const AgentActionSchema = v.object({ kind: v.picklist(['claim', 'resolve']), conversationId: str, agentUserId: str, channelId: str, threadTs: str });
+// The presses the bot hears of; `claimedAt` (epoch ms) tells one assignment of the handoff from the next.
+const AgentActionSchema = v.object({
+  kind: v.picklist(['claim', 'take-over', 'resolve']),
+  conversationId: str,
+  agentUserId: str,
+  channelId: str,
+  threadTs: str,
+  claimedAt: v.optional(v.number()),
+});
 const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
 
 const JobSchema = v.variant('kind', [

@@ -5,7 +5,17 @@ import { escapeSlackText } from './markup';
 import { neutralised } from '../../domain/plain-text';
 
 export const CLAIM_ACTION_ID = 'handoff_claim';
+export const RELEASE_ACTION_ID = 'handoff_release';
+export const TAKE_OVER_ACTION_ID = 'handoff_take_over';
 export const RESOLVE_ACTION_ID = 'handoff_resolve';
+
+/** Block Kit's confirmation dialog on Take over: it takes the customer from a colleague (the card names them). */
+const TAKE_OVER_CONFIRM: ConfirmationDialog = {
+  title: { type: 'plain_text', text: 'Take this handoff over?' },
+  text: { type: 'plain_text', text: 'A colleague has it. You will have it instead, and the customer hears that an agent joined.' },
+  confirm: { type: 'plain_text', text: 'Take over' },
+  deny: { type: 'plain_text', text: 'Cancel' },
+};
 
 /** Block Kit's confirmation dialog on Resolve. */
 const RESOLVE_CONFIRM: ConfirmationDialog = {
@@ -53,8 +63,12 @@ export function handoffCard(view: CardView, notePrefixes: readonly string[] = []
   if (view.state === 'open' && notePrefixes.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: noteHint(notePrefixes) }] });
   if (view.state === 'open') {
     const buttons: Button[] = [];
+    const button = (actionId: string, text: string): Button => ({ type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: view.conversationId });
     if (!view.claimedBy) {
-      buttons.push({ type: 'button', action_id: CLAIM_ACTION_ID, style: 'primary', text: { type: 'plain_text', text: 'Claim' }, value: view.conversationId });
+      buttons.push({ ...button(CLAIM_ACTION_ID, 'Claim'), style: 'primary' });
+    } else {
+      // One card for everyone: its holder releases it (off shift), a colleague takes it over; each press is checked against who has it.
+      buttons.push(button(RELEASE_ACTION_ID, 'Release'), { ...button(TAKE_OVER_ACTION_ID, 'Take over'), confirm: TAKE_OVER_CONFIRM });
     }
     // Resolving cannot be undone: Slack asks the agent first.
     buttons.push({ type: 'button', action_id: RESOLVE_ACTION_ID, text: { type: 'plain_text', text: 'Resolve' }, value: view.conversationId, confirm: RESOLVE_CONFIRM });

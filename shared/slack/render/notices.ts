@@ -1,5 +1,5 @@
 import type { Awaited, Notice } from '../../domain/notices';
-import { pressNoticeText } from './presses';
+import { ACTION_LABELS, pressNoticeText } from './presses';
 import type { FileRefusal } from '../../domain/ports';
 import { AGENT_FILE_TYPES_TEXT, FILE_LIMITS, megabytes, type MissingFileReason } from '../../domain/files/policy';
 import { endReasonText } from './cards';
@@ -26,7 +26,7 @@ export const NOTE_NOTICES = {
 export const DELETED_REPLY_NOTICE = 'The customer already has the message you deleted: it cannot be taken back from their chat. If it was wrong, reply with the correction.';
 
 const lateBy = (minutes: number) => (minutes < 1 ? 'less than a minute' : `${Math.round(minutes)} min`);
-const press = (awaited: Extract<Awaited, { of: 'action' }>) => (awaited.action === 'claim' ? 'Claim' : 'Resolve');
+const press = (awaited: Extract<Awaited, { of: 'action' }>) => ACTION_LABELS[awaited.action];
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function noticeText(notice: Notice): string {

@@ -168,6 +168,21 @@ describe('ThreadStore', () => {
     expect(await threads.findByThread(handoff.channelId, handoff.threadTs)).toMatchObject({ state: 'closed' });
   });
 
+  it('records when an agent got the handoff, gives it to another only from the agent who has it, and forgets both on release', async () => {
+    clock.now = START;
+    const threads = store();
+    const handoff = await openHandoff(threads, newConversationId());
+    expect(await threads.assignAgent(handoff.conversationId, handoff.threadTs, 'U1')).toMatchObject({ claimedBy: 'U1', claimedAt: START });
+    clock.now = START + 60_000;
+    expect(await threads.reassignAgent(handoff.conversationId, handoff.threadTs, 'U9', 'U2')).toBeUndefined();
+    const taken = await Promise.all(['U2', 'U3'].map((agent) => threads.reassignAgent(handoff.conversationId, handoff.threadTs, 'U1', agent)));
+    expect(taken.filter(Boolean)).toEqual([expect.objectContaining({ claimedAt: START + 60_000 })]);
+    const holder = taken.find(Boolean)!.claimedBy!;
+    const released = await threads.unassignAgent(handoff.conversationId, handoff.threadTs, holder);
+    expect(released).not.toHaveProperty('claimedBy');
+    expect(released).not.toHaveProperty('claimedAt');
+  });
+
   it('undoes an assignment or a close only for the agent who made it', async () => {
     clock.now = START;
     const threads = store();

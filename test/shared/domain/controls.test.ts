@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleAgentAction } from '../../../shared/domain/controls';
 import type { AgentAction } from '../../../shared/domain/ports';
 import { DownstreamError } from '../../../shared/platform/errors';
@@ -56,5 +56,47 @@ describe('handleAgentAction', () => {
     expect(await store.findThreadOf('conv-1')).not.toHaveProperty('claimedBy');
     queue.failing = undefined;
     expect(await handleAgentAction(press(kind), { store, queue, logger: quietLog })).toBe(kind === 'claim' ? 'claimed' : 'resolved');
+  });
+
+  describe('Take over and Release', () => {
+    const deps = () => ({ store, queue, logger: quietLog });
+
+    it('a Take over whose holder releases between its look and its write takes the handoff anyway (as a claim), once', async () => {
+      await handleAgentAction(press('claim', 'U-A'), deps());
+      const reassign = store.reassignAgent.bind(store);
+      vi.spyOn(store, 'reassignAgent').mockImplementationOnce(async (...args) => {
+        expect(await handleAgentAction(press('release', 'U-A'), deps())).toBe('released');
+        return reassign(...args);
+      });
+      expect(await handleAgentAction(press('take-over', 'U-B'), deps())).toBe('taken-over');
+      expect((await store.findThreadOf('conv-1'))?.claimedBy).toBe('U-B');
+      const assignments = queue.jobs.filter((job) => job.kind === 'agent-action').map((job) => [job.action.kind, job.action.agentUserId]);
+      expect(assignments).toEqual([['claim', 'U-A'], ['take-over', 'U-B']]);
+    });
+
+    it('a Take over whose holder changed to a third agent takes it from them', async () => {
+      await handleAgentAction(press('claim', 'U-A'), deps());
+      const reassign = store.reassignAgent.bind(store);
+      vi.spyOn(store, 'reassignAgent').mockImplementationOnce(async (...args) => {
+        expect(await handleAgentAction(press('take-over', 'U-C'), deps())).toBe('taken-over');
+        return reassign(...args);
+      });
+      expect(await handleAgentAction(press('take-over', 'U-B'), deps())).toBe('taken-over');
+      expect((await store.findThreadOf('conv-1'))?.claimedBy).toBe('U-B');
+    });
+
+    it('undoes a Take over the bot could not be told of: the handoff is its holder’s again, and the press fails', async () => {
+      await handleAgentAction(press('claim', 'U-A'), deps());
+      queue.failing = () => new DownstreamError('sqs', 'send failed');
+      await expect(handleAgentAction(press('take-over', 'U-B'), deps())).rejects.toBeInstanceOf(DownstreamError);
+      expect((await store.findThreadOf('conv-1'))?.claimedBy).toBe('U-A');
+    });
+
+    it('queues nothing for the bot on a Release (the hitl interface has no such event): the card only', async () => {
+      await handleAgentAction(press('claim', 'U-A'), deps());
+      queue.jobs.length = 0;
+      expect(await handleAgentAction(press('release', 'U-A'), deps())).toBe('released');
+      expect(queue.jobs.map((job) => job.kind)).toEqual(['card']);
+    });
   });
 });
