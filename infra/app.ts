@@ -6,6 +6,9 @@ import { BridgeStack, DEFAULT_STACK_NAME, type BridgeStackProps } from './stack'
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
+/** Customers waiting a quarter of an hour for an agent, one in ten or more: someone should look. */
+const DEFAULT_TIME_TO_CLAIM_ALARM_MINUTES = 15;
+
 function readContext(app: App, key: string): string | undefined {
   // `-c key=value` arrives as a string, cdk.json values as JSON (numbers here).
   const value: unknown = app.node.tryGetContext(key);
@@ -27,6 +30,8 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
   if (!Number.isFinite(deliveryGiveUpMinutes) || deliveryGiveUpMinutes <= 0) throw new Error('deliveryGiveUpMinutes must be a positive number of minutes');
   const fileLinkDays = Number(readContext(app, 'fileLinkDays') ?? SETTINGS.fileLinkDays.default);
   if (!Number.isInteger(fileLinkDays) || fileLinkDays <= 0) throw new Error('fileLinkDays must be a whole, positive number of days');
+  const timeToClaimAlarmMinutes = Number(readContext(app, 'timeToClaimAlarmMinutes') ?? DEFAULT_TIME_TO_CLAIM_ALARM_MINUTES);
+  if (!Number.isFinite(timeToClaimAlarmMinutes) || timeToClaimAlarmMinutes <= 0) throw new Error('timeToClaimAlarmMinutes must be a positive number of minutes');
   const logLevel = (readContext(app, 'logLevel') ?? SETTINGS.logLevel.default).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   // Its own reader: an empty `-c internalNotePrefixes=` must fail, not fall back to the default.
@@ -40,6 +45,7 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
     fileLinkDays,
     logLevel: logLevel as BridgeStackProps['logLevel'],
     internalNotePrefixes,
+    timeToClaimAlarmMinutes,
   };
 }
 

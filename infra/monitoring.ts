@@ -1,13 +1,13 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TextWidget, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BridgeMetric, METRICS_NAMESPACE, type BridgeMetricName } from '../shared/platform/metric-names';
+import { BridgeMetric, CHANNEL_DIMENSION, METRICS_NAMESPACE, ServiceLevelMetric, type BridgeMetricName } from '../shared/platform/metric-names';
 
 export interface BridgeMonitoringProps {
   readonly api: HttpApi;
@@ -20,6 +20,8 @@ export interface BridgeMonitoringProps {
   readonly alarmEmail?: string | undefined;
   /** The functions' metrics dimension, and the dashboard's name before the region: the stack's own (stack.ts, serviceNameOf). */
   readonly service: string;
+  /** The time to claim's p90 (minutes) above which the team is alarmed: customers wait too long for an agent. */
+  readonly timeToClaimAlarmMinutes: number;
 }
 
 /** Deliveries are retried for minutes; an oldest message older than this means they are backing up, not just retrying one. */
@@ -95,6 +97,16 @@ export class BridgeMonitoring extends Construct {
       DELIVERY_BACKLOG_ALARM_SECONDS,
       'Deliveries are waiting: Botpress or Slack is failing or slow, and replies reach customers late. Logs: "delivery failed; will retry".',
       3,
+    );
+
+    // The service levels, per handoff, over every channel (the service dimension alone); per channel on the dashboard below.
+    const serviceLevel = (name: string, statistic: string, label?: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: props.service }, statistic, period: Duration.minutes(15), ...(label ? { label } : {}) });
+    alarm(
+      'TimeToClaimP90',
+      serviceLevel(ServiceLevelMetric.TimeToClaim, 'p90'),
+      props.timeToClaimAlarmMinutes * 60_000,
+      `Customers wait too long for an agent: the time to claim's p90 over 15 minutes is over ${props.timeToClaimAlarmMinutes} min. The dashboard's time-to-claim graph shows which channel.`,
     );
 
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${props.service}-${Aws.REGION}`, defaultInterval: Duration.hours(6) });
@@ -183,6 +195,28 @@ export class BridgeMonitoring extends Construct {
         left: [business(BridgeMetric.HandoffsQueued, 'Cards Slack could not take at once')],
         width: 12,
       }),
+    );
+    const perChannel = (name: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},service,${CHANNEL_DIMENSION}} MetricName="${name}" service="${props.service}"', 'p90', 900)`,
+        label: `${name} p90 by channel`,
+        period: Duration.minutes(15),
+      });
+    dashboard.addWidgets(
+      ...[
+        [ServiceLevelMetric.TimeToClaim, 'Time to claim'],
+        [ServiceLevelMetric.TimeToFirstReply, 'Time to first reply'],
+        [ServiceLevelMetric.TimeToResolve, 'Time to resolve'],
+      ].map(
+        ([name, title]) =>
+          new GraphWidget({
+            title: `${title} (ms, p50 and p90)`,
+            left: [serviceLevel(name!, 'p50', 'p50'), serviceLevel(name!, 'p90', 'p90')],
+            right: [perChannel(name!)],
+            ...(name === ServiceLevelMetric.TimeToClaim ? { leftAnnotations: [{ value: props.timeToClaimAlarmMinutes * 60_000, label: 'Alarm (p90)' }] } : {}),
+            width: 8,
+          }),
+      ),
     );
     this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboard.dashboardName}`;
   }

@@ -30,6 +30,8 @@ export interface BridgeStackProps extends StackProps {
   /** How long a link to an agent's file works; the bucket keeps the file one day longer. */
   readonly fileLinkDays: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The time to claim's p90 (minutes) that raises an alarm. */
+  readonly timeToClaimAlarmMinutes: number;
   /** What starts an internal note (INTERNAL_NOTE_PREFIXES), as checked by notePrefixesFrom. */
   readonly internalNotePrefixes: readonly string[];
 }
@@ -214,6 +216,7 @@ export class BridgeStack extends Stack {
       deliveries,
       deadLetters,
       alarmEmail: props.alarmEmail,
+      timeToClaimAlarmMinutes: props.timeToClaimAlarmMinutes,
     });
 
     const base = api.apiEndpoint;

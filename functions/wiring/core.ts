@@ -3,8 +3,9 @@ import { DeliveryLedger } from '../../shared/aws/delivery-ledger';
 import { createDocumentClient } from '../../shared/aws/dynamo';
 import { ThreadStore } from '../../shared/aws/handoff-store';
 import { secretsManagerReader } from '../../shared/aws/secrets';
+import { cloudWatchServiceLevels } from '../../shared/aws/service-levels';
 import { createSqsClient, sqsDeliveryQueue } from '../../shared/aws/sqs-queue';
-import type { JobQueue } from '../../shared/domain/ports';
+import type { JobQueue, ServiceLevels } from '../../shared/domain/ports';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from '../../shared/platform/config';
 import { logger } from '../../shared/platform/logger';
 
@@ -31,6 +32,7 @@ export interface Wiring {
   readonly ledger: DeliveryLedger;
   readonly sqs: SQSClient;
   readonly queue: JobQueue;
+  readonly serviceLevels: ServiceLevels;
 }
 
 export function wire(settings: Settings, options: WiringOptions): Wiring {
@@ -48,5 +50,6 @@ export function wire(settings: Settings, options: WiringOptions): Wiring {
     ledger: new DeliveryLedger({ client, tableName: settings.tableName, ...(options.ledgerLeaseMs ? { leaseMs: options.ledgerLeaseMs } : {}) }),
     sqs,
     queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl),
+    serviceLevels: cloudWatchServiceLevels(logger),
   };
 }

@@ -260,7 +260,7 @@ export class ThreadStore implements HandoffStore {
   async assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
     return this.transition('assign agent', conversationId, threadTs, {
       condition: '#state = :open AND attribute_not_exists(claimedBy)',
-      update: 'SET claimedBy = :agent, claimedAt = :nowMs',
+      update: 'SET claimedBy = :agent, claimedAt = :nowMs, firstClaimedAt = if_not_exists(firstClaimedAt, :nowMs)',
       values: { ':open': 'open', ':agent': agentUserId, ':nowMs': this.now() },
     });
   }
@@ -287,8 +287,18 @@ export class ThreadStore implements HandoffStore {
   async close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined> {
     return this.transition('close handoff', conversationId, threadTs, {
       condition: '#state = :open',
-      update: 'SET #state = :closed, closedBy = :by, closedReason = :reason',
-      values: { ':open': 'open', ':closed': 'closed', ':by': closure.by, ':reason': closure.reason },
+      update: 'SET #state = :closed, closedBy = :by, closedReason = :reason, closedAt = :nowMs',
+      values: { ':open': 'open', ':closed': 'closed', ':by': closure.by, ':reason': closure.reason, ':nowMs': this.now() },
+    });
+  }
+
+  /** Notes the first agent reply the customer got: the handoff when this call was the first (its time to first reply counts once). */
+  async markFirstReply(conversationId: string, threadTs: string): Promise<Handoff | undefined> {
+    return this.transition('note first reply', conversationId, threadTs, {
+      // Open or closed: a reply queued before a Resolve still reaches the customer after it.
+      condition: '#state IN (:open, :closed) AND attribute_not_exists(firstReplyAt)',
+      update: 'SET firstReplyAt = :nowMs',
+      values: { ':open': 'open', ':closed': 'closed', ':nowMs': this.now() },
     });
   }
 
@@ -296,7 +306,7 @@ export class ThreadStore implements HandoffStore {
   async reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined> {
     return this.transition('reopen handoff', conversationId, threadTs, {
       condition: '#state = :closed AND closedBy = :by',
-      update: 'SET #state = :open REMOVE closedBy, closedReason',
+      update: 'SET #state = :open REMOVE closedBy, closedReason, closedAt',
       values: { ':open': 'open', ':closed': 'closed', ':by': by },
     });
   }

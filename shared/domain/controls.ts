@@ -1,12 +1,13 @@
 import { cardJob, type JobOf } from './delivery/jobs';
 import type { Notice, PressUnchanged } from './notices';
-import type { AgentAction, Handoff, HandoffStore, JobQueue, Log } from './ports';
+import type { AgentAction, Handoff, HandoffStore, JobQueue, Log, ServiceLevels } from './ports';
 import { settleLoggingFailures } from '../platform/logger';
 
 export interface AgentControlDependencies {
   readonly store: Pick<HandoffStore, 'assignAgent' | 'reassignAgent' | 'unassignAgent' | 'close' | 'reopen' | 'findByThread'>;
   readonly queue: JobQueue;
   readonly logger: Log;
+  readonly serviceLevels: ServiceLevels;
 }
 
 /** The change made; or, when there was none, what to tell whoever pressed. */
@@ -53,6 +54,7 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
       throw error;
     }
   }
+  measure(change.handoff, deps.serviceLevels);
   // The bot will hear (or cannot be told), so the change stands even if the card cannot be queued: the next update renders it.
   await settleLoggingFailures(deps.logger, 'could not queue the card update', { conversationId }, [deps.queue.enqueue(cardJob(conversationId))]);
   deps.logger.info('agent action applied', { conversationId, kind: action.kind });
@@ -77,6 +79,13 @@ async function applied(action: AgentAction, deps: AgentControlDependencies): Pro
     case 'resolve':
       return change(await store.close(conversationId, threadTs, { by: presser, reason: 'resolved' }), () => store.reopen(conversationId, threadTs, presser));
   }
+}
+
+/** The service levels a change completes: the handoff's first assignment (not a take-over, nor a claim after a release), its close. */
+function measure(handoff: Handoff, serviceLevels: ServiceLevels): void {
+  const where = { channelId: handoff.channelId };
+  if (handoff.state === 'closed' && handoff.closedAt !== undefined) serviceLevels.record('time-to-resolve', handoff.closedAt - handoff.openedAt, where);
+  else if (handoff.claimedAt !== undefined && handoff.firstClaimedAt === handoff.claimedAt) serviceLevels.record('time-to-claim', handoff.claimedAt - handoff.openedAt, where);
 }
 
 /** How often a Take over looks again when the handoff changed under it (its holder released it, or another took it). */

@@ -37,6 +37,10 @@ export interface Handoff extends ThreadRef, HandoffDetails {
   /** The desk's id of the agent who has it (claimed, or took it over), and since when (epoch ms). */
   readonly claimedBy?: string;
   readonly claimedAt?: number;
+  /** The service's milestones (epoch ms): its first assignment, its first reply the customer got, its close. */
+  readonly firstClaimedAt?: number;
+  readonly firstReplyAt?: number;
+  readonly closedAt?: number;
   readonly closedBy?: string;
   readonly closedReason?: string;
   readonly openedAt: number;
@@ -230,6 +234,8 @@ export interface HandoffStore {
   reassignAgent(conversationId: string, threadTs: string, from: string, to: string): Promise<Handoff | undefined>;
   unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined>;
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined>;
+  /** Notes the first agent reply the customer got; the handoff when this call was the first, else undefined. */
+  markFirstReply(conversationId: string, threadTs: string): Promise<Handoff | undefined>;
   reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined>;
 }
 
@@ -276,3 +282,11 @@ export interface FileStore {
 }
 
 export type Clock = () => number;
+
+/** What the service is measured by, per handoff, from its opening. */
+export type ServiceLevelMeasure = 'time-to-claim' | 'time-to-first-reply' | 'time-to-resolve';
+
+/** Where the service levels go (figures on a dashboard, an alarm): recorded once each per handoff, never failing the work. */
+export interface ServiceLevels {
+  record(measure: ServiceLevelMeasure, ms: number, where: { readonly channelId: string }): void;
+}

@@ -45,7 +45,9 @@ export async function acceptAgentReply(reply: AgentReply, deps: AcceptDependenci
     return 'not_connected';
   }
   // In the conversation's group, behind the reply it changes: the customer has that first.
-  await deps.queue.enqueue({ kind: 'agent-reply', key: agentReplyKey(reply), conversationId: handoff.conversationId, reply });
+  // Until the customer has had a reply, the delivery notes the first (the time to first reply); afterwards it need not look.
+  const firstReply = handoff.firstReplyAt === undefined && !reply.revision ? { firstReply: true as const } : {};
+  await deps.queue.enqueue({ kind: 'agent-reply', key: agentReplyKey(reply), conversationId: handoff.conversationId, reply, ...firstReply });
   // Activity keeps the mapping alive; a failure here must not make the desk retry what is queued.
   await settleLoggingFailures(deps.logger, 'could not refresh the handoff’s expiry', { eventId: reply.eventId }, [deps.store.touch(handoff)]);
   deps.logger.info('agent reply queued', { ...logContext(reply), conversationId: handoff.conversationId });

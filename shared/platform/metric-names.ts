@@ -26,4 +26,14 @@ export const BridgeMetric = {
   HandoffsEnded: 'HandoffsEnded',
 } as const;
 
+/** The service levels, per handoff, in milliseconds from its opening; with the service alone and with the channel as dimensions. */
+export const ServiceLevelMetric = {
+  TimeToClaim: 'TimeToClaim',
+  TimeToFirstReply: 'TimeToFirstReply',
+  TimeToResolve: 'TimeToResolve',
+} as const;
+
+/** The dimension a service level carries besides the service: where the handoff was. */
+export const CHANNEL_DIMENSION = 'Channel';
+
 export type BridgeMetricName = (typeof BridgeMetric)[keyof typeof BridgeMetric];

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE } from '../../shared/platform/metric-names';
-import { eventCallback, threadReply } from '../fixtures/slack-events';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
+import { buttonPress } from '../fixtures/slack-interactions';
+import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { seedHandoff, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
@@ -36,7 +38,8 @@ describe('business metrics', () => {
     const queued = await emittedMetrics(() => handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('hi', { threadTs: '1717549999.000001' }))))));
     expect(queued).toEqual([expect.objectContaining({ AgentRepliesQueued: 1, service: 'botpress-slack-hitl' })]);
     expect(JSON.stringify(queued[0])).toContain(METRICS_NAMESPACE);
-    expect(await emittedMetrics(() => bridge.runDeliveries())).toEqual([expect.objectContaining({ AgentRepliesDelivered: 1 })]);
+    // The first reply of the handoff is also its time to first reply (a service level, tested below).
+    expect((await emittedMetrics(() => bridge.runDeliveries())).filter((document) => !('TimeToFirstReply' in document))).toEqual([expect.objectContaining({ AgentRepliesDelivered: 1 })]);
 
     bridge.botpress.status = 500;
     await handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('lost', { threadTs: '1717549999.000001' })))));
@@ -56,5 +59,31 @@ describe('business metrics', () => {
     } finally {
       bridge.slack.failing.clear();
     }
+  });
+
+  it('measures each handoff’s time to claim, to the first reply the customer got and to resolve, in ms, for the service and per channel, and logs them', async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    bridge.botpress.status = 200;
+    const handler = await bridge.loadHandler('../../functions/slack-events/handler');
+    const threadTs = '1717550999.000001';
+    await seedHandoff(bridge.store, 'conv-service', threadTs);
+    const press = (actionId: string) =>
+      handler(signedSlackRequest(buttonPress({ actionId, value: 'conv-service', user: AGENT, messageTs: threadTs }), { path: '/slack/interactions', contentType: 'application/x-www-form-urlencoded' }));
+    const levels = (documents: Record<string, unknown>[], name: string) => documents.filter((document) => name in document);
+
+    const claimed = await emittedMetrics(() => press(CLAIM_ACTION_ID));
+    expect(levels(claimed, 'TimeToClaim')).toEqual([
+      expect.objectContaining({ service: 'botpress-slack-hitl', TimeToClaim: expect.any(Number) as number }),
+      expect.objectContaining({ service: 'botpress-slack-hitl', Channel: 'C0SUPPORT1', TimeToClaim: expect.any(Number) as number }),
+    ]);
+    expect(levels(claimed, 'TimeToClaim')[0]).not.toHaveProperty('Channel');
+    await handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('first', { threadTs })))));
+    await handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('second', { threadTs })))));
+    const delivered = await emittedMetrics(() => bridge.runDeliveries());
+    expect(levels(delivered, 'TimeToFirstReply')).toHaveLength(2);
+    const resolved = await emittedMetrics(() => press(RESOLVE_ACTION_ID));
+    expect(levels(resolved, 'TimeToResolve').map((document) => document.Channel)).toEqual([undefined, 'C0SUPPORT1']);
+    const unit = (document: Record<string, unknown>) => JSON.stringify((document._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics);
+    expect(unit(levels(resolved, 'TimeToResolve')[0]!)).toContain('"Unit":"Milliseconds"');
   });
 });

@@ -227,6 +227,10 @@ describe('BridgeStack', () => {
     expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 120 })]);
+    // Customers waiting too long for an agent: the time to claim's p90 over 15 minutes (default 15 min).
+    expect(byMetric('TimeToClaim')).toEqual([
+      expect.objectContaining({ Namespace: 'BotpressSlackHitl', ExtendedStatistic: 'p90', Period: 900, Threshold: 15 * 60_000, Dimensions: [{ Name: 'service', Value: 'botpress-slack-hitl' }] }),
+    ]);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.any(String) as string }]);
       // And when it is over.
@@ -240,6 +244,14 @@ describe('BridgeStack', () => {
     for (const needle of ['API requests and errors', 'API latency', 'p99', 'Throttles', 'HandoffsOpened', 'AgentRepliesDelivered', 'DeliveryFailures', 'Delivery queue', 'LateDeliveries']) {
       expect(templateJson).toContain(needle);
     }
+  });
+
+  it('shows the service levels on the dashboard, p50 and p90, and per channel', () => {
+    for (const [name, title] of [['TimeToClaim', 'Time to claim'], ['TimeToFirstReply', 'Time to first reply'], ['TimeToResolve', 'Time to resolve']]) {
+      expect(templateJson).toContain(`${title} (ms, p50 and p90)`);
+      expect(templateJson).toContain(`${name} p90 by channel`);
+    }
+    expect(templateJson.match(/SEARCH\('\{BotpressSlackHitl,service,Channel\} MetricName=/g)).toHaveLength(3);
   });
 
   it('outputs the URLs to paste, the secret name and the dashboard URL', () => {
@@ -314,6 +326,7 @@ describe('the CDK app', () => {
     [{ logLevel: 'LOUD' }, /logLevel must be one of/],
     [{ deliveryGiveUpMinutes: '0' }, /deliveryGiveUpMinutes must be a positive number of minutes/],
     [{ internalNotePrefixes: '' }, /INTERNAL_NOTE_PREFIXES must list short prefixes .*entry 1 is empty/],
+    [{ timeToClaimAlarmMinutes: '0' }, /timeToClaimAlarmMinutes must be a positive number of minutes/],
     [{ internalNotePrefixes: 'note:,,;;' }, /entry 2 is empty/],
   ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
     expect(() => buildApp(newApp(context))).toThrow(message);

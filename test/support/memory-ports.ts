@@ -19,6 +19,8 @@ import type {
   OpeningHandoff,
   Reaction,
   PartProgress,
+  ServiceLevelMeasure,
+  ServiceLevels,
   SupportDesk,
   ThreadPost,
   ThreadRef,
@@ -263,7 +265,7 @@ export class MemoryHandoffStore implements HandoffStore {
   }
 
   assignAgent(conversationId: string, threadTs: string, agentUserId: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId, claimedAt: this.now() }));
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId, claimedAt: this.now(), firstClaimedAt: h.firstClaimedAt ?? this.now() }));
   }
 
   reassignAgent(conversationId: string, threadTs: string, from: string, to: string) {
@@ -275,11 +277,15 @@ export class MemoryHandoffStore implements HandoffStore {
   }
 
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason }));
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason, closedAt: this.now() }));
+  }
+
+  markFirstReply(conversationId: string, threadTs: string) {
+    return this.transition(conversationId, threadTs, (h) => h.firstReplyAt === undefined, (h) => ({ ...h, firstReplyAt: this.now() }));
   }
 
   reopen(conversationId: string, threadTs: string, by: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'closed' && h.closedBy === by, ({ closedBy: _by, closedReason: _reason, ...h }) => ({ ...h, state: 'open' }));
+    return this.transition(conversationId, threadTs, (h) => h.state === 'closed' && h.closedBy === by, ({ closedBy: _by, closedReason: _reason, closedAt: _at, ...h }) => ({ ...h, state: 'open' }));
   }
 }
 
@@ -382,6 +388,7 @@ export async function memoryDelivery(thread: ThreadRef, options: { readonly cust
     desk: new MemoryDesk(),
     bot: new MemoryBot(),
     logger: quietLog,
+    serviceLevels: new MemoryServiceLevels(),
     supportChannelId: thread.channelId,
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
     files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, botOrigin: () => Promise.resolve(undefined) },
@@ -389,4 +396,12 @@ export async function memoryDelivery(thread: ThreadRef, options: { readonly cust
     // A handoff still opening is not waited for unless a test asks: the job is retried at once.
     openingWaitMs: options.openingWaitMs ?? 0,
   } satisfies DeliveryDependencies;
+}
+
+/** Service levels as recorded, in order. */
+export class MemoryServiceLevels implements ServiceLevels {
+  readonly recorded: { measure: ServiceLevelMeasure; ms: number; channelId: string }[] = [];
+  record(measure: ServiceLevelMeasure, ms: number, where: { readonly channelId: string }): void {
+    this.recorded.push({ measure, ms, channelId: where.channelId });
+  }
 }

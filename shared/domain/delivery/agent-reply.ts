@@ -17,6 +17,8 @@ export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, de
   const earlier = reply.resent && !reply.revision ? await deps.desk.writtenAfter(reply).catch(() => false) : false;
   const event = agentMessage(reply, job.conversationId, text, agent, sent, earlier);
   if (event.text !== '' || sent.length > 0) await deps.bot.send(event);
+  // The customer has it: the first such reply of the handoff is its time to first reply. Never a reason to send it again.
+  if (job.firstReply) await settleLoggingFailures(deps.logger, 'could not note the first reply', { eventId: reply.eventId }, [firstReplyNoted(job, deps)]);
   if (refused.length > 0) {
     // Once the rest went out: the agent hears, privately, which files the customer did not get and why.
     await settleLoggingFailures(deps.logger, 'could not tell the agent about files not sent', { eventId: reply.eventId }, [
@@ -32,6 +34,11 @@ export const sendAgentReply: Performer<'agent-reply'> = async (job, progress, de
   });
   return { outcome: 'delivered' };
 };
+
+async function firstReplyNoted(job: JobOf<'agent-reply'>, deps: Parameters<Performer<'agent-reply'>>[2]): Promise<void> {
+  const handoff = await deps.store.markFirstReply(job.conversationId, job.reply.threadTs);
+  if (handoff?.firstReplyAt !== undefined) deps.serviceLevels.record('time-to-first-reply', handoff.firstReplyAt - handoff.openedAt, { channelId: handoff.channelId });
+}
 
 /** The normalised reply the bot gets: `{ text, userId, channelId, threadTs, conversationId }` and what goes with it. */
 export function agentMessage(reply: AgentReply, conversationId: string, text: string, agent: Person, files: readonly SentFile[] = [], earlier = false): AgentMessageEvent {

@@ -57,7 +57,8 @@ const AgentActionSchema = v.object({
 const TranscriptSchema = v.array(v.object({ role: v.picklist(['user', 'bot']), text: str }));
 
 const JobSchema = v.variant('kind', [
-  v.object({ kind: v.literal('agent-reply'), key: v.array(str), conversationId: str, reply: AgentReplySchema }),
+  // `firstReply`: the customer had no reply yet when it was queued, so its delivery may be the first (a service level).
+  v.object({ kind: v.literal('agent-reply'), key: v.array(str), conversationId: str, reply: AgentReplySchema, firstReply: v.optional(v.literal(true)) }),
   v.object({ kind: v.literal('agent-action'), key: v.array(str), action: AgentActionSchema }),
   // Without a file: the whole message was lost. With one: that file did not reach the thread, and why.
   v.object({

@@ -1,18 +1,19 @@
 import { HandoffStillOpening, type DeliveryJob, type JobOf } from './jobs';
 import type { DeliveryFiles } from '../files/agent-files';
 import { settledHandoff } from '../handoffs';
-import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue, Log, PartProgress, SupportDesk } from '../ports';
+import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue, Log, PartProgress, ServiceLevels, SupportDesk } from '../ports';
 
 /* What each job kind's file implements (performers.ts picks one by kind). */
 
 /** What performing any job may need; each performer takes the part it uses. */
 export interface JobDependencies {
-  readonly store: Pick<HandoffStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon'>;
+  readonly store: Pick<HandoffStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon' | 'markFirstReply'>;
   readonly ledger: Pick<DeliveryLedger, 'stateOf'>;
   readonly queue: JobQueue;
   readonly desk: SupportDesk;
   readonly bot: BotChannel;
   readonly logger: Log;
+  readonly serviceLevels: ServiceLevels;
   /** The channel handoffs open in. */
   readonly supportChannelId: string;
   readonly files: DeliveryFiles;

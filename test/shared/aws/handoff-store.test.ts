@@ -183,6 +183,21 @@ describe('ThreadStore', () => {
     expect(released).not.toHaveProperty('claimedAt');
   });
 
+  it('keeps the service’s milestones: the first assignment (not a later one), the first reply (once, also after a close), the close', async () => {
+    clock.now = START;
+    const threads = store();
+    const handoff = await openHandoff(threads, newConversationId());
+    clock.now = START + 1_000;
+    await threads.assignAgent(handoff.conversationId, handoff.threadTs, 'U1');
+    clock.now = START + 2_000;
+    await threads.unassignAgent(handoff.conversationId, handoff.threadTs, 'U1');
+    expect(await threads.assignAgent(handoff.conversationId, handoff.threadTs, 'U2')).toMatchObject({ firstClaimedAt: START + 1_000, claimedAt: START + 2_000 });
+    clock.now = START + 3_000;
+    expect(await threads.close(handoff.conversationId, handoff.threadTs, { by: 'U2', reason: 'resolved' })).toMatchObject({ closedAt: START + 3_000 });
+    const marked = await Promise.all([1, 2, 3].map(() => threads.markFirstReply(handoff.conversationId, handoff.threadTs)));
+    expect(marked.filter(Boolean)).toEqual([expect.objectContaining({ firstReplyAt: START + 3_000, openedAt: START })]);
+  });
+
   it('undoes an assignment or a close only for the agent who made it', async () => {
     clock.now = START;
     const threads = store();

@@ -22,8 +22,15 @@ const reply = (overrides: Partial<AgentReply> = {}): AgentReply => ({ eventId: '
 describe('acceptAgentReply', () => {
   it('queues the reply for the thread’s conversation, keyed by its message, and keeps the handoff alive', async () => {
     expect(await acceptAgentReply(reply(), deps())).toBe('queued');
-    expect(queue.jobs).toEqual([{ kind: 'agent-reply', key: ['slack-message', 'C-DESK', '1700000001.000100'], conversationId: 'conv-1', reply: reply() }]);
+    // The customer has had no reply yet: the delivery notes whether this is the first (the time to first reply).
+    expect(queue.jobs).toEqual([{ kind: 'agent-reply', key: ['slack-message', 'C-DESK', '1700000001.000100'], conversationId: 'conv-1', reply: reply(), firstReply: true }]);
     expect(store.touched).toBe(1);
+  });
+
+  it('does not ask the delivery to look for the first reply once the customer has had one', async () => {
+    await store.markFirstReply('conv-1', THREAD.threadTs);
+    await acceptAgentReply(reply(), deps());
+    expect(queue.jobs[0]).not.toHaveProperty('firstReply');
   });
 
   it('queues a repeat of the same reply once, and an edit of it as a job of its own', async () => {

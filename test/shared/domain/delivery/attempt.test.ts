@@ -25,6 +25,24 @@ const attemptAt = (receiveCount: number, queuedAt: number) => ({ receiveCount, q
 const retryOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RetryDelivery);
 
 describe('deliver', () => {
+  it('records the time to first reply once, when the customer got the first reply queued before any had reached them', async () => {
+    const { openedAt } = (await deps.store.findThreadOf('conv-1'))!;
+    deps.store.now = () => openedAt + 45_000;
+    const second = { ...replyJob, key: ['slack-message', THREAD.channelId, '1700000001.000200'], reply: { ...replyJob.reply, eventId: 'Ev2', messageTs: '1700000001.000200' } };
+    // Both queued before either was delivered: both carry the hint; the second finds the first noted.
+    await deliver({ ...replyJob, firstReply: true }, attemptAt(1, clock), deps);
+    deps.store.now = () => openedAt + 50_000;
+    await deliver({ ...second, firstReply: true }, attemptAt(1, clock), deps);
+    expect(deps.serviceLevels.recorded).toEqual([{ measure: 'time-to-first-reply', ms: 45_000, channelId: THREAD.channelId }]);
+  });
+
+  it('never fails a delivered reply for the first-reply note: the store failing there is logged, the reply counts as delivered', async () => {
+    deps.store.markFirstReply = () => Promise.reject(new DownstreamError('dynamodb', 'unavailable'));
+    expect(await deliver({ ...replyJob, firstReply: true }, attemptAt(1, clock), deps)).toEqual({ outcome: 'delivered' });
+    expect(deps.bot.events).toHaveLength(1);
+    expect(deps.serviceLevels.recorded).toEqual([]);
+  });
+
   it('delivers once: a second copy of the same job is a duplicate', async () => {
     expect(await deliver(replyJob, attemptAt(1, clock), deps)).toEqual({ outcome: 'delivered' });
     expect(await deliver(replyJob, attemptAt(2, clock), deps)).toEqual({ outcome: 'duplicate' });
