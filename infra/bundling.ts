@@ -50,6 +50,17 @@ export const DELIVERY_QUEUE = {
   batchSize: 1,
 } as const;
 
+/** The reminders' delay queue (shared/aws/reminder-queue.ts): standard, its messages waiting a delay each. */
+export const REMINDER_QUEUE = {
+  visibilityTimeoutSeconds: 6 * FUNCTION_SIZING.delivery.timeoutSeconds,
+  // A reminder older than a day is of no use to anyone.
+  retentionSeconds: 24 * 3600,
+  // A reminder that cannot be handed on after this many tries goes to its dead-letter queue, with an alarm.
+  maxReceiveCount: 10,
+  deadLetterRetentionSeconds: 4 * 24 * 3600,
+  batchSize: 10,
+} as const;
+
 /**
  * Packages each function imports only on first use (`await import(...)`),
  * bundled into a file of their own beside the function, in

@@ -17,6 +17,7 @@ export interface BridgeMonitoringProps {
   readonly deliveryFunction: IFunction;
   readonly deliveries: IQueue;
   readonly deadLetters: IQueue;
+  readonly reminderDeadLetters: IQueue;
   readonly alarmEmail?: string | undefined;
   /** The functions' metrics dimension, and the dashboard's name before the region: the stack's own (stack.ts, serviceNameOf). */
   readonly service: string;
@@ -90,6 +91,12 @@ export class BridgeMonitoring extends Construct {
       props.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       1,
       'Deliveries wait in the dead-letter queue. Fix the cause (the log says it), then redrive them from the SQS console.',
+    );
+    alarm(
+      'ReminderDeadLetters',
+      props.reminderDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+      'Reminders of unclaimed handoffs could not be handed on (the delivery queue refused them): nobody was reminded. Logs: "could not hand a reminder on".',
     );
     alarm(
       'DeliveryBacklog',

@@ -15,7 +15,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/platform/metric-names';
 import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/platform/settings';
-import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { FILE_ROUTE, ROUTES } from './routes';
 
@@ -30,6 +30,10 @@ export interface BridgeStackProps extends StackProps {
   /** How long a link to an agent's file works; the bucket keeps the file one day longer. */
   readonly fileLinkDays: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** HANDOFF_REMINDER_MINUTES: the interval of reminders for an unclaimed handoff; 0 for none. */
+  readonly handoffReminderMinutes: number;
+  /** SLACK_ESCALATION_MENTION, as checked by escalationMentionFrom. */
+  readonly escalationMention?: string | undefined;
   /** The time to claim's p90 (minutes) that raises an alarm. */
   readonly timeToClaimAlarmMinutes: number;
   /** What starts an internal note (INTERNAL_NOTE_PREFIXES), as checked by notePrefixesFrom. */
@@ -93,6 +97,20 @@ export class BridgeStack extends Stack {
       enforceSSL: true,
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
     });
+    // Reminders wait out their delay here (a standard queue: per-message DelaySeconds), then the delivery function hands them on.
+    const reminderDeadLetters = new Queue(this, 'ReminderDeadLetters', {
+      retentionPeriod: Duration.seconds(REMINDER_QUEUE.deadLetterRetentionSeconds),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(reminderDeadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the reminders’ dead-letter queue; an alarm fires on its first message.' });
+    const reminders = new Queue(this, 'Reminders', {
+      visibilityTimeout: Duration.seconds(REMINDER_QUEUE.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(REMINDER_QUEUE.retentionSeconds),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: reminderDeadLetters, maxReceiveCount: REMINDER_QUEUE.maxReceiveCount },
+    });
 
     // Agents' files for customers' links: private, encrypted, TLS only, gone a day after the last link to them ends.
     const files = new Bucket(this, 'AgentFiles', {
@@ -121,6 +139,9 @@ export class BridgeStack extends Stack {
           supportChannelId: props.supportChannelId,
           mappingTtlHours: String(props.mappingTtlHours),
           deliveryQueueUrl: deliveries.queueUrl,
+          reminderQueueUrl: reminders.queueUrl,
+          handoffReminderMinutes: String(props.handoffReminderMinutes),
+          ...(props.escalationMention ? { escalationMention: props.escalationMention } : {}),
           deliveryGiveUpMinutes: String(props.deliveryGiveUpMinutes),
           fileBucket: files.bucketName,
           fileLinkDays: String(props.fileLinkDays),
@@ -132,6 +153,8 @@ export class BridgeStack extends Stack {
         }),
       );
       deliveries.grantSendMessages(functions[name]);
+      // Each may set a reminder: the handoff opening (Botpress), a release (Slack), the next one (delivery).
+      reminders.grantSendMessages(functions[name]);
       // Least privilege: the four item operations the code uses, on this table only; read on this secret only.
       functions[name].addToRolePolicy(
         new PolicyStatement({
@@ -156,6 +179,7 @@ export class BridgeStack extends Stack {
     functions.delivery.addEventSource(new SqsEventSource(deliveries, { batchSize: DELIVERY_QUEUE.batchSize, reportBatchItemFailures: true }));
     functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [deliveries.queueArn] }));
     deadLetters.grantSendMessages(functions.delivery);
+    functions.delivery.addEventSource(new SqsEventSource(reminders, { batchSize: REMINDER_QUEUE.batchSize, reportBatchItemFailures: true }));
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const api = new HttpApi(this, 'Api', { description: 'botpress-slack-hitl: Slack and Botpress callbacks', createDefaultStage: false });
@@ -215,6 +239,7 @@ export class BridgeStack extends Stack {
       deliveryFunction: functions.delivery,
       deliveries,
       deadLetters,
+      reminderDeadLetters,
       alarmEmail: props.alarmEmail,
       timeToClaimAlarmMinutes: props.timeToClaimAlarmMinutes,
     });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../infra/bundling';
+import { DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE } from '../infra/bundling';
 import { FILE_ROUTE, ROUTES } from '../infra/routes';
 import { DeliveryLedger } from '../shared/aws/delivery-ledger';
 import { createDocumentClient } from '../shared/aws/dynamo';
@@ -112,6 +112,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       publicUrl: config.publicUrl ?? url,
       deliveryQueueUrl: queues.deliveries.url,
       deadLetterQueueUrl: queues.deadLetters.url,
+      reminderQueueUrl: queues.reminders.url,
     }),
   );
   const [slack, botpress, delivery] = await Promise.all([
@@ -135,6 +136,17 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     batchSize: DELIVERY_QUEUE.batchSize,
     onError: (error) => console.error('delivery function invocation failed:', error),
   });
+  // The same function on the reminders' delay queue, as the stack maps it: due reminders onto the deliveries.
+  const reminders = startSqsEventSource({
+    client: pollingClient,
+    queueUrl: queues.reminders.url,
+    queueArn: queues.reminders.arn,
+    handler: delivery.handler,
+    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+    batchSize: REMINDER_QUEUE.batchSize,
+    concurrency: 1,
+    onError: (error) => console.error('delivery function invocation (reminders) failed:', error),
+  });
 
   return {
     url,
@@ -145,7 +157,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
       // Requests first (they may queue deliveries), then the deliveries under way, then what they write to.
       await drainHttp(server, deadline);
-      await untilDeadline(deliveries.stop(), deadline);
+      await untilDeadline(Promise.all([deliveries.stop(), reminders.stop()]).then(() => undefined), deadline);
       sqs.destroy();
       pollingClient.destroy();
       health.close();

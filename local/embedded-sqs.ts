@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DELIVERY_QUEUE } from '../infra/bundling';
+import { DELIVERY_QUEUE, REMINDER_QUEUE } from '../infra/bundling';
 import { readBody } from './api-gateway-adapter';
 
 /*
@@ -15,7 +15,8 @@ import { readBody } from './api-gateway-adapter';
  * - FIFO: a message group is blocked while any of its messages is in flight;
  *   a receive returns as many messages of one group as it can, in order, then
  *   others; a deduplication id seen in the last 5 minutes is accepted and dropped;
- *   per-message DelaySeconds is refused;
+ *   per-message DelaySeconds is refused (a standard queue's message waits
+ *   its own DelaySeconds, 0 to 900, over the queue's);
  * - visibility: a received message is invisible for the visibility timeout,
  *   then received again with ApproximateReceiveCount + 1 and a new receipt
  *   handle; on a FIFO queue a superseded or lapsed handle is refused;
@@ -200,6 +201,14 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       const seen = queue.deduplication[deduplicationId];
       if (seen) return { MessageId: seen.messageId, MD5OfMessageBody: md5(body), SequenceNumber: seen.sequenceNumber };
     }
+    // A standard queue's message may wait a delay of its own, 0 to 900 s, over the queue's (FIFO refused it above).
+    let delaySeconds = Number(queue.attributes.DelaySeconds);
+    if (input.DelaySeconds !== undefined) {
+      if (!Number.isInteger(input.DelaySeconds) || (input.DelaySeconds as number) < 0 || (input.DelaySeconds as number) > 900) {
+        throw invalidParameter(`Value ${JSON.stringify(input.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.`);
+      }
+      delaySeconds = input.DelaySeconds as number;
+    }
     const messageAttributes = input.MessageAttributes as Record<string, unknown> | undefined;
     if (messageAttributes && Object.keys(messageAttributes).length > 10) throw invalidParameter('Number of message attributes [11] exceeds the allowed maximum [10].');
     const sentAt = now();
@@ -214,7 +223,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       sentAt,
       messageAttributes,
       receiveCount: 0,
-      visibleAt: sentAt + Number(queue.attributes.DelaySeconds) * 1000,
+      visibleAt: sentAt + delaySeconds * 1000,
     };
     queue.messages.push(message);
     if (deduplicationId) queue.deduplication[deduplicationId] = { at: sentAt, messageId: message.messageId, sequenceNumber: message.sequenceNumber! };
@@ -580,10 +589,13 @@ function asStrings(value: unknown): string[] {
 export interface DeliveryQueues {
   readonly deliveries: { readonly url: string; readonly arn: string };
   readonly deadLetters: { readonly url: string; readonly arn: string };
+  /** The reminders' delay queue (standard) and its dead-letter queue. */
+  readonly reminders: { readonly url: string; readonly arn: string };
+  readonly reminderDeadLetters: { readonly url: string; readonly arn: string };
 }
 
 /**
- * Creates the delivery queue and its dead-letter queue unless they exist,
+ * Creates the delivery queue, the reminders' delay queue and their dead-letter queues unless they exist,
  * shaped as the CDK stack shapes them; a queue kept from an earlier version
  * with other settings gets these, as a deploy would give them.
  */
@@ -591,7 +603,7 @@ export async function ensureDeliveryQueues(client: SQSClient, prefix: string): P
   const create = async (name: string, attributes: Record<string, string>) => {
     let url: string;
     try {
-      url = (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }))).QueueUrl!;
+      url = (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: { ...(name.endsWith('.fifo') ? { FifoQueue: 'true' } : {}), ...attributes } }))).QueueUrl!;
     } catch (error) {
       if (!(error instanceof QueueNameExists)) throw error;
       url = (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
@@ -606,5 +618,11 @@ export async function ensureDeliveryQueues(client: SQSClient, prefix: string): P
     MessageRetentionPeriod: String(DELIVERY_QUEUE.retentionSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount }),
   });
-  return { deliveries, deadLetters };
+  const reminderDeadLetters = await create(`${prefix}-reminder-dead-letters`, { MessageRetentionPeriod: String(REMINDER_QUEUE.deadLetterRetentionSeconds) });
+  const reminders = await create(`${prefix}-reminders`, {
+    VisibilityTimeout: String(REMINDER_QUEUE.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(REMINDER_QUEUE.retentionSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: reminderDeadLetters.arn, maxReceiveCount: REMINDER_QUEUE.maxReceiveCount }),
+  });
+  return { deliveries, deadLetters, reminders, reminderDeadLetters };
 }

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { JOB_BUDGET_MS, processDeliveryBatch } from '../../shared/aws/delivery-batch';
+import { processReminderBatch } from '../../shared/aws/reminder-queue';
 import { sqsRedelivery } from '../../shared/aws/sqs-queue';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared/domain/delivery/attempt';
 import { readSettings } from '../../shared/platform/config';
@@ -38,7 +39,15 @@ const dependencies = {
   logger,
 };
 
-/** The SQS event source's function: works through a batch of deliveries and reports the ones to retry. */
+const reminders = { queue: wiring.queue, timer: wiring.reminders.timer, logger };
+
+/** A batch from the reminder queue (standard) rather than the delivery queue (FIFO): its records' source says which. */
+const fromReminderQueue = (event: SQSEvent) => event.Records[0]?.eventSourceARN.endsWith('.fifo') === false;
+
+/**
+ * The SQS event sources' function: works through a batch of deliveries and
+ * reports the ones to retry; or hands due reminders on to the deliveries.
+ */
 export const handler = middy<SQSEvent, SQSBatchResponse>(MIDDY_OPTIONS)
   .use(publishMetrics())
-  .handler((event, context) => processDeliveryBatch(event, context, dependencies));
+  .handler((event, context) => (fromReminderQueue(event) ? processReminderBatch(event, reminders) : processDeliveryBatch(event, context, dependencies)));

@@ -3,10 +3,14 @@ import { DeliveryLedger } from '../../shared/aws/delivery-ledger';
 import { createDocumentClient } from '../../shared/aws/dynamo';
 import { ThreadStore } from '../../shared/aws/handoff-store';
 import { secretsManagerReader } from '../../shared/aws/secrets';
+import { sqsReminderTimer } from '../../shared/aws/reminder-queue';
 import { cloudWatchServiceLevels } from '../../shared/aws/service-levels';
 import { createSqsClient, sqsDeliveryQueue } from '../../shared/aws/sqs-queue';
 import type { JobQueue, ServiceLevels } from '../../shared/domain/ports';
+import type { ReminderSettings } from '../../shared/domain/reminders';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from '../../shared/platform/config';
+import { ConfigError } from '../../shared/platform/errors';
+import { SETTINGS } from '../../shared/platform/settings';
 import { logger } from '../../shared/platform/logger';
 
 /*
@@ -33,6 +37,7 @@ export interface Wiring {
   readonly sqs: SQSClient;
   readonly queue: JobQueue;
   readonly serviceLevels: ServiceLevels;
+  readonly reminders: ReminderSettings;
 }
 
 export function wire(settings: Settings, options: WiringOptions): Wiring {
@@ -51,5 +56,13 @@ export function wire(settings: Settings, options: WiringOptions): Wiring {
     sqs,
     queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl),
     serviceLevels: cloudWatchServiceLevels(logger),
+    reminders: reminderSettings(settings, sqs),
   };
+}
+
+/** Reminders on a delay queue; with reminders off, a timer that is never asked. */
+function reminderSettings(settings: Settings, sqs: SQSClient): ReminderSettings {
+  if (settings.reminderIntervalMs <= 0) return { intervalMs: 0, timer: { remindAt: () => Promise.resolve() } };
+  if (!settings.reminderQueueUrl) throw new ConfigError(`missing required setting(s): ${SETTINGS.reminderQueueUrl.env} (reminders are on)`, [SETTINGS.reminderQueueUrl.env]);
+  return { intervalMs: settings.reminderIntervalMs, timer: sqsReminderTimer(sqs, settings.reminderQueueUrl) };
 }

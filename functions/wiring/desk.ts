@@ -24,5 +24,5 @@ export function wireDesk(wiring: Pick<Wiring, 'settings' | 'secrets'>, options: 
     }
     return current.client;
   };
-  return slackDesk({ slack, users: new UserDirectory({ waitMs: NAME_WAIT_MS }), pacer: new SlackPacer(), slackApiUrl: settings.slackApiUrl, notePrefixes: settings.internalNotePrefixes, logger });
+  return slackDesk({ slack, users: new UserDirectory({ waitMs: NAME_WAIT_MS }), pacer: new SlackPacer(), slackApiUrl: settings.slackApiUrl, notePrefixes: settings.internalNotePrefixes, escalationMention: settings.escalationMention, logger });
 }

@@ -184,7 +184,7 @@ export class ThreadStore implements HandoffStore {
           TableName: this.tableName,
           Key: { pk: conversationKey(conversationId) },
           UpdateExpression:
-            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt, queued',
+            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, waitingSince = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt, queued',
           ConditionExpression: 'reservation = :token',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: {
@@ -260,7 +260,7 @@ export class ThreadStore implements HandoffStore {
   async assignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
     return this.transition('assign agent', conversationId, threadTs, {
       condition: '#state = :open AND attribute_not_exists(claimedBy)',
-      update: 'SET claimedBy = :agent, claimedAt = :nowMs, firstClaimedAt = if_not_exists(firstClaimedAt, :nowMs)',
+      update: 'SET claimedBy = :agent, claimedAt = :nowMs, firstClaimedAt = if_not_exists(firstClaimedAt, :nowMs) REMOVE waitingSince',
       values: { ':open': 'open', ':agent': agentUserId, ':nowMs': this.now() },
     });
   }
@@ -278,8 +278,8 @@ export class ThreadStore implements HandoffStore {
   async unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined> {
     return this.transition('unassign agent', conversationId, threadTs, {
       condition: '#state = :open AND claimedBy = :agent',
-      update: 'REMOVE claimedBy, claimedAt',
-      values: { ':open': 'open', ':agent': agentUserId },
+      update: 'SET waitingSince = :nowMs REMOVE claimedBy, claimedAt',
+      values: { ':open': 'open', ':agent': agentUserId, ':nowMs': this.now() },
     });
   }
 

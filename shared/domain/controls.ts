@@ -1,6 +1,7 @@
 import { cardJob, type JobOf } from './delivery/jobs';
 import type { Notice, PressUnchanged } from './notices';
 import type { AgentAction, Handoff, HandoffStore, JobQueue, Log, ServiceLevels } from './ports';
+import { remindWhileWaiting, type ReminderSettings } from './reminders';
 import { settleLoggingFailures } from '../platform/logger';
 
 export interface AgentControlDependencies {
@@ -8,6 +9,7 @@ export interface AgentControlDependencies {
   readonly queue: JobQueue;
   readonly logger: Log;
   readonly serviceLevels: ServiceLevels;
+  readonly reminders: ReminderSettings;
 }
 
 /** The change made; or, when there was none, what to tell whoever pressed. */
@@ -56,7 +58,11 @@ export async function handleAgentAction(action: AgentAction, deps: AgentControlD
   }
   measure(change.handoff, deps.serviceLevels);
   // The bot will hear (or cannot be told), so the change stands even if the card cannot be queued: the next update renders it.
-  await settleLoggingFailures(deps.logger, 'could not queue the card update', { conversationId }, [deps.queue.enqueue(cardJob(conversationId))]);
+  await settleLoggingFailures(deps.logger, 'could not queue the card update', { conversationId }, [
+    deps.queue.enqueue(cardJob(conversationId)),
+    // Released: it waits again, and the reminders start over.
+    ...(action.kind === 'release' ? [remindWhileWaiting(change.handoff, deps)] : []),
+  ]);
   deps.logger.info('agent action applied', { conversationId, kind: action.kind });
   return OUTCOMES[action.kind];
 }

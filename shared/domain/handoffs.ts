@@ -1,8 +1,10 @@
 import type { CustomerMessageRequest, EndRequest, HandoffRequest } from './requests';
 import { cardJob, noteJob, uniqueKey } from './delivery/jobs';
 import { isMailAddress } from './mail-address';
+import { remindWhileWaiting, type ReminderSettings } from './reminders';
 import type { Handoff, HandoffDetails, HandoffStore, JobQueue, Log, OpeningHandoff, SupportDesk, ThreadRef } from './ports';
 import { BridgeError, DownstreamError, PermanentDownstreamError, RetryLaterError } from '../platform/errors';
+import { settleLoggingFailures } from '../platform/logger';
 
 /*
  * The bot → desk path. Only the card is posted while the bot waits (its
@@ -13,6 +15,7 @@ import { BridgeError, DownstreamError, PermanentDownstreamError, RetryLaterError
  */
 
 export interface HandoffDependencies {
+  readonly reminders: ReminderSettings;
   readonly store: Pick<HandoffStore, 'reserve' | 'activate' | 'abandon' | 'markQueued' | 'findByConversation' | 'findThreadOf' | 'close' | 'reopen'>;
   readonly queue: JobQueue;
   readonly desk: Pick<SupportDesk, 'postCard' | 'removeCard' | 'introFor'>;
@@ -87,7 +90,7 @@ async function queueOpening(request: HandoffRequest, token: string, cause: Downs
 }
 
 /** What opening a handoff on a posted card needs; the request path and the delivery function both have it. */
-export type CardOpeningDependencies = Pick<HandoffDependencies, 'queue' | 'desk' | 'supportChannelId' | 'logger'> & {
+export type CardOpeningDependencies = Pick<HandoffDependencies, 'queue' | 'desk' | 'supportChannelId' | 'logger' | 'reminders'> & {
   readonly store: Pick<HandoffStore, 'activate' | 'abandon'>;
 };
 
@@ -130,6 +133,8 @@ export async function postCardAndOpen(
     throw error;
   }
   deps.logger.info('handoff opened', { conversationId, channelId: handoff.channelId, threadTs: handoff.threadTs });
+  // Open whatever happens to the timer: a reminder that cannot be set is logged, and the card is there to be seen.
+  await settleLoggingFailures(deps.logger, 'could not set the handoff’s first reminder', { conversationId }, [remindWhileWaiting(handoff, deps)]);
   return handoff;
 }
 

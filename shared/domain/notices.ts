@@ -20,6 +20,8 @@ export type Notice =
   | { readonly kind: 'delivered-late'; readonly awaited: Awaited; readonly minutesLate: number }
   /** Given up: it never arrived. */
   | { readonly kind: 'lost'; readonly awaited: Awaited }
+  /** Nobody has claimed the handoff; the customer has waited since `waitingSince` (epoch ms). The desk mentions whom it is set to. */
+  | { readonly kind: 'reminder'; readonly waitingSince: number }
   /** An agent resolved the handoff; the bot has the conversation back. */
   | { readonly kind: 'resolved'; readonly agentUserId: string }
   /** The bot's side ended the handoff: `reason` as the bot gave it. */

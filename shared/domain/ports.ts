@@ -37,6 +37,8 @@ export interface Handoff extends ThreadRef, HandoffDetails {
   /** The desk's id of the agent who has it (claimed, or took it over), and since when (epoch ms). */
   readonly claimedBy?: string;
   readonly claimedAt?: number;
+  /** Since when (epoch ms) it has waited for an agent: its opening, or its last release; absent while an agent has it. */
+  readonly waitingSince?: number;
   /** The service's milestones (epoch ms): its first assignment, its first reply the customer got, its close. */
   readonly firstClaimedAt?: number;
   readonly firstReplyAt?: number;
@@ -74,7 +76,7 @@ export type Reservation =
   | { readonly reserved: false; readonly current: Handoff | OpeningHandoff };
 
 /** What a card shows: a handoff, or the details of one about to be opened. */
-export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'customerEmailInvalid' | 'claimedBy' | 'closedBy' | 'closedReason' | 'state'>;
+export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'customerEmailInvalid' | 'claimedBy' | 'closedBy' | 'closedReason' | 'state' | 'waitingSince'>;
 
 export interface TranscriptLine {
   readonly role: 'user' | 'bot';
@@ -282,6 +284,18 @@ export interface FileStore {
 }
 
 export type Clock = () => number;
+
+/** The `n`th reminder that a handoff waits for an agent, counted from when it began waiting (`since`, epoch ms). */
+export interface Reminder {
+  readonly conversationId: string;
+  readonly since: number;
+  readonly n: number;
+}
+
+/** Holds a reminder until it is due, then hands it back to the bridge (remindIfWaiting); survives restarts, may hand it back twice. */
+export interface ReminderTimer {
+  remindAt(reminder: Reminder, dueAt: number): Promise<void>;
+}
 
 /** What the service is measured by, per handoff, from its opening. */
 export type ServiceLevelMeasure = 'time-to-claim' | 'time-to-first-reply' | 'time-to-resolve';

@@ -32,10 +32,16 @@ export interface Settings {
   readonly fileLinkSeconds: number;
   /** What starts an internal note (lower case): a reply that stays on the desk. */
   readonly internalNotePrefixes: readonly string[];
+  /** How long an unclaimed handoff waits before each reminder; 0: no reminders. */
+  readonly reminderIntervalMs: number;
+  /** Whom a reminder mentions, in the desk's markup as configured; undefined: nobody. */
+  readonly escalationMention: string | undefined;
+  /** The delay queue reminders wait in (the functions that schedule or post them need it). */
+  readonly reminderQueueUrl: string | undefined;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
-type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl' | 'fileBucket' | 'publicUrl';
+type OptionalSetting = 'supportChannelId' | 'deadLetterQueueUrl' | 'fileBucket' | 'publicUrl' | 'reminderQueueUrl';
 export type SettingsWith<K extends OptionalSetting> = Settings & { readonly [P in K]: NonNullable<Settings[P]> };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -76,7 +82,31 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     publicUrl: present('publicUrl')?.replace(/\/+$/, ''),
     fileLinkSeconds: Math.round(positive('fileLinkDays', 'days') * 86_400),
     internalNotePrefixes: notePrefixesFrom(env[SETTINGS.internalNotePrefixes.env] ?? SETTINGS.internalNotePrefixes.default),
+    reminderIntervalMs: reminderIntervalFrom(present('handoffReminderMinutes') ?? SETTINGS.handoffReminderMinutes.default),
+    escalationMention: escalationMentionFrom(present('escalationMention')),
+    reminderQueueUrl: present('reminderQueueUrl'),
   } as SettingsWith<K>;
+}
+
+/** HANDOFF_REMINDER_MINUTES in ms: 0 (no reminders) or a positive number of minutes, decimals allowed (0.05 for tests). */
+export function reminderIntervalFrom(text: string): number {
+  const minutes = Number(text);
+  if (text.trim() === '' || !Number.isFinite(minutes) || minutes < 0) {
+    throw new ConfigError(`${SETTINGS.handoffReminderMinutes.env} must be a number of minutes (0 for no reminders), got "${text}"`, [SETTINGS.handoffReminderMinutes.env]);
+  }
+  return Math.round(minutes * 60_000);
+}
+
+/** Slack's mentions a reminder can carry: a user group, or everyone here. */
+const ESCALATION_MENTION = /^(<!subteam\^S[A-Z0-9]+(\|[^<>]*)?>|<!here>)$/;
+
+/** SLACK_ESCALATION_MENTION: a user group (`<!subteam^S…>`), `<!here>`, or unset; anything else fails, naming it. */
+export function escalationMentionFrom(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!ESCALATION_MENTION.test(text)) {
+    throw new ConfigError(`${SETTINGS.escalationMention.env} must be a user group (<!subteam^S0123ABCD>) or <!here>, got "${text}"`, [SETTINGS.escalationMention.env]);
+  }
+  return text;
 }
 
 /** A prefix is what an agent types first: a few characters (the card shows them). */

@@ -63,6 +63,20 @@ export const SETTINGS = {
     default: 'note:,;;',
     where: 'functions',
   },
+  handoffReminderMinutes: {
+    env: 'HANDOFF_REMINDER_MINUTES',
+    meaning: 'Remind the channel of an unclaimed handoff after this many minutes, up to 3 times (decimals allowed; 0: never)',
+    required: false,
+    default: '5',
+    where: 'functions',
+  },
+  escalationMention: {
+    env: 'SLACK_ESCALATION_MENTION',
+    meaning: 'Whom a reminder mentions: a user group `<!subteam^S…>`, `<!here>`, or empty for nobody',
+    required: false,
+    default: '',
+    where: 'functions',
+  },
   deliveryGiveUpMinutes: {
     env: 'DELIVERY_GIVE_UP_MINUTES',
     meaning: 'How long a delivery is retried before the bridge gives up and says so',
@@ -103,6 +117,7 @@ export const SETTINGS = {
     where: 'functions',
   },
   deliveryQueueUrl: { env: 'DELIVERY_QUEUE_URL', meaning: 'The FIFO queue of deliveries', required: true, where: 'functions', internal: true },
+  reminderQueueUrl: { env: 'REMINDER_QUEUE_URL', meaning: 'The delay queue that holds reminders until they are due', required: false, where: 'functions', internal: true },
   deadLetterQueueUrl: { env: 'DEAD_LETTER_QUEUE_URL', meaning: 'Where deliveries the bridge gave up on are kept', required: false, where: 'functions', internal: true },
   secretId: {
     env: 'BRIDGE_SECRET_ARN',

@@ -26,6 +26,8 @@ export interface SlackDeskOptions {
   readonly slackApiUrl?: string | undefined;
   /** What starts an internal note: the card tells agents. */
   readonly notePrefixes?: readonly string[] | undefined;
+  /** Whom a reminder mentions (a user group or `<!here>`), as configured and checked; none when absent. */
+  readonly escalationMention?: string | undefined;
   readonly logger: Log;
 }
 
@@ -105,7 +107,7 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
 
     async postInThread(thread, post, progress = { partsDone: 0 }) {
       const client = await slack();
-      const { parts, extra } = rendered(post);
+      const { parts, extra } = rendered(post, options.escalationMention);
       let found: ReadonlyMap<string, string> | undefined;
       if (progress.lookSince !== undefined) {
         found = await postsSince(thread.channelId, thread.threadTs, progress.lookSince);
@@ -195,7 +197,7 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
 const REACTION_NAMES: Readonly<Record<Reaction, string>> = { 'kept-internal': 'lock' };
 
 /** A thread post as Slack messages: the parts it takes, and how each is sent. */
-function rendered(post: ThreadPost): { parts: string[]; extra: { username?: string; icon_emoji?: string; unfurl_links?: false } } {
+function rendered(post: ThreadPost, escalationMention?: string): { parts: string[]; extra: { username?: string; icon_emoji?: string; unfurl_links?: false } } {
   switch (post.kind) {
     case 'customer-text':
       // Whole, however long: in as many posts as Slack's 40,000 characters take, split at line ends. With chat:write.customize
@@ -207,7 +209,8 @@ function rendered(post: ThreadPost): { parts: string[]; extra: { username?: stri
       return { parts: [...((summary && summaryInThread(summary)) ?? []), ...(transcript.length > 0 ? [transcriptText(transcript, omittedLines)] : [])], extra: { unfurl_links: false } };
     }
     case 'notice':
-      return { parts: [noticeText(post.notice)], extra: {} };
+      // A reminder calls whom the desk is set to call (SLACK_ESCALATION_MENTION); other notices call nobody.
+      return { parts: [post.notice.kind === 'reminder' && escalationMention ? `${escalationMention} ${noticeText(post.notice)}` : noticeText(post.notice)], extra: {} };
   }
 }
 

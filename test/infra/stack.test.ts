@@ -147,6 +147,7 @@ describe('BridgeStack', () => {
     const queueIds = Object.keys(template.findResources('AWS::SQS::Queue'));
     const deliveriesId = queueIds.find((id) => id.startsWith('Deliveries'))!;
     const deadLettersId = queueIds.find((id) => id.startsWith('DeadLetters'))!;
+    const remindersId = queueIds.find((id) => id.startsWith('Reminders'))!;
     const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0]!;
     const s3Grants: string[] = [];
     for (const statement of statements) {
@@ -160,9 +161,10 @@ describe('BridgeStack', () => {
         expect(actions).toEqual(['secretsmanager:GetSecretValue']);
         expect(statement.Resource).toEqual({ Ref: secretId });
       } else if (service === 'sqs') {
-        // Sending to the delivery queue (every function), consuming and delaying it (the delivery function), sending to its dead letters.
+        // Sending to the delivery queue and setting reminders (every function), consuming both and delaying deliveries (the delivery
+        // function), sending to the deliveries' dead letters. Nobody sends to the reminders' dead letters but SQS.
         const queue = (statement.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-        expect([deliveriesId, deadLettersId]).toContain(queue);
+        expect([deliveriesId, deadLettersId, remindersId]).toContain(queue);
         for (const action of actions) {
           expect(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']).toContain(action);
         }
@@ -206,14 +208,36 @@ describe('BridgeStack', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetters'), 'Arn'] }, maxReceiveCount: 100 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 4);
     expect(templateJson).toContain('aws:SecureTransport');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Deliveries'), 'Arn'] },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('holds reminders in a standard delay queue (encrypted, TLS-only, with a dead-letter queue) that the delivery function consumes; every function may set one', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: Match.absent(),
+      MessageRetentionPeriod: 24 * 3600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReminderDeadLetters'), 'Arn'] }, maxReceiveCount: 10 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Reminders'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('^delivery') },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => (fn as { Properties: { Handler?: string } }).Properties.Handler === 'index.handler');
+    for (const fn of functions) {
+      expect((fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables).toMatchObject({
+        REMINDER_QUEUE_URL: { Ref: expect.stringMatching(/^Reminders/) as string },
+        HANDOFF_REMINDER_MINUTES: '5',
+      });
+    }
   });
 
   it('alarms on errors, throttles, API 5xx, Slack p99 near 3 s, deliveries given up or backing up, and Slack refusals, notifying the e-mail when one fires and when it is over', () => {
@@ -225,7 +249,8 @@ describe('BridgeStack', () => {
     expect(byMetric('Duration')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 2500 })]);
     expect(byMetric('DeliveryFailures')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
+    // The deliveries' dead letters, and the reminders'.
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 }), expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 120 })]);
     // Customers waiting too long for an agent: the time to claim's p90 over 15 minutes (default 15 min).
     expect(byMetric('TimeToClaim')).toEqual([
@@ -327,6 +352,8 @@ describe('the CDK app', () => {
     [{ deliveryGiveUpMinutes: '0' }, /deliveryGiveUpMinutes must be a positive number of minutes/],
     [{ internalNotePrefixes: '' }, /INTERNAL_NOTE_PREFIXES must list short prefixes .*entry 1 is empty/],
     [{ timeToClaimAlarmMinutes: '0' }, /timeToClaimAlarmMinutes must be a positive number of minutes/],
+    [{ handoffReminderMinutes: 'soon' }, /HANDOFF_REMINDER_MINUTES must be a number of minutes/],
+    [{ escalationMention: '@support' }, /SLACK_ESCALATION_MENTION must be a user group/],
     [{ internalNotePrefixes: 'note:,,;;' }, /entry 2 is empty/],
   ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
     expect(() => buildApp(newApp(context))).toThrow(message);

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import { DELIVERY_QUEUE, FUNCTION_SIZING } from '../../infra/bundling';
+import { DELIVERY_QUEUE, REMINDER_QUEUE, FUNCTION_SIZING } from '../../infra/bundling';
 import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../local/embedded-sqs';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../local/embedded-s3';
 import { drainQueue } from '../../local/event-source';
@@ -40,6 +40,8 @@ export interface BridgeHarness {
    * its retry delay stays for a later call. Resolves with the invocations made.
    */
   runDeliveries(): Promise<number>;
+  /** Hands the reminders due now to the delivery function, as the reminder queue's event source does; returns how many it took. */
+  runReminders(): Promise<number>;
   /** The bodies in the delivery queue and in its dead-letter queue. */
   queued(): { readonly deliveries: readonly string[]; readonly deadLetters: readonly string[] };
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
       sqsEndpoint: sqs.endpoint,
       deliveryQueueUrl: queues.deliveries.url,
       deadLetterQueueUrl: queues.deadLetters.url,
+      reminderQueueUrl: queues.reminders.url,
       fileBucket: FILE_BUCKET,
       s3Endpoint: s3.endpoint,
       publicUrl: PUBLIC_URL,
@@ -111,6 +114,20 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
         handler: await delivery,
         timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
         batchSize: DELIVERY_QUEUE.batchSize,
+        onError: (error) => {
+          throw error;
+        },
+      });
+    },
+    runReminders: async () => {
+      delivery ??= (import('../../functions/delivery/handler') as Promise<{ handler: QueueHandler }>).then((module) => module.handler);
+      return drainQueue({
+        client: sqsClient,
+        queueUrl: queues.reminders.url,
+        queueArn: queues.reminders.arn,
+        handler: await delivery,
+        timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+        batchSize: REMINDER_QUEUE.batchSize,
         onError: (error) => {
           throw error;
         },

@@ -19,6 +19,8 @@ import type {
   OpeningHandoff,
   Reaction,
   PartProgress,
+  Reminder,
+  ReminderTimer,
   ServiceLevelMeasure,
   ServiceLevels,
   SupportDesk,
@@ -240,7 +242,7 @@ export class MemoryHandoffStore implements HandoffStore {
     await Promise.resolve();
     const item = this.items.get(conversationId);
     if (!item || item.reservation !== token || item.handoff.state !== 'opening') throw new Error('conditional check failed: the reservation is not this token’s');
-    const handoff: Handoff = { conversationId, ...item.handoff.details, ...thread, state: 'open', openedAt: this.now(), expiresAt: Math.floor(this.now() / 1000) + 3600 };
+    const handoff: Handoff = { conversationId, ...item.handoff.details, ...thread, state: 'open', openedAt: this.now(), waitingSince: this.now(), expiresAt: Math.floor(this.now() / 1000) + 3600 };
     this.items.set(conversationId, { handoff });
     return handoff;
   }
@@ -265,7 +267,7 @@ export class MemoryHandoffStore implements HandoffStore {
   }
 
   assignAgent(conversationId: string, threadTs: string, agentUserId: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, (h) => ({ ...h, claimedBy: agentUserId, claimedAt: this.now(), firstClaimedAt: h.firstClaimedAt ?? this.now() }));
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && !h.claimedBy, ({ waitingSince: _since, ...h }) => ({ ...h, claimedBy: agentUserId, claimedAt: this.now(), firstClaimedAt: h.firstClaimedAt ?? this.now() }));
   }
 
   reassignAgent(conversationId: string, threadTs: string, from: string, to: string) {
@@ -273,7 +275,7 @@ export class MemoryHandoffStore implements HandoffStore {
   }
 
   unassignAgent(conversationId: string, threadTs: string, agentUserId: string) {
-    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === agentUserId, ({ claimedBy: _claimed, claimedAt: _at, ...h }) => h);
+    return this.transition(conversationId, threadTs, (h) => h.state === 'open' && h.claimedBy === agentUserId, ({ claimedBy: _claimed, claimedAt: _at, ...h }) => ({ ...h, waitingSince: this.now() }));
   }
 
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {
@@ -376,7 +378,10 @@ export class MemoryFileStore implements FileStore {
 export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Every port of the delivery function in memory, with one open handoff (`conv-1`) on `thread`. */
-export async function memoryDelivery(thread: ThreadRef, options: { readonly customerName?: string; readonly now?: () => number; readonly openingWaitMs?: number } = {}) {
+export async function memoryDelivery(
+  thread: ThreadRef,
+  options: { readonly customerName?: string; readonly now?: () => number; readonly openingWaitMs?: number; readonly reminderIntervalMs?: number } = {},
+) {
   const store = new MemoryHandoffStore();
   const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's', customerName: options.customerName }, 15_000);
   if (reservation.reserved) await store.activate('conv-1', reservation.token, thread);
@@ -389,6 +394,7 @@ export async function memoryDelivery(thread: ThreadRef, options: { readonly cust
     bot: new MemoryBot(),
     logger: quietLog,
     serviceLevels: new MemoryServiceLevels(),
+    reminders: { intervalMs: options.reminderIntervalMs ?? 0, timer: new MemoryReminderTimer() },
     supportChannelId: thread.channelId,
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
     files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, botOrigin: () => Promise.resolve(undefined) },
@@ -403,5 +409,16 @@ export class MemoryServiceLevels implements ServiceLevels {
   readonly recorded: { measure: ServiceLevelMeasure; ms: number; channelId: string }[] = [];
   record(measure: ServiceLevelMeasure, ms: number, where: { readonly channelId: string }): void {
     this.recorded.push({ measure, ms, channelId: where.channelId });
+  }
+}
+
+/** Reminders held until due, in the order set. */
+export class MemoryReminderTimer implements ReminderTimer {
+  readonly set: { reminder: Reminder; dueAt: number }[] = [];
+  failing: (() => Error) | undefined;
+  remindAt(reminder: Reminder, dueAt: number): Promise<void> {
+    if (this.failing) return Promise.reject(this.failing());
+    this.set.push({ reminder, dueAt });
+    return Promise.resolve();
   }
 }

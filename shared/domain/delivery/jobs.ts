@@ -9,7 +9,7 @@ import { FILE_KINDS, MISSING_FILE_REASONS } from '../files/policy';
  * - to the bot (an agent's reply, Claim or Resolve, a customer's lost message),
  *   in the message group `to-bot/<conversation>`;
  * - to the desk (a queued card, the transcript, a customer's message, a card
- *   update, a note, an agent's private notice), in `to-desk/<conversation>`.
+ *   update, a note, a reminder, an agent's private notice), in `to-desk/<conversation>`.
  * One group per conversation and direction: a conversation's replies reach
  * the customer in the order the agent wrote them, and its messages the
  * thread in the order the customer wrote them, while a failing conversation
@@ -86,6 +86,8 @@ const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, notice: QueuedNoticeSchema }),
   v.object({ kind: v.literal('private-notice'), key: v.array(str), channelId: str, threadTs: str, userId: str, notice: QueuedNoticeSchema }),
+  // A handoff that waits for an agent (since `since`, epoch ms): the `n`th reminder in its thread, if it still waits.
+  v.object({ kind: v.literal('reminder'), key: v.array(str), conversationId: str, since: v.number(), n: v.number() }),
   // An agent's message that stayed on the desk (an internal note): marked so for everyone, and its writer told what needs telling.
   v.object({
     kind: v.literal('kept-internal'),

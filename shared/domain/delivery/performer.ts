@@ -1,6 +1,7 @@
 import { HandoffStillOpening, type DeliveryJob, type JobOf } from './jobs';
 import type { DeliveryFiles } from '../files/agent-files';
 import { settledHandoff } from '../handoffs';
+import type { ReminderSettings } from '../reminders';
 import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue, Log, PartProgress, ServiceLevels, SupportDesk } from '../ports';
 
 /* What each job kind's file implements (performers.ts picks one by kind). */
@@ -14,6 +15,7 @@ export interface JobDependencies {
   readonly bot: BotChannel;
   readonly logger: Log;
   readonly serviceLevels: ServiceLevels;
+  readonly reminders: ReminderSettings;
   /** The channel handoffs open in. */
   readonly supportChannelId: string;
   readonly files: DeliveryFiles;

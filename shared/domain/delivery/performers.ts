@@ -12,6 +12,7 @@ import { openQueuedThread } from './open-thread';
 import { tellAgentPrivately } from './private-notice';
 import { postThreadIntro } from './thread-intro';
 import { markKeptInternal } from './kept-internal';
+import { postReminder } from './reminder';
 
 /** One file per job kind; the switch is exhaustive (lint), so a new kind cannot go unperformed. */
 export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDependencies): Promise<JobResult> {
@@ -38,5 +39,7 @@ export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDe
       return tellAgentPrivately(job, progress, deps);
     case 'kept-internal':
       return markKeptInternal(job, progress, deps);
+    case 'reminder':
+      return postReminder(job, progress, deps);
   }
 }

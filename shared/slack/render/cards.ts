@@ -3,6 +3,7 @@ import type { CardView, TranscriptLine } from '../../domain/ports';
 import { fitEscaped, SLACK_LIMITS, splitEscaped } from './limits';
 import { escapeSlackText } from './markup';
 import { neutralised } from '../../domain/plain-text';
+import { slackTime } from './time';
 
 export const CLAIM_ACTION_ID = 'handoff_claim';
 export const RELEASE_ACTION_ID = 'handoff_release';
@@ -43,9 +44,9 @@ export interface SlackMessageContent {
  * too long for its section is shortened with a marker, and summaryInThread
  * gives the whole of it for the thread.
  */
-export function handoffCard(view: CardView, notePrefixes: readonly string[] = []): SlackMessageContent {
+export function handoffCard(view: CardView, notePrefixes: readonly string[] = [], now = Date.now()): SlackMessageContent {
   const customer = customerLabel(view);
-  const status = statusLine(view);
+  const status = statusLine(view, now);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Customer asked for a human', emoji: true } },
     {
@@ -104,8 +105,15 @@ function customerLabel(view: CardView): string {
   return fitEscaped(`${name}${email}`, SLACK_LIMITS.fieldText - CUSTOMER_LABEL.length, '…').text;
 }
 
-function statusLine(view: CardView): string {
-  if (view.state === 'open') return view.claimedBy ? `:raising_hand: Claimed by <@${view.claimedBy}>` : ':hourglass_flowing_sand: Waiting for an agent';
+/** How long the customer has waited, as of this rendering: the card is rendered again at each reminder. */
+function waited(since: number | undefined, now: number): string {
+  if (since === undefined) return '';
+  const minutes = Math.floor((now - since) / 60_000);
+  return ` since ${slackTime(since)}${minutes >= 1 ? ` (${minutes} min)` : ''}`;
+}
+
+function statusLine(view: CardView, now: number): string {
+  if (view.state === 'open') return view.claimedBy ? `:raising_hand: Claimed by <@${view.claimedBy}>` : `:hourglass_flowing_sand: Waiting for an agent${waited(view.waitingSince, now)}`;
   if (view.closedReason === 'resolved') return `:white_check_mark: Resolved by <@${view.closedBy}>`;
   return `:door: Ended: ${endReasonText(view.closedReason)}`;
 }

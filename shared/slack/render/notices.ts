@@ -4,6 +4,7 @@ import type { FileRefusal } from '../../domain/ports';
 import { AGENT_FILE_TYPES_TEXT, FILE_LIMITS, megabytes, type MissingFileReason } from '../../domain/files/policy';
 import { endReasonText } from './cards';
 import { escapeSlackText } from './markup';
+import { slackTime } from './time';
 
 /** The domain's notices in Slack's words and markup. */
 
@@ -43,6 +44,8 @@ export function noticeText(notice: Notice): string {
       return notice.awaited.of === 'reply'
         ? ':warning: Your reply above did not reach the customer: the bot could not be reached. Please send it again.'
         : `:warning: The bot never heard of the ${press(notice.awaited)}: it could not be reached, and the customer was not told.`;
+    case 'reminder':
+      return `:bell: Nobody has claimed this handoff: the customer has waited since ${slackTime(notice.waitingSince)}. Press *Claim* on the card to take it.`;
     case 'resolved':
       return `:white_check_mark: <@${notice.agentUserId}> resolved this handoff; the bot has taken the conversation back.`;
     case 'ended':

@@ -2,12 +2,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleAgentAction, type AgentControlDependencies } from '../../../shared/domain/controls';
 import type { AgentAction } from '../../../shared/domain/ports';
 import { DownstreamError } from '../../../shared/platform/errors';
-import { MemoryHandoffStore, MemoryQueue, MemoryServiceLevels, quietLog } from '../../support/memory-ports';
+import { MemoryHandoffStore, MemoryQueue, MemoryReminderTimer, MemoryServiceLevels, quietLog } from '../../support/memory-ports';
 
 let store: MemoryHandoffStore;
 let queue: MemoryQueue;
 let serviceLevels: MemoryServiceLevels;
-const deps = (): AgentControlDependencies => ({ store, queue, logger: quietLog, serviceLevels });
+let timer: MemoryReminderTimer;
+const REMINDER_MS = 5 * 60_000;
+const deps = (): AgentControlDependencies => ({ store, queue, logger: quietLog, serviceLevels, reminders: { intervalMs: REMINDER_MS, timer } });
 const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
 const press = (kind: AgentAction['kind'], agentUserId = 'U-AGENT'): AgentAction => ({ kind, conversationId: 'conv-1', agentUserId, ...THREAD });
 
@@ -15,6 +17,7 @@ beforeEach(async () => {
   store = new MemoryHandoffStore();
   queue = new MemoryQueue();
   serviceLevels = new MemoryServiceLevels();
+  timer = new MemoryReminderTimer();
   const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's' }, 15_000);
   if (reservation.reserved) await store.activate('conv-1', reservation.token, THREAD);
 });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { HandoffRequest } from '../../../shared/domain/requests';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../../shared/domain/handoffs';
 import { DownstreamError, PermanentDownstreamError } from '../../../shared/platform/errors';
-import { MemoryDesk, MemoryHandoffStore, MemoryQueue, quietLog } from '../../support/memory-ports';
+import { MemoryDesk, MemoryHandoffStore, MemoryQueue, MemoryReminderTimer, quietLog } from '../../support/memory-ports';
 
 /* The domain's handoffs against in-memory ports: what it asks of the desk, the store and the queue, and in what order. */
 const CHANNEL = 'C-DESK';
@@ -10,13 +10,24 @@ let desk: MemoryDesk;
 let store: MemoryHandoffStore;
 let queue: MemoryQueue;
 let deps: HandoffDependencies;
+let timer: MemoryReminderTimer;
 let n = 0;
 
 beforeEach(() => {
   desk = new MemoryDesk();
   store = new MemoryHandoffStore();
   queue = new MemoryQueue();
-  deps = { store, queue, desk, supportChannelId: CHANNEL, logger: quietLog, queuedOpeningMs: 15 * 60_000, sleep: () => new Promise((resolve) => setTimeout(resolve, 1)) };
+  timer = new MemoryReminderTimer();
+  deps = {
+    store,
+    queue,
+    desk,
+    supportChannelId: CHANNEL,
+    logger: quietLog,
+    queuedOpeningMs: 15 * 60_000,
+    sleep: () => new Promise((resolve) => setTimeout(resolve, 1)),
+    reminders: { intervalMs: 5 * 60_000, timer },
+  };
 });
 
 const request = (overrides: Partial<HandoffRequest> = {}): HandoffRequest => ({

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../../local/embedded-sqs';
 import type { HandoffRequest } from '../../../shared/botpress/contract';
 import { decodeJob } from '../../../shared/domain/delivery/jobs';
+import { MemoryReminderTimer } from '../../support/memory-ports';
 import { createSqsClient, sqsDeliveryQueue, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
 import { DownstreamError, PermanentDownstreamError } from '../../../shared/platform/errors';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../../shared/domain/handoffs';
@@ -58,6 +59,7 @@ function dependencies(overrides: Partial<HandoffDependencies> = {}): HandoffDepe
     supportChannelId: CHANNEL,
     logger,
     queuedOpeningMs: 15 * 60_000,
+    reminders: { intervalMs: 0, timer: new MemoryReminderTimer() },
     ...overrides,
   };
 }
