@@ -19,6 +19,9 @@ export const SANDBOX_CHANNEL_ID = 'C0SANDBOX01';
  */
 const commonJsDefault = <T>(value: T): T => (value as { default?: T }).default ?? value;
 const definition = commonJsDefault(shippedDefinition);
+/** The sandbox reminds of an unclaimed handoff after a minute: a visitor trying it sees one. */
+const SANDBOX_REMINDER_MINUTES = '1';
+
 const SANDBOX_TABLE = 'botpress-slack-hitl-sandbox';
 
 /**
@@ -98,6 +101,9 @@ export async function startSandbox(options: LocalServerConfig): Promise<LocalBri
           slackApiUrl,
           metricsDisabled: 'true',
           logLevel: process.env[SETTINGS.logLevel.env] ?? 'WARN',
+          // Soon enough to be seen while trying it (the bridge's default is 5 minutes); a user's setting wins.
+          handoffReminderMinutes: process.env[SETTINGS.handoffReminderMinutes.env] ?? SANDBOX_REMINDER_MINUTES,
+          escalationMention: '<!here>',
         }),
         ...secretsEnvironment({
           slackSigningSecret: signingSecret,

@@ -25,7 +25,7 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     if (!available) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}: .ci/run installs it with apt-get.`);
     // Exactly `npm start` with no Slack or Botpress settings.
     const noSettings = Object.fromEntries(LOCALLY_REQUIRED.map((name) => [name, '']));
-    sandbox = await spawnLocalBridge({ ...noSettings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sandbox-')), DOTENV_CONFIG_PATH: path.join(tmpdir(), 'no-env-file') });
+    sandbox = await spawnLocalBridge({ ...noSettings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sandbox-')), DOTENV_CONFIG_PATH: path.join(tmpdir(), 'no-env-file'), HANDOFF_REMINDER_MINUTES: '0.05' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -61,6 +61,9 @@ describe.skipIf(!available && !inCi)('the sandbox in a browser', () => {
     await card().locator('text=Customer asked for a human').waitFor();
     await expect(card().textContent()).resolves.toContain('I was charged twice, I need to talk to a human');
     await thread().locator('text=Conversation so far').waitFor();
+
+    // Nobody claims it at once: a reminder in the thread calls @here (3 s in this test).
+    await thread().locator('.msg', { hasText: 'Nobody has claimed this handoff' }).locator('text=@here').waitFor();
 
     // The agent claims the handoff: the card shows who has it, the customer is told.
     await card().getByRole('button', { name: 'Claim' }).click();

@@ -245,4 +245,24 @@ describe('npm start (local/main.ts)', () => {
       await botpress.close();
     }
   }, 60_000);
+
+  it('keeps a handoff’s reminders across a restart: the one due while it was down comes after, and each of the three is posted once', async () => {
+    const env = { ...settings, BRIDGE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bridge-reminders-')), HANDOFF_REMINDER_MINUTES: '0.05', SLACK_ESCALATION_MENTION: '<!here>' };
+    const first = await spawnLocalBridge(env);
+    const opened = await botpressCall(first.url, 'handoff', { conversationId: 'reminded', userId: 'u', summary: 'Needs a human' });
+    const threadTs = opened.body.threadTs as string;
+    expect(await first.stop('SIGTERM')).toBe(0);
+    // Down while the first reminder falls due (3 s).
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const reminders = () => slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs && String(call.args.text).startsWith('<!here> :bell:'));
+    expect(reminders()).toEqual([]);
+    const second = await spawnLocalBridge(env);
+    try {
+      await vi.waitFor(() => expect(reminders()).toHaveLength(3), { timeout: 20_000, interval: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(reminders()).toHaveLength(3);
+    } finally {
+      expect(await second.stop('SIGTERM')).toBe(0);
+    }
+  }, 60_000);
 });
