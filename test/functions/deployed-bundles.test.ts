@@ -122,7 +122,7 @@ describe('the production bundles, deployed', () => {
   let botpress: BotpressStandIn;
   let sqs: EmbeddedSqs;
   let sqsProxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-  let queueUrls: { deliveries: string; deadLetters: string };
+  let queueUrls: { deliveries: string; deadLetters: string; reminders: string };
   let lambdaEnv: Record<string, string>;
   const running: LambdaProcess[] = [];
 
@@ -138,7 +138,7 @@ describe('the production bundles, deployed', () => {
     queueClient.destroy();
     // As the stack's outputs name them, on the proxy: the SDK sends a call to its queue URL's host.
     const onProxy = (url: string) => `${sqsProxy.url}/123456789012/${url.split('/').at(-1)!}`;
-    queueUrls = { deliveries: onProxy(queues.deliveries.url), deadLetters: onProxy(queues.deadLetters.url) };
+    queueUrls = { deliveries: onProxy(queues.deliveries.url), deadLetters: onProxy(queues.deadLetters.url), reminders: onProxy(queues.reminders.url) };
     secretsManager = await startSecretsManagerStandIn({
       [SECRET_ARN]: JSON.stringify({
         slackSigningSecret: SIGNING_SECRET,
@@ -158,6 +158,8 @@ describe('the production bundles, deployed', () => {
         mappingTtlHours: '168',
         deliveryQueueUrl: queueUrls.deliveries,
         deadLetterQueueUrl: queueUrls.deadLetters,
+        reminderQueueUrl: queueUrls.reminders,
+        handoffReminderMinutes: '5',
         deliveryGiveUpMinutes: '15',
         fileBucket: 'bridge-files',
         fileLinkDays: '7',
@@ -258,8 +260,9 @@ describe('the production bundles, deployed', () => {
     await runDeliveries();
     botpress.status = 200;
     pollingClient.destroy();
-    // The functions' own SQS calls (the poller's are Lambda's): the Slack function's two sends, the delivery function's delay.
-    expect(sqsProxy.requests.map((request) => request.headers['x-amz-target'])).toEqual(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.ChangeMessageVisibilityBatch']);
+    // The functions' own SQS calls (the poller's are Lambda's): the handoff's first reminder (the Botpress function), the Slack
+    // function's two sends, the delivery function's delay.
+    expect(sqsProxy.requests.map((request) => request.headers['x-amz-target'])).toEqual(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.ChangeMessageVisibilityBatch']);
     const expected = { keyId: CREDENTIALS.AWS_ACCESS_KEY_ID, region: REGION, sessionToken: CREDENTIALS.AWS_SESSION_TOKEN };
     for (const request of secretsManager.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'secretsmanager' });
     for (const request of dynamoProxy.requests) expect(signedAs(request)).toEqual({ ...expected, service: 'dynamodb' });

@@ -10,6 +10,9 @@ import { signedSlackRequest } from '../support/slack-requests';
 let bridge: BridgeHarness;
 beforeAll(async () => {
   bridge = await startBridgeHarness();
+  // Before any handler loads (each reads its settings once): the delivery function, loaded by whichever test runs first, gives up after 3 s.
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  vi.stubEnv('DELIVERY_GIVE_UP_MINUTES', '0.05');
 });
 afterAll(() => bridge.close());
 
@@ -30,8 +33,6 @@ async function emittedMetrics(act: () => Promise<unknown>): Promise<Record<strin
 
 describe('business metrics', () => {
   it('counts queued and delivered replies, retries and what was given up as CloudWatch embedded metrics', async () => {
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    vi.stubEnv('DELIVERY_GIVE_UP_MINUTES', '0.05');
     const handler = await bridge.loadHandler('../../functions/slack-events/handler');
     await seedHandoff(bridge.store, 'conv-metrics', '1717549999.000001');
 
