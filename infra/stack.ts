@@ -18,6 +18,7 @@ import { GENERATED_SECRET, SECRET_NAMES, settingsEnvironment } from '../shared/p
 import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE, HTTP_FUNCTIONS, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
 import { BridgeMonitoring } from './monitoring';
 import { FILE_ROUTE, ROUTES } from './routes';
+import { OPEN_HANDOFFS } from '../shared/aws/handoff-store';
 
 export interface BridgeStackProps extends StackProps {
   /** Slack channel id (C… or G…) that receives handoff cards. */
@@ -65,6 +66,14 @@ export class BridgeStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Live conversations must survive a mistaken `cdk destroy`.
       removalPolicy: RemovalPolicy.RETAIN,
+      // The queue view's sparse index: open handoffs only, oldest first (shared/aws/handoff-store.ts).
+      globalSecondaryIndexes: [
+        {
+          indexName: OPEN_HANDOFFS.indexName,
+          partitionKey: { name: OPEN_HANDOFFS.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: OPEN_HANDOFFS.sortKey, type: AttributeType.NUMBER },
+        },
+      ],
     });
 
     const secret = new Secret(this, 'BridgeSecret', {
@@ -164,6 +173,8 @@ export class BridgeStack extends Stack {
       );
       functions[name].addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     }
+    // The delivery function reads the queue view from the open handoffs' index, and no other.
+    functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${OPEN_HANDOFFS.indexName}`] }));
     // The delivery function keeps agents' files; the Botpress-side one signs the links' redirects (a presigned GET).
     const agentFiles = files.arnForObjects('agent-files/*');
     functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [agentFiles] }));

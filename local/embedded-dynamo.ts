@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { OPEN_HANDOFFS } from '../shared/aws/handoff-store';
 
 /** dynalite ships no types; this is the part of its API the project uses. */
 type Dynalite = (options?: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -55,18 +56,36 @@ export async function startEmbeddedDynamo(options: { path?: string | undefined; 
   };
 }
 
-/** Creates the bridge's table (key `pk`, on demand) unless it exists; the shape matches the CDK stack's. */
+/** Creates the bridge's table (key `pk`, on demand, the open handoffs' index) unless it exists; the shape matches the CDK stack's. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === OPEN_HANDOFFS.indexName)) {
+      // dynalite cannot add an index to a table (UpdateTable creates none): the queue view fails until the table is made anew.
+      console.warn(`The table ${tableName} has no ${OPEN_HANDOFFS.indexName} index (made by an older version): the Home tab's queue cannot be read. Start with an empty BRIDGE_DATA_DIR to have it.`);
+    }
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: OPEN_HANDOFFS.partitionKey, AttributeType: 'S' },
+          { AttributeName: OPEN_HANDOFFS.sortKey, AttributeType: 'N' },
+        ],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: OPEN_HANDOFFS.indexName,
+            KeySchema: [
+              { AttributeName: OPEN_HANDOFFS.partitionKey, KeyType: 'HASH' },
+              { AttributeName: OPEN_HANDOFFS.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

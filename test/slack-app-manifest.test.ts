@@ -15,13 +15,16 @@ const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
   'reactions.add': ['reactions:write'],
+  // None: any bot token may (https://docs.slack.dev/reference/methods/auth.test, views.publish).
+  'auth.test': [],
+  'views.publish': [],
   // Either, by the channel's kind: public channels need channels:history, private ones groups:history.
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
 };
 
 /** Bot events and the scope each requires. */
-const EVENT_SCOPES: Readonly<Record<string, string>> = { 'message.channels': 'channels:history', 'message.groups': 'groups:history' };
+const EVENT_SCOPES: Readonly<Record<string, string | undefined>> = { 'message.channels': 'channels:history', 'message.groups': 'groups:history', app_home_opened: undefined };
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(path.join(PROJECT_ROOT, dir), { withFileTypes: true, recursive: true });
@@ -30,6 +33,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 
 interface Manifest {
   oauth_config: { scopes: { bot: string[] } };
+  features: { app_home?: { home_tab_enabled?: boolean } };
   settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string } };
 }
 
@@ -55,9 +59,16 @@ describe('slack-app-manifest.yaml', async () => {
     expect(scopes).toContain('chat:write.customize');
   });
 
-  it('subscribes to message events in public and private channels, with their scopes', () => {
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['message.channels', 'message.groups']);
-    for (const event of manifest.settings.event_subscriptions.bot_events) expect(scopes).toContain(EVENT_SCOPES[event]);
+  it('subscribes to message events in public and private channels, with their scopes, and to the Home tab being opened', () => {
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['message.channels', 'message.groups', 'app_home_opened']);
+    for (const event of manifest.settings.event_subscriptions.bot_events) {
+      expect(event in EVENT_SCOPES).toBe(true);
+      if (EVENT_SCOPES[event]) expect(scopes).toContain(EVENT_SCOPES[event]);
+    }
+  });
+
+  it('enables the Home tab, where the open handoffs are listed', () => {
+    expect(manifest.features.app_home).toMatchObject({ home_tab_enabled: true });
   });
 
   it('points Slack at the bridge routes', () => {

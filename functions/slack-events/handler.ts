@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleAgentAction } from '../../shared/domain/controls';
+import { showOpenQueue } from '../../shared/domain/queue-view';
 import { acceptAgentReply } from '../../shared/domain/replies';
 import { readSettings, secretFrom } from '../../shared/platform/config';
 import { httpErrorResponder } from '../../shared/platform/error-responder';
@@ -38,10 +39,16 @@ const PRESS_METRICS = {
   resolved: BridgeMetric.HandoffsResolved,
 } as const;
 
-/** Slack's two routes: an agent's reply (the triage answered every other event), and Claim / Resolve. */
+/** Slack's two routes: an agent's reply or the Home tab opened (the triage answered every other event), and the card's buttons. */
 async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext): Promise<HttpResponse> {
   switch (routeOf(event)) {
     case 'POST /slack/events': {
+      if (context.homeOpened) {
+        // Through the queue like every post to Slack; Slack retries a 503.
+        const shown = await withinBudget(showOpenQueue(context.homeOpened, dependencies), WORK_BUDGET_MS, lateFailure);
+        if (shown === OVER_BUDGET) throw new RetryLaterError(`the queue view was not queued within ${WORK_BUDGET_MS} ms`);
+        return textResponse(200, '');
+      }
       // slackEventsTriage has answered every other request on this route.
       if (!context.agentReply) throw new Error('an Events API request reached the handler without slackEventsTriage');
       // On the delivery queue, then answered: Slack hears 200 in milliseconds, whatever Botpress is doing.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Handoff, HandoffDetails, HandoffStore, OpeningHandoff, Reservation, ThreadRef } from '../domain/ports';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
@@ -17,6 +17,8 @@ import { conditionally, dynamo, epochSeconds } from './dynamo';
  */
 type StoredHandoff = Omit<Handoff, 'state' | 'channelId' | 'threadTs'> & {
   readonly pk: string;
+  /** OPEN_HANDOFFS.partition while open, absent otherwise: what puts it in the sparse index of open handoffs. */
+  readonly openQueue?: string;
   readonly state: Handoff['state'] | 'opening';
   readonly channelId?: string;
   readonly threadTs?: string;
@@ -34,6 +36,14 @@ export interface ThreadStoreOptions {
 }
 
 export const conversationKey = (conversationId: string): string => `conversation#${conversationId}`;
+
+/**
+ * The sparse index of open handoffs, oldest first: only a handoff while open
+ * carries its partition key (`openQueue`), so reading the queue reads open
+ * handoffs alone, never the table. One partition: a support desk has
+ * hundreds open at the most, far under a partition's limits.
+ */
+export const OPEN_HANDOFFS = { indexName: 'open-handoffs', partitionKey: 'openQueue', sortKey: 'openedAt', partition: 'open' } as const;
 /**
  * `%` and `_` escaped in each part, so that no two threads share a key. Slack's
  * channel ids and timestamps hold neither, so their keys read as they always
@@ -184,7 +194,7 @@ export class ThreadStore implements HandoffStore {
           TableName: this.tableName,
           Key: { pk: conversationKey(conversationId) },
           UpdateExpression:
-            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, waitingSince = :nowMs, expiresAt = :expiresAt REMOVE reservation, leaseExpiresAt, queued',
+            'SET #state = :open, channelId = :channelId, threadTs = :threadTs, openedAt = :nowMs, waitingSince = :nowMs, expiresAt = :expiresAt, openQueue = :openQueue REMOVE reservation, leaseExpiresAt, queued',
           ConditionExpression: 'reservation = :token',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: {
@@ -194,6 +204,7 @@ export class ThreadStore implements HandoffStore {
             ':nowMs': nowMs,
             ':expiresAt': expiresAt,
             ':token': token,
+            ':openQueue': OPEN_HANDOFFS.partition,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -287,9 +298,31 @@ export class ThreadStore implements HandoffStore {
   async close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined> {
     return this.transition('close handoff', conversationId, threadTs, {
       condition: '#state = :open',
-      update: 'SET #state = :closed, closedBy = :by, closedReason = :reason, closedAt = :nowMs',
+      update: 'SET #state = :closed, closedBy = :by, closedReason = :reason, closedAt = :nowMs REMOVE openQueue',
       values: { ':open': 'open', ':closed': 'closed', ':by': closure.by, ':reason': closure.reason, ':nowMs': this.now() },
     });
+  }
+
+  /** The open handoffs, oldest first, at most `limit`, and whether there are more: from the sparse index, never the table. */
+  async openHandoffs(limit: number): Promise<{ readonly handoffs: Handoff[]; readonly more: boolean }> {
+    const nowS = epochSeconds(this.now());
+    const result = await dynamo('list open handoffs', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: OPEN_HANDOFFS.indexName,
+          KeyConditionExpression: '#queue = :open',
+          // Expired but not yet deleted by DynamoDB (it takes its time): not open any more.
+          FilterExpression: 'expiresAt > :nowS',
+          ExpressionAttributeNames: { '#queue': OPEN_HANDOFFS.partitionKey },
+          ExpressionAttributeValues: { ':open': OPEN_HANDOFFS.partition, ':nowS': nowS },
+          ScanIndexForward: true,
+          Limit: limit + 1,
+        }),
+      ),
+    );
+    const items = (result.Items ?? []) as StoredHandoff[];
+    return { handoffs: items.slice(0, limit).map((item) => toHandoff(item) as Handoff), more: items.length > limit || result.LastEvaluatedKey !== undefined };
   }
 
   /** Notes the first agent reply the customer got: the handoff when this call was the first (its time to first reply counts once). */
@@ -306,8 +339,8 @@ export class ThreadStore implements HandoffStore {
   async reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined> {
     return this.transition('reopen handoff', conversationId, threadTs, {
       condition: '#state = :closed AND closedBy = :by',
-      update: 'SET #state = :open REMOVE closedBy, closedReason, closedAt',
-      values: { ':open': 'open', ':closed': 'closed', ':by': by },
+      update: 'SET #state = :open, openQueue = :openQueue REMOVE closedBy, closedReason, closedAt',
+      values: { ':open': 'open', ':closed': 'closed', ':by': by, ':openQueue': OPEN_HANDOFFS.partition },
     });
   }
 
@@ -351,6 +384,6 @@ export class ThreadStore implements HandoffStore {
 
 function toHandoff(item: StoredHandoff): Handoff | OpeningHandoff {
   if (item.state === 'opening' || !item.channelId || !item.threadTs) return { state: 'opening', conversationId: item.conversationId, queued: item.queued === true };
-  const { pk: _pk, reservation: _reservation, leaseExpiresAt: _lease, queued: _queued, ...handoff } = item;
+  const { pk: _pk, reservation: _reservation, leaseExpiresAt: _lease, queued: _queued, openQueue: _openQueue, ...handoff } = item;
   return handoff as Handoff;
 }

@@ -78,10 +78,11 @@ export function sqsRedelivery(client: SQSClient, queueUrl: string, deadLetterQue
   };
 }
 
-/** The FIFO message group: one per conversation and direction (a job for a thread with no conversation, a private notice or a note's mark: that thread). */
+/** The FIFO message group: one per conversation and direction (a job for a thread with no conversation, a private notice or a note's mark: that thread; an agent's queue view: that agent). */
 export function messageGroupOf(job: DeliveryJob): string {
   const direction = goesToBot(job) ? 'to-bot' : 'to-desk';
   const conversationId = conversationOf(job);
+  if (job.kind === 'home-view') return queueSafeId([direction, 'home', job.userId]);
   const thread = job as Extract<DeliveryJob, { channelId: string; threadTs: string }>;
   const scope = conversationId === undefined ? ['thread', thread.channelId, thread.threadTs] : [conversationId];
   return queueSafeId([direction, ...scope]);

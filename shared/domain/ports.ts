@@ -172,6 +172,15 @@ export interface UploadedFile {
   readonly customerName?: string | undefined;
 }
 
+/** One open handoff as the queue view lists it. */
+export type QueueEntry = Pick<Handoff, 'conversationId' | 'channelId' | 'threadTs' | 'customerName' | 'openedAt' | 'waitingSince' | 'claimedBy'>;
+
+/** The open handoffs, oldest first; `more` when there are others past these. */
+export interface OpenQueue {
+  readonly handoffs: readonly QueueEntry[];
+  readonly more: boolean;
+}
+
 /** The chat side: where agents work. The only port that knows the support desk's API, markup and limits is its adapter. */
 export interface SupportDesk {
   /** Posts a handoff's card in a channel, or finds it posted already (see CardPlacement); its thread is where the handoff lives. */
@@ -188,6 +197,8 @@ export interface SupportDesk {
   postInThread(thread: ThreadRef, post: ThreadPost, progress?: PartProgress): Promise<string | undefined>;
   /** Replaces a notice posted earlier. */
   updateNotice(thread: ThreadRef, noticeId: string, notice: Notice): Promise<void>;
+  /** Shows one agent the open handoffs (Slack: the app's Home tab), replacing what they saw before. */
+  showQueue(userId: string, queue: OpenQueue): Promise<void>;
   /** Marks a message in a thread with a reaction everyone there sees (a reaction already there is no failure). */
   react(message: MessageRef, reaction: Reaction): Promise<void>;
   /** Tells one agent, privately, in the thread. */
@@ -236,6 +247,8 @@ export interface HandoffStore {
   reassignAgent(conversationId: string, threadTs: string, from: string, to: string): Promise<Handoff | undefined>;
   unassignAgent(conversationId: string, threadTs: string, agentUserId: string): Promise<Handoff | undefined>;
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }): Promise<Handoff | undefined>;
+  /** The open handoffs, oldest first, at most `limit`: from an index of open ones, never a scan of every handoff. */
+  openHandoffs(limit: number): Promise<{ readonly handoffs: Handoff[]; readonly more: boolean }>;
   /** Notes the first agent reply the customer got; the handoff when this call was the first, else undefined. */
   markFirstReply(conversationId: string, threadTs: string): Promise<Handoff | undefined>;
   reopen(conversationId: string, threadTs: string, by: string): Promise<Handoff | undefined>;

@@ -3,7 +3,7 @@ import { DownstreamError, PermanentDownstreamError } from '../platform/errors';
 import { fetchOverNodeHttp } from './fetch';
 
 /** The Web API surface the bridge uses; narrow so that scopes are easy to audit against the manifest. */
-export type SlackClient = Pick<WebClient, 'chat' | 'conversations' | 'users' | 'files' | 'reactions' | 'token'>;
+export type SlackClient = Pick<WebClient, 'auth' | 'chat' | 'conversations' | 'users' | 'files' | 'reactions' | 'views' | 'token'>;
 
 /** Per Web API call where a caller waits for the answer (Slack's 3 s for a button press, Botpress's call for a card). */
 export const SLACK_TIMEOUT_MS = 1_500;

@@ -7,6 +7,7 @@ import { describeSlackFile, readSlackFile, uploadToThread } from './files';
 import { customerUsername, handoffCard, newestLinesThatFit, summaryInThread, transcriptText } from './render/cards';
 import { splitEscaped } from './render/limits';
 import { mentionedUserIds, slackMarkupToPlainText } from './render/markup';
+import { queueView } from './render/home';
 import { noticeText } from './render/notices';
 import type { UserDirectory } from './users';
 
@@ -69,7 +70,26 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
     return posts;
   };
 
+  // The workspace's URL, for links to threads: asked once (auth.test), kept while it answers.
+  let workspaceUrl: Promise<string> | undefined;
+  const workspaceUrlOf = (client: SlackClient): Promise<string> => {
+    workspaceUrl ??= callSlack('auth.test', () => client.auth.test()).then(
+      (answer) => answer.url ?? 'https://slack.com/',
+      (error: unknown) => {
+        workspaceUrl = undefined;
+        throw error;
+      },
+    );
+    return workspaceUrl;
+  };
+
   return {
+    async showQueue(userId, queue) {
+      const client = await slack();
+      const view = queueView(queue, await workspaceUrlOf(client), Date.now());
+      await callSlack('views.publish', () => client.views.publish({ user_id: userId, view }));
+    },
+
     async postCard(channelId, view, placement) {
       const postId = shortPostId(placement.postId);
       if (placement.lookSince !== undefined) {

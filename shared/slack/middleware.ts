@@ -19,8 +19,10 @@ import { agentReplyIn } from './replies';
 export interface SlackRequestContext extends Context {
   /** The body whose signature checked out, decoded once as UTF-8 (slackSignatureVerifier). */
   verifiedBody?: string;
-  /** The agent's reply an Events API request carries (slackEventsTriage): the one kind of event that reaches the handler. */
+  /** The agent's reply an Events API request carries (slackEventsTriage). */
   agentReply?: AgentReply;
+  /** Or an agent opening the app's Home tab (app_home_opened): they are shown the open handoffs. */
+  homeOpened?: { readonly userId: string; readonly eventId: string };
 }
 
 type SlackMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, SlackRequestContext>;
@@ -76,7 +78,8 @@ export function slackSignatureVerifier(options: SlackSignatureVerifierOptions): 
  * act on, and events that are not an agent's reply (above all Slack's echoes
  * of bot posts, the commonest event by far). As with @middy/warmup's answer
  * to a warm-up ping, middy then skips the handler. What reaches the handler
- * is an agent's reply, in request.context; other routes pass through.
+ * is an agent's reply, or an agent opening the app's Home tab, in
+ * request.context; other routes pass through.
  */
 export function slackEventsTriage(options: { logger: Pick<Log, 'info' | 'debug'> }): SlackMiddleware {
   const { logger } = options;
@@ -92,6 +95,11 @@ export function slackEventsTriage(options: { logger: Pick<Log, 'info' | 'debug'>
           logger.info('slack envelope ignored', { envelopeType: body.envelopeType });
           return textResponse(200, '');
         case 'event_callback': {
+          const homeOpener = homeOpenerIn(body.event);
+          if (homeOpener) {
+            context.homeOpened = { userId: homeOpener, eventId: body.event_id };
+            return undefined;
+          }
           const reply = agentReplyIn(body, logger);
           if (!reply) return textResponse(200, '');
           // Slack's retry of an event it got no answer to in time: newer replies may have gone ahead of it.
@@ -101,6 +109,12 @@ export function slackEventsTriage(options: { logger: Pick<Log, 'info' | 'debug'>
       }
     },
   };
+}
+
+/** Who opened the app's Home tab (https://docs.slack.dev/reference/events/app_home_opened); not its Messages or About tab. */
+function homeOpenerIn(event: { readonly type: string } & Record<string, unknown>): string | undefined {
+  if (event.type !== 'app_home_opened' || event.tab !== 'home') return undefined;
+  return typeof event.user === 'string' && event.user !== '' ? event.user : undefined;
 }
 
 /** The verified body; a handler or middleware wired without slackSignatureVerifier before it fails loudly (a 500), never reads an unverified body. */

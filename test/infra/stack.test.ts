@@ -42,6 +42,21 @@ beforeAll(() => {
 }, 120_000);
 
 describe('BridgeStack', () => {
+  it('indexes the open handoffs alone (a sparse index, oldest first), for the queue view', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'open-handoffs',
+          KeySchema: [
+            { AttributeName: 'openQueue', KeyType: 'HASH' },
+            { AttributeName: 'openedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
   it('keeps thread mappings in an on-demand table with TTL on expiresAt, PITR, retained on delete', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
@@ -154,7 +169,11 @@ describe('BridgeStack', () => {
       const actions = ([] as string[]).concat(statement.Action);
       for (const action of actions) expect(action).not.toMatch(/\*/);
       const service = actions[0]!.split(':')[0];
-      if (service === 'dynamodb') {
+      if (service === 'dynamodb' && actions[0] === 'dynamodb:Query') {
+        // The queue view reads the open handoffs' index, and nothing else is queried, let alone scanned.
+        expect(actions).toEqual(['dynamodb:Query']);
+        expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/open-handoffs']] });
+      } else if (service === 'dynamodb') {
         expect(actions.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
       } else if (service === 'secretsmanager') {

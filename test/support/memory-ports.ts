@@ -17,6 +17,7 @@ import type {
   JobQueue,
   MessageRef,
   OpeningHandoff,
+  OpenQueue,
   Reaction,
   PartProgress,
   Reminder,
@@ -48,6 +49,8 @@ export class MemoryDesk implements SupportDesk {
   /** A workspace rule that keeps every upload out, as a test sets it. */
   uploadRule: DeskFileRule | undefined;
   readonly removed: ThreadRef[] = [];
+  /** What each agent's queue view shows now. */
+  readonly queueViews = new Map<string, OpenQueue>();
   readonly failing = new Map<keyof SupportDesk, Failure>();
   /** Characters per message: a text longer is posted in parts. */
   partLength = 1_000;
@@ -136,6 +139,12 @@ export class MemoryDesk implements SupportDesk {
   }
 
   readonly reactions: { message: MessageRef; reaction: Reaction }[] = [];
+
+  showQueue(userId: string, queue: OpenQueue): Promise<void> {
+    this.check('showQueue');
+    this.queueViews.set(userId, queue);
+    return Promise.resolve();
+  }
 
   react(message: MessageRef, reaction: Reaction): Promise<void> {
     this.check('react');
@@ -280,6 +289,11 @@ export class MemoryHandoffStore implements HandoffStore {
 
   close(conversationId: string, threadTs: string, closure: { by: string; reason: string }) {
     return this.transition(conversationId, threadTs, (h) => h.state === 'open', (h) => ({ ...h, state: 'closed', closedBy: closure.by, closedReason: closure.reason, closedAt: this.now() }));
+  }
+
+  openHandoffs(limit: number): Promise<{ handoffs: Handoff[]; more: boolean }> {
+    const open = [...this.items.values()].map((item) => item.handoff).filter((handoff): handoff is Handoff => handoff.state === 'open').sort((a, b) => a.openedAt - b.openedAt);
+    return Promise.resolve({ handoffs: open.slice(0, limit), more: open.length > limit });
   }
 
   markFirstReply(conversationId: string, threadTs: string) {

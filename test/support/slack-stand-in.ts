@@ -25,6 +25,8 @@ export interface SlackStandIn extends StandIn {
   readonly messages: PostedMessage[];
   /** The reactions on messages, as `channel:ts:name`. */
   readonly reactions: Set<string>;
+  /** The Home tab each user was last shown (views.publish), as Slack keeps one per user. */
+  readonly homeViews: Map<string, { type: string; blocks: unknown[] }>;
   /**
    * Slack's per-channel limit on chat.postMessage, about one a second with
    * short bursts: past it, HTTP 429 with Retry-After, as Slack answers. Off
@@ -125,6 +127,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const lateAnswers = new Map<string, number>();
   const messages: PostedMessage[] = [];
   const reactions = new Set<string>();
+  const homeViews = new Map<string, { type: string; blocks: unknown[] }>();
   const rateLimited: SlackCall[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
   const state: { postLimit: { perSecond: number; burst: number } | undefined } = { postLimit: undefined };
@@ -335,6 +338,18 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         }
         return sendJson(res, 200, { ok: true, files: listed.map(({ id, title }) => ({ id, title })) });
       }
+      case 'auth.test':
+        // https://docs.slack.dev/reference/methods/auth.test: the workspace's URL, which links to messages start with.
+        return sendJson(res, 200, { ok: true, url: 'https://stand-in.slack.com/', team: 'Stand-in', team_id: 'T0STANDIN', user: 'bridge', user_id: 'U0BRIDGE', bot_id: 'B0BRIDGE' });
+      case 'views.publish': {
+        // https://docs.slack.dev/reference/methods/views.publish: a Home tab view for one user, replacing theirs; at most 100
+        // blocks (https://docs.slack.dev/reference/block-kit/blocks), else invalid_blocks.
+        const view = typeof args.view === 'string' ? (JSON.parse(args.view) as { type?: unknown; blocks?: unknown }) : (args.view as { type?: unknown; blocks?: unknown } | undefined);
+        if (typeof args.user_id !== 'string' || !view || view.type !== 'home' || !Array.isArray(view.blocks)) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+        if (view.blocks.length > 100) return sendJson(res, 200, { ok: false, error: 'invalid_blocks', response_metadata: { messages: ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]'] } });
+        homeViews.set(args.user_id, { type: 'home', blocks: view.blocks });
+        return sendJson(res, 200, { ok: true, view: { id: 'V0HOME', type: 'home', blocks: view.blocks } });
+      }
       case 'reactions.add': {
         // https://docs.slack.dev/reference/methods/reactions.add: reactions:write; one reaction of a name per user and message.
         const refused = needScope('reactions:write');
@@ -367,6 +382,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     edgeDownloads,
     responseUrl: () => `${baseUrl}/actions/T061EG9R6/${(responseCounter += 1)}/response`,
     reactions,
+    homeViews,
     apiUrl: `${server.url}/api/`,
     calls,
     callsTo: (method) => calls.filter((call) => call.method === method),

@@ -86,6 +86,8 @@ const JobSchema = v.variant('kind', [
   v.object({ kind: v.literal('card'), key: v.array(str), conversationId: str }),
   v.object({ kind: v.literal('note'), key: v.array(str), conversationId: str, channelId: str, threadTs: str, notice: QueuedNoticeSchema }),
   v.object({ kind: v.literal('private-notice'), key: v.array(str), channelId: str, threadTs: str, userId: str, notice: QueuedNoticeSchema }),
+  // The open handoffs, shown to the agent who opened the app's home (the queue view).
+  v.object({ kind: v.literal('home-view'), key: v.array(str), userId: str }),
   // A handoff that waits for an agent (since `since`, epoch ms): the `n`th reminder in its thread, if it still waits.
   v.object({ kind: v.literal('reminder'), key: v.array(str), conversationId: str, since: v.number(), n: v.number() }),
   // An agent's message that stayed on the desk (an internal note): marked so for everyone, and its writer told what needs telling.

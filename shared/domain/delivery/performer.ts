@@ -8,7 +8,7 @@ import type { BotChannel, Clock, DeliveryLedger, Handoff, HandoffStore, JobQueue
 
 /** What performing any job may need; each performer takes the part it uses. */
 export interface JobDependencies {
-  readonly store: Pick<HandoffStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon' | 'markFirstReply'>;
+  readonly store: Pick<HandoffStore, 'findByConversation' | 'findThreadOf' | 'touch' | 'reservationOf' | 'activate' | 'abandon' | 'markFirstReply' | 'openHandoffs'>;
   readonly ledger: Pick<DeliveryLedger, 'stateOf'>;
   readonly queue: JobQueue;
   readonly desk: SupportDesk;

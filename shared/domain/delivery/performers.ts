@@ -13,6 +13,7 @@ import { tellAgentPrivately } from './private-notice';
 import { postThreadIntro } from './thread-intro';
 import { markKeptInternal } from './kept-internal';
 import { postReminder } from './reminder';
+import { showQueueView } from './home-view';
 
 /** One file per job kind; the switch is exhaustive (lint), so a new kind cannot go unperformed. */
 export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDependencies): Promise<JobResult> {
@@ -41,5 +42,7 @@ export function performJob(job: DeliveryJob, progress: PartProgress, deps: JobDe
       return markKeptInternal(job, progress, deps);
     case 'reminder':
       return postReminder(job, progress, deps);
+    case 'home-view':
+      return showQueueView(job, progress, deps);
   }
 }

@@ -198,6 +198,27 @@ describe('ThreadStore', () => {
     expect(marked.filter(Boolean)).toEqual([expect.objectContaining({ firstReplyAt: START + 3_000, openedAt: START })]);
   });
 
+  it('lists the open handoffs oldest first from its sparse index, without the closed or expired, and says when there are more', async () => {
+    const threads = store(3600);
+    const opened: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      clock.now = START + 10 * DAY * 1000 + i * 1_000;
+      opened.push((await openHandoff(threads, newConversationId())).conversationId);
+    }
+    const [, second, third] = opened;
+    const closed = await threads.findThreadOf(second!);
+    await threads.close(second!, closed!.threadTs, { by: 'U1', reason: 'resolved' });
+    // Reopened (a Resolve undone): back in the list.
+    await threads.reopen(second!, closed!.threadTs, 'U1');
+    await threads.close(third!, (await threads.findThreadOf(third!))!.threadTs, { by: 'U1', reason: 'resolved' });
+    const mine = (list: { conversationId: string }[]) => list.map((handoff) => handoff.conversationId).filter((id) => opened.includes(id));
+    expect(mine((await threads.openHandoffs(50)).handoffs)).toEqual([opened[0], second, opened[3]]);
+    expect(await threads.openHandoffs(1)).toMatchObject({ more: true });
+    // An hour later every one of them has expired, though DynamoDB has not deleted them yet.
+    clock.now += 3601 * 1000;
+    expect(mine((await threads.openHandoffs(50)).handoffs)).toEqual([]);
+  });
+
   it('undoes an assignment or a close only for the agent who made it', async () => {
     clock.now = START;
     const threads = store();

@@ -127,3 +127,17 @@ describe('the Resolve button', () => {
     expect(slackRefusal('chat.postMessage', { channel: 'C1', text: card.text, blocks: tooLong })).toMatchObject({ ok: false, error: 'invalid_blocks' });
   });
 });
+
+describe('the queue view (Home tab)', () => {
+  it('stays within Slack’s 100 blocks with the most it lists, and escapes what customers call themselves', async () => {
+    const { queueView } = await import('../../../../shared/slack/render/home');
+    const { QUEUE_VIEW_LIMIT } = await import('../../../../shared/domain/queue-view');
+    const entry = { conversationId: 'c', channelId: 'C1', threadTs: '1.2', customerName: '<!channel> & <@U1>', openedAt: 0, waitingSince: 0 };
+    const view = queueView({ handoffs: Array.from({ length: QUEUE_VIEW_LIMIT }, () => entry), more: true }, 'https://w.slack.com/', 60_000);
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    const text = JSON.stringify(view.blocks);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(text).toContain(`Only the oldest ${QUEUE_VIEW_LIMIT} are listed`);
+  });
+});
