@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as sdk from '@botpress/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
+import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID, TAKE_OVER_ACTION_ID } from '../../shared/slack/render/cards';
 import { signSlackRequest } from '../../shared/platform/hmac';
 import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
@@ -74,8 +74,8 @@ const eventually = (assertion: () => void, timeout = 15_000) => vi.waitFor(asser
 
 const fromSlack = (route: 'events' | 'interactions', body: string, retryNum?: number) => postAsSlack(bridge.url, SIGNING_SECRET, route, body, retryNum);
 const agentReply = (threadTs: string, text: string) => fromSlack('events', JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: CHANNEL }))));
-const press = (actionId: string, conversationId: string, threadTs: string) =>
-  fromSlack('interactions', buttonPress({ actionId, value: conversationId, user: AGENT, messageTs: threadTs, channel: CHANNEL }));
+const press = (actionId: string, conversationId: string, threadTs: string, user = AGENT) =>
+  fromSlack('interactions', buttonPress({ actionId, value: conversationId, user, messageTs: threadTs, channel: CHANNEL }));
 
 let sessions = 0;
 
@@ -207,6 +207,25 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     expect((await sendAsBridge(later)).status).toBe(200);
     expect((await sendAsBridge(later)).status).toBe(200);
     expect(session.upstream.slice(2)).toEqual([{ from: 'agent', author: 'Maya', text: 'Sorry, your last message did not reach our support team. Please send it again.' }]);
+  });
+
+  it('a Take over is a new hitlAssigned: the plugin has the colleague as its agent, and the notices after it come as them', async () => {
+    const COLLEAGUE = 'U0COLLEAGU';
+    slack.users.set(COLLEAGUE, { display_name: 'Omar' });
+    const session = await startSession('Pia Holm');
+    expect(await press(CLAIM_ACTION_ID, session.conversationId, session.threadTs)).toBe(200);
+    await eventually(() => expect(session.humanAgentId).toBeDefined());
+    const maya = session.humanAgentId;
+    expect(await press(TAKE_OVER_ACTION_ID, session.conversationId, session.threadTs, COLLEAGUE)).toBe(200);
+    const omar = () => api.users.find((user) => user.tags.slackUserId === COLLEAGUE)?.id;
+    await eventually(() => expect(session.humanAgentId).toBe(omar()));
+    expect(session.humanAgentId).not.toBe(maya);
+    expect(api.events.filter((event) => event.conversationId === session.conversationId).map((event) => [event.type, event.payload.userId])).toEqual([
+      ['hitlAssigned', maya],
+      ['hitlAssigned', omar()],
+    ]);
+    expect((await sendAsBridge({ type: 'customer_message_failed', eventId: 'after-take-over', conversationId: session.conversationId })).status).toBe(200);
+    expect(session.upstream.at(-1)).toMatchObject({ from: 'agent', author: 'Omar' });
   });
 
   it('a handoff that never reached Slack ends the session without a made-up agent: the plugin says it stopped, and nobody “joined”', async () => {
