@@ -37,6 +37,17 @@ const botpressCall = (url: string, route: string, body: unknown) =>
     async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }),
   );
 
+/** An agent's reply in a thread, as Slack signs and sends it. */
+function agentReply(url: string, threadTs: string, text: string): Promise<Response> {
+  const body = JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: 'C0LOCAL001' })));
+  const timestamp = Math.floor(Date.now() / 1000);
+  return fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest('local-signing', timestamp, body) },
+    body,
+  });
+}
+
 describe('npm start (local/main.ts)', () => {
   it('stops at once when settings are missing, listing every missing name', async () => {
     const env: Record<string, string | undefined> = { ...process.env, ...NO_ENV_FILE, SLACK_BOT_TOKEN: 'xoxb-only-this' };
@@ -152,16 +163,7 @@ describe('npm start (local/main.ts)', () => {
       botpress.delayMs = 1_500;
       const texts = ['one', 'two', 'three', 'four'];
       const statuses: number[] = [];
-      for (const text of texts) {
-        const body = JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: 'C0LOCAL001' })));
-        const timestamp = Math.floor(Date.now() / 1000);
-        const response = await fetch(`${first.url}/slack/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest('local-signing', timestamp, body) },
-          body,
-        });
-        statuses.push(response.status);
-      }
+      for (const text of texts) statuses.push((await agentReply(first.url, threadTs, text)).status);
       expect(statuses).toEqual([200, 200, 200, 200]);
       // A request under way at the signal: Slack slow to take the card of another handoff.
       slack.delays.set('chat.postMessage', 1_000);
@@ -214,16 +216,7 @@ describe('npm start (local/main.ts)', () => {
       // Botpress takes the first reply and does not answer: the bridge dies with that delivery claimed and in flight.
       botpress.beforeAnswer = () => held;
       const texts = ['one', 'two', 'three'];
-      for (const text of texts) {
-        const body = JSON.stringify(eventCallback(threadReply(text, { threadTs, channel: 'C0LOCAL001' })));
-        const timestamp = Math.floor(Date.now() / 1000);
-        const response = await fetch(`${first.url}/slack/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest('local-signing', timestamp, body) },
-          body,
-        });
-        expect(response.status).toBe(200);
-      }
+      for (const text of texts) expect((await agentReply(first.url, threadTs, text)).status).toBe(200);
       await vi.waitFor(() => expect(botpress.received.length).toBeGreaterThan(0), { timeout: 10_000, interval: 10 });
       await first.stop('SIGKILL');
       const interrupted = JSON.parse(botpress.received[0]!.rawBody) as { eventId: string; text: string };

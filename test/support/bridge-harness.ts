@@ -90,6 +90,21 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const store = new ThreadStore({ client: dynamo.documentClient, tableName: dynamo.tableName, ttlSeconds: 7 * 24 * 3600 });
   let delivery: Promise<QueueHandler> | undefined;
+  /** What a queue holds now, through the delivery function, as its event source mapping would hand it over. */
+  const drainWithDelivery = async (queue: { readonly url: string; readonly arn: string }, batchSize: number): Promise<number> => {
+    delivery ??= (import('../../functions/delivery/handler') as Promise<{ handler: QueueHandler }>).then((module) => module.handler);
+    return drainQueue({
+      client: sqsClient,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      handler: await delivery,
+      timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+      batchSize,
+      onError: (error) => {
+        throw error;
+      },
+    });
+  };
   const nameOf = (url: string) => url.split('/').at(-1)!;
 
   return {
@@ -105,34 +120,8 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
       const module = (await import(path)) as { handler: Handler };
       return (event) => module.handler(event, {} as never);
     },
-    runDeliveries: async () => {
-      delivery ??= (import('../../functions/delivery/handler') as Promise<{ handler: QueueHandler }>).then((module) => module.handler);
-      return drainQueue({
-        client: sqsClient,
-        queueUrl: queues.deliveries.url,
-        queueArn: queues.deliveries.arn,
-        handler: await delivery,
-        timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
-        batchSize: DELIVERY_QUEUE.batchSize,
-        onError: (error) => {
-          throw error;
-        },
-      });
-    },
-    runReminders: async () => {
-      delivery ??= (import('../../functions/delivery/handler') as Promise<{ handler: QueueHandler }>).then((module) => module.handler);
-      return drainQueue({
-        client: sqsClient,
-        queueUrl: queues.reminders.url,
-        queueArn: queues.reminders.arn,
-        handler: await delivery,
-        timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
-        batchSize: REMINDER_QUEUE.batchSize,
-        onError: (error) => {
-          throw error;
-        },
-      });
-    },
+    runDeliveries: () => drainWithDelivery(queues.deliveries, DELIVERY_QUEUE.batchSize),
+    runReminders: () => drainWithDelivery(queues.reminders, REMINDER_QUEUE.batchSize),
     queued: () => ({
       deliveries: sqs.messages(nameOf(queues.deliveries.url)).map((message) => message.body),
       deadLetters: sqs.messages(nameOf(queues.deadLetters.url)).map((message) => message.body),
