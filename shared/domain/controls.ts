@@ -76,7 +76,7 @@ async function applied(action: AgentAction, deps: AgentControlDependencies): Pro
   const change = (handoff: Handoff | undefined, undo: () => Promise<unknown>) => (handoff ? { handoff, undo } : undefined);
   switch (action.kind) {
     case 'claim':
-      return change(await store.assignAgent(conversationId, threadTs, presser), () => store.unassignAgent(conversationId, threadTs, presser));
+      return change(await store.assignAgent(conversationId, threadTs, presser), () => unclaimed(action, deps));
     case 'release':
       // Nothing goes to the bot for a release, so nothing is ever undone.
       return change(await store.unassignAgent(conversationId, threadTs, presser), () => Promise.resolve());
@@ -85,6 +85,12 @@ async function applied(action: AgentAction, deps: AgentControlDependencies): Pro
     case 'resolve':
       return change(await store.close(conversationId, threadTs, { by: presser, reason: 'resolved' }), () => store.reopen(conversationId, threadTs, presser));
   }
+}
+
+/** Undoes a claim: unclaimed again, it waits anew, and its reminders start over (the round the claim ended is over). */
+async function unclaimed(action: AgentAction, deps: AgentControlDependencies): Promise<void> {
+  const handoff = await deps.store.unassignAgent(action.conversationId, action.threadTs, action.agentUserId);
+  if (handoff) await remindWhileWaiting(handoff, deps);
 }
 
 /** The service levels a change completes: the handoff's first assignment (not a take-over, nor a claim after a release), its close. */
@@ -108,7 +114,7 @@ async function takenOver(action: AgentAction, deps: AgentControlDependencies): P
     if (holder === presser) return undefined;
     const handoff = holder === undefined ? await store.assignAgent(conversationId, threadTs, presser) : await store.reassignAgent(conversationId, threadTs, holder, presser);
     if (handoff) {
-      return { handoff, undo: () => (holder === undefined ? store.unassignAgent(conversationId, threadTs, presser) : store.reassignAgent(conversationId, threadTs, presser, holder)) };
+      return { handoff, undo: () => (holder === undefined ? unclaimed(action, deps) : store.reassignAgent(conversationId, threadTs, presser, holder)) };
     }
   }
   return undefined;

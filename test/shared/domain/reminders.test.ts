@@ -79,4 +79,13 @@ describe('reminders', () => {
     await reminderDue({ conversationId: 'conv-9', since: 42, n: 2 }, { queue });
     expect(queue.jobs).toEqual([{ kind: 'reminder', key: ['reminder', 'conv-9', '42', '2'], conversationId: 'conv-9', since: 42, n: 2 }]);
   });
+
+  it('starts the reminders over when a claim is undone (the bot could not be told of it): unclaimed, the handoff waits anew', async () => {
+    deps.queue.failing = () => new DownstreamError('sqs', 'unavailable');
+    clock += 30_000;
+    await expect(press('claim')).rejects.toBeInstanceOf(DownstreamError);
+    const since = await waitingSince();
+    expect(since).toBe(clock);
+    expect(deps.reminders.timer.set.at(-1)).toEqual({ reminder: { conversationId: 'conv-1', since, n: 1 }, dueAt: since + INTERVAL });
+  });
 });
