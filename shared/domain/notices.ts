@@ -1,5 +1,5 @@
 import type { FileRefusal, MissingFileReason } from './files/policy';
-import type { AgentActionKind } from './ports';
+import type { AgentActionKind } from './agent-actions';
 
 /*
  * What agents are told, as values: the desk's adapter words and renders

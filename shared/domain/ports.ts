@@ -1,5 +1,8 @@
 import type { BotEvent } from './bot-events';
 import type { Notice } from './notices';
+import type { AgentActionKind } from './agent-actions';
+
+export type { AgentActionKind } from './agent-actions';
 import type { DeliveryJob } from './delivery/jobs';
 import type { DeskFileRule, FileKind, FileRefusal } from './files/policy';
 
@@ -143,8 +146,6 @@ export interface AgentAction extends ThreadRef {
   readonly conversationId: string;
   readonly agentUserId: string;
 }
-
-export type AgentActionKind = 'claim' | 'release' | 'take-over' | 'resolve';
 
 export interface Person {
   readonly name?: string | undefined;
