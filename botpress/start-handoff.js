@@ -2,8 +2,9 @@
 // Opens a thread in the Slack support channel with the conversation's summary.
 // Needs the configuration variables bridgeUrl (the BotpressBaseUrl output, ending in /botpress) and bridgeToken.
 // Conversation variables (create them in Studio, Variables → Conversation; conversation scope, so that every
-// workflow, the Timeout workflow included, sees the same handoff): reads customerName, customerEmail and
-// handoffSummary (String; the summary when the Summary Agent is off); sets handoffStatus (String: 'created',
+// workflow, the Timeout workflow included, sees the same handoff): reads customerName, customerEmail,
+// handoffSummary (String; the summary when the Summary Agent is off) and handoffQueue (String, optional: the
+// queue, such as billing or tech, whose Slack channel the bridge's SLACK_QUEUE_CHANNELS names); sets handoffStatus (String: 'created',
 // 'already_open', 'queued' when Slack was busy and the bridge posts the card as soon as it can, or 'failed'),
 // handoffThreadTs (String) and handoffActive (Boolean).
 
@@ -33,6 +34,7 @@ const body = {
   summary: String(summary).slice(0, 2800),
 }
 if (Object.keys(customer).length > 0) body.customer = customer
+if (conversation.handoffQueue) body.queue = String(conversation.handoffQueue).trim()
 const recent = transcript.filter((turn) => turn.text.trim()).slice(-20)
 if (recent.length > 0) body.transcript = recent.map((turn) => ({ role: turn.role, text: turn.text.slice(0, 4000) }))
 

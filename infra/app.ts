@@ -1,6 +1,6 @@
 import { App, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { escalationMentionFrom, notePrefixesFrom, reminderIntervalFrom } from '../shared/platform/config';
+import { escalationMentionFrom, notePrefixesFrom, queueChannelsFrom, reminderIntervalFrom } from '../shared/platform/config';
 import { SETTINGS } from '../shared/platform/settings';
 import { BridgeStack, DEFAULT_STACK_NAME, type BridgeStackProps } from './stack';
 
@@ -49,6 +49,7 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
     // Checked as the functions check them, so that a bad value fails the synth rather than every cold start.
     handoffReminderMinutes: reminderIntervalFrom(readContext(app, 'handoffReminderMinutes') ?? SETTINGS.handoffReminderMinutes.default) / 60_000,
     escalationMention: escalationMentionFrom(readContext(app, 'escalationMention')),
+    queueChannels: [...queueChannelsFrom(readContext(app, 'queueChannels') ?? '')].map(([queue, channel]) => `${queue}=${channel}`).join(','),
   };
 }
 

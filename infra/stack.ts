@@ -33,6 +33,8 @@ export interface BridgeStackProps extends StackProps {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** HANDOFF_REMINDER_MINUTES: the interval of reminders for an unclaimed handoff; 0 for none. */
   readonly handoffReminderMinutes: number;
+  /** SLACK_QUEUE_CHANNELS, as checked by queueChannelsFrom; empty: no queue has a channel of its own. */
+  readonly queueChannels: string;
   /** SLACK_ESCALATION_MENTION, as checked by escalationMentionFrom. */
   readonly escalationMention?: string | undefined;
   /** The time to claim's p90 (minutes) that raises an alarm. */
@@ -151,6 +153,7 @@ export class BridgeStack extends Stack {
           reminderQueueUrl: reminders.queueUrl,
           handoffReminderMinutes: String(props.handoffReminderMinutes),
           ...(props.escalationMention ? { escalationMention: props.escalationMention } : {}),
+          ...(props.queueChannels ? { queueChannels: props.queueChannels } : {}),
           deliveryGiveUpMinutes: String(props.deliveryGiveUpMinutes),
           fileBucket: files.bucketName,
           fileLinkDays: String(props.fileLinkDays),

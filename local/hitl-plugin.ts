@@ -85,7 +85,13 @@ export class SimulatedHitlPlugin {
   /** Start HITL: the customer linked as the plugin links them, then startHitl with the conversation so far. */
   async start(
     customer: { readonly id: string; readonly name?: string | undefined; readonly email?: string | undefined },
-    handoff: { readonly title: string; readonly description: string; readonly history: readonly { readonly from: 'customer' | 'bot'; readonly text: string }[] },
+    handoff: {
+      readonly title: string;
+      readonly description: string;
+      readonly history: readonly { readonly from: 'customer' | 'bot'; readonly text: string }[];
+      /** The Start HITL card's session fields, handed to the integration as they are (plugins/hitl, actions/start-hitl.ts: `hitlSession: input.hitlSession`). */
+      readonly hitlSession?: Record<string, unknown>;
+    },
   ): Promise<HitlSession> {
     const customerId = await linkUser(this.runtime, customer);
     const { conversationId } = await this.runtime.action<{ conversationId: string }>('startHitl', {
@@ -93,6 +99,7 @@ export class SimulatedHitlPlugin {
       title: handoff.title,
       description: handoff.description,
       messageHistory: handoff.history.map((line) => ({ source: line.from === 'customer' ? { type: 'user', userId: customerId } : { type: 'bot' }, type: 'text', payload: { text: line.text } })),
+      ...(handoff.hitlSession ? { hitlSession: handoff.hitlSession } : {}),
     });
     const session: HitlSession = { conversationId, customerId, active: true, upstream: [] };
     this.sessions.set(conversationId, session);

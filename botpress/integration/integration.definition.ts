@@ -75,8 +75,14 @@ export default new sdk.IntegrationDefinition({
   entities: {
     hitlSession: {
       title: 'HITL session',
-      description: 'Nothing to set: the bridge opens one Slack thread per session',
-      schema: z.object({}),
+      description: 'The bridge opens one Slack thread per session, in its queue’s channel when it names one',
+      schema: z.object({
+        queue: z
+          .string()
+          .optional()
+          .title('Queue')
+          .describe('A queue such as billing or tech: the session opens in the Slack channel the bridge’s SLACK_QUEUE_CHANNELS gives it (else the support channel)'),
+      }),
     },
   },
   __advanced: { useLegacyZuiTransformer: true },

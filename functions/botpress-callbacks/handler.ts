@@ -28,7 +28,7 @@ import { wireDesk } from '../wiring/desk';
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings(process.env, ['supportChannelId', 'fileBucket']);
 const wiring = wire(settings, { secrets: ['bridgeApiToken', 'slackBotToken'] });
-const deps: HandoffDependencies = { ...wiring, desk: wireDesk(wiring), supportChannelId: settings.supportChannelId, queuedOpeningMs: settings.deliveryGiveUpMs, logger };
+const deps: HandoffDependencies = { ...wiring, desk: wireDesk(wiring), supportChannelId: settings.supportChannelId, queueChannels: settings.queueChannels, queuedOpeningMs: settings.deliveryGiveUpMs, logger };
 const fileLinks = {
   files: s3FileStore({ bucket: settings.fileBucket, endpoint: settings.s3Endpoint }),
   linkKey: async () => fileLinkKey(await secretFrom(wiring.secrets, 'bridgeApiToken')),

@@ -31,6 +31,7 @@ const delivery: DeliveryDependencies = {
   logger,
   policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: settings.deliveryGiveUpMs },
   supportChannelId: settings.supportChannelId,
+  queueChannels: settings.queueChannels,
   files: deliveryFiles(settings, wiring.secrets),
 };
 const dependencies = {

@@ -59,6 +59,8 @@ export const HandoffRequestSchema = v.object(
         OBJECT,
       ),
     ),
+    // The queue the handoff is for (billing, tech): SLACK_QUEUE_CHANNELS says its channel. Empty: none asked for.
+    queue: v.optional(v.pipe(str(), v.trim(), v.regex(/^([a-z0-9][a-z0-9_-]{0,39})?$/i, 'must be a short name (letters, digits, - and _, at most 40)'))),
     transcript: v.optional(
       v.pipe(
         v.array(v.object({ role: v.picklist(['user', 'bot'], 'must be "user" or "bot"'), text: text(REQUEST_LIMITS.transcriptLine) }, OBJECT), 'must be an array'),

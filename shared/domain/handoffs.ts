@@ -19,8 +19,10 @@ export interface HandoffDependencies {
   readonly store: Pick<HandoffStore, 'reserve' | 'activate' | 'abandon' | 'markQueued' | 'findByConversation' | 'findThreadOf' | 'close' | 'reopen'>;
   readonly queue: JobQueue;
   readonly desk: Pick<SupportDesk, 'postCard' | 'removeCard' | 'introFor'>;
-  /** The channel handoffs open in. */
+  /** The channel handoffs open in, unless their queue has one of its own. */
   readonly supportChannelId: string;
+  /** Each queue's channel, by the queue's name (SLACK_QUEUE_CHANNELS). */
+  readonly queueChannels: ReadonlyMap<string, string>;
   readonly logger: Log;
   /** How long a queued card may wait for the desk: the delivery function's give-up time. */
   readonly queuedOpeningMs: number;
@@ -45,7 +47,7 @@ export async function openHandoff(request: HandoffRequest, deps: HandoffDependen
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = Date.now() + (deps.openWaitMs ?? 5_000);
   for (;;) {
-    const reservation = await deps.store.reserve(request.conversationId, handoffDetails(request), RESERVATION_LEASE_MS);
+    const reservation = await deps.store.reserve(request.conversationId, handoffDetails(request, deps.queueChannels), RESERVATION_LEASE_MS);
     if (reservation.reserved) return openReserved(request, reservation.token, deps);
     const { current } = reservation;
     if (current.state === 'open') return { status: 'already_open', channelId: current.channelId, threadTs: current.threadTs };
@@ -90,7 +92,7 @@ async function queueOpening(request: HandoffRequest, token: string, cause: Downs
 }
 
 /** What opening a handoff on a posted card needs; the request path and the delivery function both have it. */
-export type CardOpeningDependencies = Pick<HandoffDependencies, 'queue' | 'desk' | 'supportChannelId' | 'logger' | 'reminders'> & {
+export type CardOpeningDependencies = Pick<HandoffDependencies, 'queue' | 'desk' | 'supportChannelId' | 'queueChannels' | 'logger' | 'reminders'> & {
   readonly store: Pick<HandoffStore, 'activate' | 'abandon'>;
 };
 
@@ -119,7 +121,8 @@ export async function postCardAndOpen(
   try {
     // Named by the reservation: a card the desk took without answering in time is found, not posted twice.
     const placement = { postId: `card:${conversationId}:${token}`, lookSince: options.lookSince };
-    thread = await deps.desk.postCard(deps.supportChannelId, { conversationId, state: 'open', ...handoffDetails(request) }, placement);
+    const details = handoffDetails(request, deps.queueChannels);
+    thread = await deps.desk.postCard(channelFor(details.queue, deps), { conversationId, state: 'open', ...details }, placement);
   } catch (error) {
     // The desk's failures are DownstreamErrors; anything else is a bug, and goes up as it is.
     throw error instanceof DownstreamError ? new CardNotPosted(error) : error;
@@ -159,16 +162,23 @@ async function withdrawCard(conversationId: string, token: string, thread: Threa
  * does not fail the handoff (the customer still reaches a person): it is kept,
  * shortened to what an address can be, with a flag the card shows.
  */
-function handoffDetails(request: HandoffRequest): HandoffDetails {
+function handoffDetails(request: HandoffRequest, queueChannels: ReadonlyMap<string, string>): HandoffDetails {
   const email = request.customer?.email || undefined;
   const valid = email === undefined || isMailAddress(email);
+  const queue = request.queue?.toLowerCase() || undefined;
   return {
+    ...(queue ? { queue, ...(queueChannels.has(queue) ? {} : { queueUnrouted: true }) } : {}),
     botpressUserId: request.userId,
     customerName: request.customer?.name || undefined,
     customerEmail: valid ? email : [...email].slice(0, MAX_MAIL_ADDRESS).join(''),
     ...(valid ? {} : { customerEmailInvalid: true }),
     summary: request.summary,
   };
+}
+
+/** Where a handoff opens: its queue's channel, or the support channel for no queue or one without a channel. */
+function channelFor(queue: string | undefined, deps: Pick<HandoffDependencies, 'supportChannelId' | 'queueChannels'>): string {
+  return (queue !== undefined ? deps.queueChannels.get(queue) : undefined) ?? deps.supportChannelId;
 }
 
 /** The end reasons the bot's side sends as codes (README, POST /botpress/end). */

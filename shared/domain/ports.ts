@@ -62,6 +62,9 @@ export interface HandoffDetails {
   readonly customerEmailInvalid?: boolean | undefined;
   /** The bot's summary, kept so that the card can be shown again when its state changes. */
   readonly summary: string;
+  /** The queue the bot asked for; `queueUnrouted` when no channel is set for it (the handoff went to the support channel). */
+  readonly queue?: string | undefined;
+  readonly queueUnrouted?: boolean | undefined;
 }
 
 /**
@@ -79,7 +82,7 @@ export type Reservation =
   | { readonly reserved: false; readonly current: Handoff | OpeningHandoff };
 
 /** What a card shows: a handoff, or the details of one about to be opened. */
-export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'customerEmailInvalid' | 'claimedBy' | 'closedBy' | 'closedReason' | 'state' | 'waitingSince'>;
+export type CardView = Pick<Handoff, 'conversationId' | 'summary' | 'customerName' | 'customerEmail' | 'customerEmailInvalid' | 'claimedBy' | 'closedBy' | 'closedReason' | 'state' | 'waitingSince' | 'queue' | 'queueUnrouted'>;
 
 export interface TranscriptLine {
   readonly role: 'user' | 'bot';

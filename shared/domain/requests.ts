@@ -12,6 +12,8 @@ export interface HandoffRequest {
   readonly summary: string;
   readonly customer?: { readonly name?: string | undefined; readonly email?: string | undefined } | undefined;
   readonly transcript?: readonly TranscriptLine[] | undefined;
+  /** The queue the bot asked for, by name; empty or absent: none. */
+  readonly queue?: string | undefined;
 }
 
 /** A customer's image, audio, video or file, as the bot keeps it: its URL, and the kind of message that carried it. */

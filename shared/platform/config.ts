@@ -38,6 +38,8 @@ export interface Settings {
   readonly escalationMention: string | undefined;
   /** The delay queue reminders wait in (the functions that schedule or post them need it). */
   readonly reminderQueueUrl: string | undefined;
+  /** Each queue's own channel, by the queue's name in lower case. */
+  readonly queueChannels: ReadonlyMap<string, string>;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
@@ -85,7 +87,28 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     reminderIntervalMs: reminderIntervalFrom(present('handoffReminderMinutes') ?? SETTINGS.handoffReminderMinutes.default),
     escalationMention: escalationMentionFrom(present('escalationMention')),
     reminderQueueUrl: present('reminderQueueUrl'),
+    queueChannels: queueChannelsFrom(present('queueChannels') ?? ''),
   } as SettingsWith<K>;
+}
+
+/**
+ * SLACK_QUEUE_CHANNELS (`billing=C0123,tech=C0456`) as a map from queue name
+ * (lower case) to channel id; empty: no queue has a channel. A malformed
+ * entry fails, naming it, so that a typo cannot send a team's handoffs to
+ * the wrong place unnoticed.
+ */
+export function queueChannelsFrom(text: string): ReadonlyMap<string, string> {
+  const { env } = SETTINGS.queueChannels;
+  const channels = new Map<string, string>();
+  for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const [name = '', channel = '', ...rest] = entry.split('=').map((part) => part.trim());
+    const queue = name.toLowerCase();
+    if (rest.length > 0 || !/^[a-z0-9][a-z0-9_-]{0,39}$/.test(queue) || !/^[CG][A-Z0-9]{6,}$/.test(channel) || channels.has(queue)) {
+      throw new ConfigError(`${env} has a bad entry "${entry}": each must be queue=channel id (billing=C0123ABCD), each queue once`, [env]);
+    }
+    channels.set(queue, channel);
+  }
+  return channels;
 }
 
 /** HANDOFF_REMINDER_MINUTES in ms: 0 (no reminders) or a positive number of minutes, decimals allowed (0.05 for tests). */

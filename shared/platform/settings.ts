@@ -37,6 +37,13 @@ export const SETTINGS = {
     required: true,
     where: 'functions',
   },
+  queueChannels: {
+    env: 'SLACK_QUEUE_CHANNELS',
+    meaning: 'Channels of their own for queues a handoff may ask for: `billing=C0123,tech=C0456` (others go to the support channel)',
+    required: false,
+    default: '',
+    where: 'functions',
+  },
   mappingTtlHours: {
     env: 'MAPPING_TTL_HOURS',
     meaning: 'A thread mapping’s lifetime after its last activity, in hours',

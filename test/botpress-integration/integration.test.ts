@@ -27,6 +27,7 @@ const SIGNING_SECRET = 'slack-signing-secret';
 const BRIDGE_TOKEN = 'bridge-api-token';
 const BP_SIGNING_SECRET = 'botpress-signing-secret';
 const CHANNEL = 'C0INTEGRAT';
+const BILLING_CHANNEL = 'C0BILLING1';
 const INSTALLATION = { botId: 'bot_integration_test', botUserId: 'user_bot0000000000000000000000', integrationId: 'intver_slackhitl', webhookId: 'wh_slackhitl' };
 const BP_TOKEN = 'bp_token_integration_test';
 
@@ -51,6 +52,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-integration',
     SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
+    SLACK_QUEUE_CHANNELS: `billing=${BILLING_CHANNEL}`,
     SLACK_API_URL: slack.apiUrl,
     BOTPRESS_WEBHOOK_URL: runtime.webhookUrl,
     BOTPRESS_WEBHOOK_SECRET: 'unused-by-the-integration',
@@ -175,6 +177,16 @@ describe('the Botpress integration (hitl interface) through the bridge', () => {
     api.failing = undefined;
     // The message exists a moment before the webhook's answer is counted.
     await eventually(() => expect(runtime.webhookAnswers.map((answer) => answer.status).slice(-2)).toEqual([503, 200]));
+  });
+
+  it('opens a session in its queue’s channel when the Start HITL card names one (hitlSession.queue)', async () => {
+    const session = await plugin.start(
+      { id: `user_webchat_${(sessions += 1)}`, name: 'Quinn Reyes', email: 'quinn@example.com' },
+      { title: 'Invoice question', description: 'Wants an invoice corrected.', history: [], hitlSession: { queue: 'billing' } },
+    );
+    const card = slack.callsTo('chat.postMessage').find((call) => call.args.thread_ts === undefined && JSON.stringify(call.args.blocks ?? '').includes(session.conversationId))!;
+    expect(card.args.channel).toBe(BILLING_CHANNEL);
+    expect(JSON.stringify(card.args.blocks)).toContain('*Queue*\\nbilling');
   });
 
   it('refuses for good an event for a conversation Botpress does not have: 404, not retried', async () => {

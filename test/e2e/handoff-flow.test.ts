@@ -28,6 +28,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-e2e',
     SLACK_SUPPORT_CHANNEL_ID: CHANNEL,
+    SLACK_QUEUE_CHANNELS: 'tech=C0TECH0001',
     SLACK_API_URL: slack.apiUrl,
     BOTPRESS_WEBHOOK_URL: webhookUrl,
     BOTPRESS_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -132,6 +133,15 @@ describe('a whole handoff through the local bridge and the shipped Botpress snip
     expect(opened.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(Buffer.from(await opened.arrayBuffer()).equals(pdf)).toBe(true);
     expect(botpress.flowFailures).toEqual([]);
+  });
+
+  it('sends the conversation’s handoffQueue with the handoff: the card opens in that queue’s channel', async () => {
+    const conversationId = 'conv-e2e-queue';
+    botpress.conversationState(conversationId).conversation.handoffQueue = ' tech ';
+    const variables = await botpress.runCard('start-handoff', conversationId);
+    expect(variables).toMatchObject({ handoffStatus: 'created', handoffActive: true });
+    const card = slack.callsTo('chat.postMessage').find((call) => call.args.thread_ts === undefined && JSON.stringify(call.args.blocks ?? '').includes(conversationId))!;
+    expect(card.args.channel).toBe('C0TECH0001');
   });
 
   it('ends the handoff from the Timeout workflow: the conversation-scoped variables the snippets keep are the same there, and the bot takes over', async () => {

@@ -202,6 +202,7 @@ function deliveryDependencies(now?: () => number): DeliveryDependencies {
     logger: silent,
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
     supportChannelId: settings.supportChannelId,
+    queueChannels: settings.queueChannels,
     files: deliveryFiles(settings, runtime.secrets),
     ...(now ? { now } : {}),
   };

@@ -31,7 +31,7 @@ let assemblyDir: string;
 
 beforeAll(() => {
   for (const [name, value] of Object.entries(CANARIES)) vi.stubEnv(name, value);
-  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug' }));
+  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug', queueChannels: 'Billing=C0BILLING1, tech=C0TECH0001' }));
   // Synthesizing runs cdk-nag; it throws on any unacknowledged finding.
   const assembly = app.synth();
   assemblyDir = assembly.directory;
@@ -103,6 +103,7 @@ describe('BridgeStack', () => {
         MAPPING_TTL_HOURS: '48',
         DELIVERY_GIVE_UP_MINUTES: '15',
         INTERNAL_NOTE_PREFIXES: 'note:,;;',
+        SLACK_QUEUE_CHANNELS: 'billing=C0BILLING1,tech=C0TECH0001',
         DELIVERY_QUEUE_URL: { Ref: expect.stringMatching(/Deliveries/) as string },
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
       });
@@ -373,6 +374,7 @@ describe('the CDK app', () => {
     [{ timeToClaimAlarmMinutes: '0' }, /timeToClaimAlarmMinutes must be a positive number of minutes/],
     [{ handoffReminderMinutes: 'soon' }, /HANDOFF_REMINDER_MINUTES must be a number of minutes/],
     [{ escalationMention: '@support' }, /SLACK_ESCALATION_MENTION must be a user group/],
+    [{ queueChannels: 'billing=C0BILLING1,tech' }, /SLACK_QUEUE_CHANNELS has a bad entry "tech"/],
     [{ internalNotePrefixes: 'note:,,;;' }, /entry 2 is empty/],
   ])('refuses bad context %o with a message that says how to fix it', (context, message) => {
     expect(() => buildApp(newApp(context))).toThrow(message);

@@ -410,6 +410,7 @@ export async function memoryDelivery(
     serviceLevels: new MemoryServiceLevels(),
     reminders: { intervalMs: options.reminderIntervalMs ?? 0, timer: new MemoryReminderTimer() },
     supportChannelId: thread.channelId,
+    queueChannels: new Map<string, string>(),
     policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
     files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, botOrigin: () => Promise.resolve(undefined) },
     ...(options.now ? { now: options.now } : {}),

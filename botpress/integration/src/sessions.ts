@@ -51,7 +51,10 @@ export async function startHitl(input: StartHitlInput, client: Client, bridge: B
     ...(name ? { name: cut(name, LIMITS.name) } : {}),
     ...(email && !PLUGIN_PLACEHOLDER_EMAIL.test(email) ? { email } : {}),
   };
-  await bridge.handoff({ conversationId: conversation.id, userId: input.userId, summary: cut(summary, LIMITS.summary), customer, transcript });
+  // The session fields the Start HITL card set (this integration's hitlSession entity: its queue).
+  const session: { readonly queue?: unknown } = input.hitlSession ?? {};
+  const queue = typeof session.queue === 'string' ? session.queue.trim() : undefined;
+  await bridge.handoff({ conversationId: conversation.id, userId: input.userId, summary: cut(summary, LIMITS.summary), customer, transcript, ...(queue ? { queue } : {}) });
   return { conversationId: conversation.id };
 }
 

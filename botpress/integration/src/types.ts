@@ -22,7 +22,7 @@ export type SlackHitl = sdk.DefaultIntegration<{
   channels: { hitl: { messages: MessageTypes; message: { tags: Tags<typeof TAGS.message> }; conversation: { tags: Tags<typeof TAGS.conversation> } } };
   user: { tags: Tags<typeof TAGS.user> };
   states: { [K in keyof typeof STATES]: { type: (typeof STATES)[K]['type']; payload: sdk.z.infer<(typeof STATES)[K]['schema']> } };
-  entities: { hitlSession: Record<string, never> };
+  entities: { hitlSession: { queue?: string | undefined } };
 }>;
 
 export type Client = sdk.IntegrationSpecificClient<SlackHitl>;

@@ -16,8 +16,9 @@ export interface JobDependencies {
   readonly logger: Log;
   readonly serviceLevels: ServiceLevels;
   readonly reminders: ReminderSettings;
-  /** The channel handoffs open in. */
+  /** The channel handoffs open in, unless their queue has one of its own (queueChannels). */
   readonly supportChannelId: string;
+  readonly queueChannels: ReadonlyMap<string, string>;
   readonly files: DeliveryFiles;
   readonly now?: Clock | undefined;
   /** How long a job waits, in the attempt, for a handoff whose card is being posted to open (handoffOnceOpen). */

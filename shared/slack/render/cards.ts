@@ -55,6 +55,8 @@ export function handoffCard(view: CardView, notePrefixes: readonly string[] = []
         { type: 'mrkdwn', text: `${CUSTOMER_LABEL}${customer}` },
         // Conversation ids are at most 256 characters (shared/botpress/contract.ts): escaped, well inside a field.
         { type: 'mrkdwn', text: `*Conversation*\n\`${escapeSlackText(view.conversationId)}\`` },
+        // The queue asked for (a short name, contract.ts); one with no channel of its own came to this one, and says so.
+        ...(view.queue ? [{ type: 'mrkdwn' as const, text: `*Queue*\n${escapeSlackText(view.queue)}${view.queueUnrouted ? ' _(no channel of its own: sent here)_' : ''}` }] : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: `${SUMMARY_LABEL}${fitEscaped(view.summary, SLACK_LIMITS.sectionText - SUMMARY_LABEL.length, SUMMARY_CUT).text}` } },

@@ -33,7 +33,7 @@ beforeAll(async () => {
   client = createSqsClient({ endpoint: bridge.sqs.endpoint });
   queue = runtime.queue;
   deps = {
-    delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, files: deliveryFiles(settings, runtime.secrets) },
+    delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, queueChannels: settings.queueChannels, files: deliveryFiles(settings, runtime.secrets) },
     redelivery: sqsRedelivery(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
     logger: silent,
   };

@@ -23,6 +23,7 @@ beforeEach(() => {
     queue,
     desk,
     supportChannelId: CHANNEL,
+    queueChannels: new Map([['billing', 'C0BILLING']]),
     logger: quietLog,
     queuedOpeningMs: 15 * 60_000,
     sleep: () => new Promise((resolve) => setTimeout(resolve, 1)),

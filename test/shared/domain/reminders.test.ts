@@ -28,7 +28,7 @@ const reminderPosts = () => deps.desk.posts.filter((post) => post.post.kind === 
 describe('reminders', () => {
   it('sets the first when a handoff opens, one interval after; none when reminders are off; a timer failure does not stop the opening', async () => {
     const timer = new MemoryReminderTimer();
-    const handoffs = { store: new MemoryHandoffStore(), queue: new MemoryQueue(), desk: new MemoryDesk(), supportChannelId: 'C-DESK', logger: quietLog, queuedOpeningMs: 60_000 };
+    const handoffs = { store: new MemoryHandoffStore(), queue: new MemoryQueue(), desk: new MemoryDesk(), supportChannelId: 'C-DESK', queueChannels: new Map<string, string>(), logger: quietLog, queuedOpeningMs: 60_000 };
     handoffs.store.now = () => clock;
     await openHandoff({ conversationId: 'conv-a', userId: 'u', summary: 's' }, { ...handoffs, reminders: { intervalMs: INTERVAL, timer } });
     expect(timer.set).toEqual([{ reminder: { conversationId: 'conv-a', since: clock, n: 1 }, dueAt: clock + INTERVAL }]);

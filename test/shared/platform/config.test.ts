@@ -39,6 +39,26 @@ describe('readSettings', () => {
     expect(() => readSettings({ ...minimal, DELIVERY_GIVE_UP_MINUTES: 'soon' })).toThrow(/DELIVERY_GIVE_UP_MINUTES must be a positive number of minutes, got "soon"/);
   });
 
+  it('reads the queues’ channels (names in lower case), none by default, and fails, naming the entry, on a malformed one', () => {
+    expect(readSettings(minimal).queueChannels).toEqual(new Map());
+    expect(readSettings({ ...minimal, SLACK_QUEUE_CHANNELS: ' Billing = C0BILLING1 , tech=G0TECH0001,' }).queueChannels).toEqual(
+      new Map([
+        ['billing', 'C0BILLING1'],
+        ['tech', 'G0TECH0001'],
+      ]),
+    );
+    for (const [bad, entry] of [
+      ['billing', 'billing'],
+      ['billing=#billing', 'billing=#billing'],
+      ['billing=c0lower0001', 'billing=c0lower0001'],
+      ['billing=C0BILLING1,billing=C0OTHER001', 'billing=C0OTHER001'],
+      ['a b=C0BILLING1', 'a b=C0BILLING1'],
+      ['x=C0BILLING1=C0B', 'x=C0BILLING1=C0B'],
+    ]) {
+      expect(() => readSettings({ ...minimal, SLACK_QUEUE_CHANNELS: bad })).toThrow(`SLACK_QUEUE_CHANNELS has a bad entry "${entry}"`);
+    }
+  });
+
   it('reads the internal-note prefixes (default "note:" and ";;"), trimmed and in lower case, and fails, naming it, when one is empty or too long', () => {
     expect(readSettings(minimal).internalNotePrefixes).toEqual(['note:', ';;']);
     expect(readSettings({ ...minimal, INTERNAL_NOTE_PREFIXES: ' Private: , ;; ' }).internalNotePrefixes).toEqual(['private:', ';;']);

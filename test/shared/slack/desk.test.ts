@@ -57,6 +57,7 @@ function dependencies(overrides: Partial<HandoffDependencies> = {}): HandoffDepe
       logger,
     }),
     supportChannelId: CHANNEL,
+    queueChannels: new Map<string, string>(),
     logger,
     queuedOpeningMs: 15 * 60_000,
     reminders: { intervalMs: 0, timer: new MemoryReminderTimer() },
