@@ -28,6 +28,9 @@ export interface BridgeMonitoringProps {
 /** Deliveries are retried for minutes; an oldest message older than this means they are backing up, not just retrying one. */
 export const DELIVERY_BACKLOG_ALARM_SECONDS = 120;
 
+/** Refused requests in 5 minutes that raise the alarm: a few stray scans stay under it, a wrong secret (every request refused) does not. */
+export const REFUSED_REQUESTS_ALARM = 5;
+
 /** Slack gives up after 3 s; alarm well before the Slack function's p99 gets there. */
 export const SLACK_P99_ALARM_MS = 2_500;
 
@@ -84,6 +87,12 @@ export class BridgeMonitoring extends Construct {
       business(BridgeMetric.DeliveryFailures),
       1,
       'The bridge gave up on a delivery (a reply, a Claim/Resolve, a customer message): the thread or the customer was told, and the message is in the dead-letter queue. Logs: "delivery given up".',
+    );
+    alarm(
+      'RequestsRefused',
+      business(BridgeMetric.RequestsRefused),
+      REFUSED_REQUESTS_ALARM,
+      'Requests were refused for their signature or token: a secret likely no longer matches the sender\'s (the Slack signing secret, the bridge API token), and agents\' replies or the bot\'s messages stop. Logs: "request rejected", its likelyCause says what to check.',
     );
     alarm('SlackRefusals', business(BridgeMetric.SlackRefusals), 1, 'Slack refused a call for a reason a person must fix (the app not in the channel, a revoked token). Logs: "fix".');
     alarm(

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AuthenticationError } from '../platform/errors';
+import { refusal } from '../platform/error-responder';
 import { getHeader, rawBodyText, type HttpResponse } from '../platform/http';
 
 /** What bearerTokenAuth leaves for the handler, through middy's typed request.context. */
@@ -35,8 +35,13 @@ export function bearerTokenAuth(options: {
       if (exempt(request.event)) return;
       const header = getHeader(request.event, 'authorization');
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      if (!match) throw new AuthenticationError(header ? 'malformed authorization header' : 'missing bearer token');
-      if (!tokensMatch(match[1]!, await token())) throw new AuthenticationError('wrong bearer token');
+      if (!match) throw refusal(header ? 'malformed authorization header' : 'missing bearer token', 'no bridge API token was sent: the caller is not the bridge’s Botpress integration or snippets, or they are not configured');
+      if (!tokensMatch(match[1]!, await token())) {
+        throw refusal(
+          'wrong bearer token',
+          'the token Botpress sends does not match bridgeApiToken in the bridge’s secret: set the integration’s Bridge API token (or the snippets’ bridgeToken configuration variable) to it',
+        );
+      }
       request.context.authenticatedBody = rawBodyText(request.event);
     },
   };

@@ -2,6 +2,8 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AuthenticationError, BadRequestError, ConfigError, DownstreamError, PermanentDownstreamError, RetryLaterError } from './errors';
 import { jsonResponse, type HttpResponse } from './http';
+import { BridgeMetric } from './metric-names';
+import { countMetric } from './metrics';
 
 /**
  * Maps the error family to HTTP answers, in one place for both functions:
@@ -11,9 +13,19 @@ import { jsonResponse, type HttpResponse } from './http';
  * refusal's code and fix, which name no secret. The failing service is logged
  * as `downstream`: Powertools keeps `service` for the bridge's own name.
  */
+/**
+ * A request refused for its signature or token, counted where it is refused
+ * (the invocation's metrics are published as it fails): above a few, the
+ * alarm says a secret likely no longer matches the sender's.
+ */
+export function refusal(reason: string, likelyCause: string): AuthenticationError {
+  countMetric(BridgeMetric.RequestsRefused);
+  return new AuthenticationError(reason, likelyCause);
+}
+
 export function errorToResponse(error: unknown, logger: Pick<Logger, 'warn' | 'error'>): HttpResponse {
   if (error instanceof AuthenticationError) {
-    logger.warn('request rejected', { reason: error.reason });
+    logger.warn('request rejected', { reason: error.reason, ...(error.likelyCause ? { likelyCause: error.likelyCause } : {}) });
     return jsonResponse(401, { error: 'unauthorized' });
   }
   if (error instanceof BadRequestError) {

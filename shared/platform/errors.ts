@@ -26,7 +26,11 @@ export class ConfigError extends BridgeError {
  * that an attacker learns nothing about which check failed.
  */
 export class AuthenticationError extends BridgeError {
-  constructor(readonly reason: string) {
+  /** `likelyCause`: what an operator should check when this keeps happening (a secret that does not match the sender's). */
+  constructor(
+    readonly reason: string,
+    readonly likelyCause?: string,
+  ) {
     super(`request rejected: ${reason}`);
   }
 }

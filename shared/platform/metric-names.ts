@@ -17,6 +17,8 @@ export const BridgeMetric = {
   DeliveryFailures: 'DeliveryFailures',
   /** Slack refused a call for a reason a person must fix (the app not in the channel, a revoked token); the log says the fix. */
   SlackRefusals: 'SlackRefusals',
+  /** A request refused for its signature or token (401): above a few, a secret likely no longer matches the sender's. */
+  RequestsRefused: 'RequestsRefused',
   HandoffsClaimed: 'HandoffsClaimed',
   /** Given back by the agent who had it (off shift): unclaimed again. */
   HandoffsReleased: 'HandoffsReleased',

@@ -2,7 +2,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AgentReply } from '../domain/ports';
-import { AuthenticationError } from '../platform/errors';
+import { refusal } from '../platform/error-responder';
 import { getHeader, rawBodyBytes, routeOf, textResponse, type HttpResponse } from '../platform/http';
 import { SLACK_SIGNATURE_TOLERANCE_SECONDS, verifySlackSignature } from '../platform/hmac';
 import type { Log } from '../platform/logger';
@@ -39,6 +39,15 @@ const defaults = {
   toleranceSeconds: SLACK_SIGNATURE_TOLERANCE_SECONDS,
 };
 
+/** What a refusal most likely means, for the operator reading the log (never the caller). */
+const LIKELY_CAUSES: Readonly<Record<Extract<ReturnType<typeof verifySlackSignature>, { valid: false }>['reason'], string>> = {
+  signature_mismatch: 'the signing secret in the bridge’s secret (slackSigningSecret) does not match the Slack app’s (Basic Information > App Credentials > Signing Secret)',
+  stale_timestamp: 'the request was signed more than 5 minutes ago: a replay, or this host’s clock is off',
+  missing_signature: 'the request is not signed: it is not from Slack',
+  missing_timestamp: 'the request is not signed: it is not from Slack',
+  malformed_timestamp: 'the request is not signed as Slack signs: it is not from Slack',
+};
+
 /**
  * Authenticates a Slack request before anything parses its body. Works on the
  * raw bytes, so JSON (Events API) and form-encoded (interactivity) bodies
@@ -64,7 +73,7 @@ export function slackSignatureVerifier(options: SlackSignatureVerifierOptions): 
       nowSeconds: nowSeconds(),
       toleranceSeconds,
     });
-    if (!result.valid) throw new AuthenticationError(`slack signature: ${result.reason}`);
+    if (!result.valid) throw refusal(`slack signature: ${result.reason}`, LIKELY_CAUSES[result.reason]);
     context.verifiedBody = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   };
   return {

@@ -87,4 +87,30 @@ describe('business metrics', () => {
     const unit = (document: Record<string, unknown>) => JSON.stringify((document._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics);
     expect(unit(levels(resolved, 'TimeToResolve')[0]!)).toContain('"Unit":"Milliseconds"');
   });
+
+  it('counts a request refused for its signature or token (the wrong-secret alarm), and logs its likely cause', async () => {
+    const handler = await bridge.loadHandler('../../functions/slack-events/handler');
+    // The handler's own logger (loadHandler loaded its modules anew), at the level that shows warnings.
+    (await import('../../shared/platform/logger')).logger.setLogLevel('WARN');
+    const lines: string[] = [];
+    // The metric goes to stdout, the warning (Powertools logs WARN on stderr) beside it.
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n'));
+      return true;
+    };
+    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    try {
+      const response = await handler(signedSlackRequest(JSON.stringify(eventCallback(threadReply('hi', { threadTs: '1.2' }))), { secret: 'not-the-signing-secret' }));
+      expect(response.statusCode).toBe(401);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(lines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ RequestsRefused: 1 })]);
+    const rejected = lines.find((line) => line.includes('request rejected'))!;
+    expect(JSON.parse(rejected)).toMatchObject({ reason: 'slack signature: signature_mismatch', likelyCause: expect.stringContaining('slackSigningSecret') as string });
+
+    const botpressHandler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+    const refused = await emittedMetrics(() => botpressHandler(botpressRequest('/botpress/handoff', { conversationId: 'c', userId: 'u', summary: 's' }, 'wrong-token')));
+    expect(refused).toEqual([expect.objectContaining({ RequestsRefused: 1 })]);
+  });
 });

@@ -269,6 +269,8 @@ describe('BridgeStack', () => {
     expect(byMetric('Duration')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 2500 })]);
     expect(byMetric('DeliveryFailures')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
+    // A wrong secret: every Slack or Botpress request refused, within 5 minutes.
+    expect(byMetric('RequestsRefused')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 5, Period: 300, EvaluationPeriods: 1, Statistic: 'Sum' })]);
     // The deliveries' dead letters, and the reminders'.
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 }), expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1 })]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 120 })]);

@@ -49,12 +49,12 @@ describe('slackSignatureVerifier middleware', () => {
     ['a timestamp from the future', () => ({ timestamp: secondsFromNow(301) }), 'slack signature: stale_timestamp'],
     ['no signature header', () => ({ headers: { 'x-slack-signature': undefined } }), 'slack signature: missing_signature'],
     ['no timestamp header', () => ({ headers: { 'x-slack-request-timestamp': undefined } }), 'slack signature: missing_timestamp'],
-  ])('answers 401 with an opaque body for %s, logging the reason', async (_case, options, reason) => {
+  ])('answers 401 with an opaque body for %s, logging the reason and what it likely means', async (_case, options, reason) => {
     const { handler, logger, seen } = buildHandler();
     const response = await invoke(handler, signedSlackRequest(jsonBody, options()));
     expect(response).toMatchObject({ statusCode: 401, body: JSON.stringify({ error: 'unauthorized' }) });
     expect(response.body).not.toContain('signature');
-    expect(logger.warn).toHaveBeenCalledWith('request rejected', { reason });
+    expect(logger.warn).toHaveBeenCalledWith('request rejected', { reason, likelyCause: expect.stringMatching(/signing secret|not from Slack|5 minutes/) as string });
     expect(seen).toEqual([]);
   });
 
