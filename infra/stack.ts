@@ -264,6 +264,8 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'BotpressBaseUrl', { value: `${base}/botpress`, description: 'Botpress configuration variable bridgeUrl' });
     new CfnOutput(this, 'SecretName', { value: secret.secretName, description: 'Set the Slack and Botpress values here (README: Deploy)' });
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' });
+    // `cdk destroy` deletes the bucket only once it is empty (README: Removing the stack).
+    new CfnOutput(this, 'FileBucketName', { value: files.bucketName, description: 'Agents’ file copies: empty it before cdk destroy' });
   }
 
   private bridgeFunction(name: LambdaFunctionName, logLevel: ApplicationLogLevel, environment: Record<string, string>): NodejsFunction {

@@ -301,9 +301,10 @@ describe('BridgeStack', () => {
     expect(templateJson.match(/SEARCH\('\{BotpressSlackHitl,service,Channel\} MetricName=/g)).toHaveLength(3);
   });
 
-  it('outputs the URLs to paste, the secret name and the dashboard URL', () => {
+  it('outputs the URLs to paste, the secret name, the dashboard URL and the file bucket (to empty before cdk destroy)', () => {
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['BotpressBaseUrl', 'DashboardUrl', 'SecretName', 'SlackEventsUrl', 'SlackInteractivityUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['BotpressBaseUrl', 'DashboardUrl', 'FileBucketName', 'SecretName', 'SlackEventsUrl', 'SlackInteractivityUrl']);
+    expect(outputs.FileBucketName).toMatchObject({ Value: { Ref: expect.stringMatching(/^AgentFiles/) as string } });
     expect(JSON.stringify(outputs.SlackEventsUrl)).toContain('/slack/events');
     expect(JSON.stringify(outputs.SlackInteractivityUrl)).toContain('/slack/interactions');
     expect(JSON.stringify(outputs.BotpressBaseUrl)).toContain('/botpress');
