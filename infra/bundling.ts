@@ -48,6 +48,10 @@ export const DELIVERY_QUEUE = {
   // the other, so the last waits for all the others' Botpress calls; Lambda instead runs one invocation per active
   // message group at once. Locally, 16 conversations: end-to-end p99 26 ms with 1, 71 ms with 10 (bench/README.md).
   batchSize: 1,
+  // Delivery invocations at once, at most (the event source's maximum concurrency): a burst of deliveries leaves
+  // the account's concurrency (10 in a new account) to the Slack function, which must answer in 3 s. Slack takes
+  // about one post a second per channel anyway.
+  maxConcurrency: 5,
 } as const;
 
 /** The reminders' delay queue (shared/aws/reminder-queue.ts): standard, its messages waiting a delay each. */
@@ -59,6 +63,8 @@ export const REMINDER_QUEUE = {
   maxReceiveCount: 10,
   deadLetterRetentionSeconds: 4 * 24 * 3600,
   batchSize: 10,
+  // Handing reminders on is a send each: two at once are plenty, the lowest Lambda allows.
+  maxConcurrency: 2,
 } as const;
 
 /**

@@ -190,10 +190,10 @@ export class BridgeStack extends Stack {
       });
     }
     // Batches of up to ten, reported per message; each failed one is made visible again after its own delay.
-    functions.delivery.addEventSource(new SqsEventSource(deliveries, { batchSize: DELIVERY_QUEUE.batchSize, reportBatchItemFailures: true }));
+    functions.delivery.addEventSource(new SqsEventSource(deliveries, { batchSize: DELIVERY_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: DELIVERY_QUEUE.maxConcurrency }));
     functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [deliveries.queueArn] }));
     deadLetters.grantSendMessages(functions.delivery);
-    functions.delivery.addEventSource(new SqsEventSource(reminders, { batchSize: REMINDER_QUEUE.batchSize, reportBatchItemFailures: true }));
+    functions.delivery.addEventSource(new SqsEventSource(reminders, { batchSize: REMINDER_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: REMINDER_QUEUE.maxConcurrency }));
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const api = new HttpApi(this, 'Api', { description: 'botpress-slack-hitl: Slack and Botpress callbacks', createDefaultStage: false });

@@ -235,6 +235,8 @@ describe('BridgeStack', () => {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Deliveries'), 'Arn'] },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      // A burst of deliveries leaves the account's concurrency to the Slack function.
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
   });
 
@@ -250,6 +252,7 @@ describe('BridgeStack', () => {
       FunctionName: { Ref: Match.stringLikeRegexp('^delivery') },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => (fn as { Properties: { Handler?: string } }).Properties.Handler === 'index.handler');
     for (const fn of functions) {
