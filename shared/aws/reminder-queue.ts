@@ -1,9 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as v from 'valibot';
-import type { Reminder, ReminderTimer } from '../domain/ports';
+import type { JobQueue, Log, Reminder, ReminderTimer } from '../domain/ports';
 import { reminderDue } from '../domain/reminders';
-import type { JobQueue, Log } from '../domain/ports';
 import { callDownstream } from '../platform/errors';
 
 /*
