@@ -127,26 +127,19 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     ]),
     files: botpress.handler,
   });
-  const deliveries = startSqsEventSource({
-    client: pollingClient,
-    queueUrl: queues.deliveries.url,
-    queueArn: queues.deliveries.arn,
-    handler: delivery.handler,
-    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
-    batchSize: DELIVERY_QUEUE.batchSize,
-    onError: (error) => console.error('delivery function invocation failed:', error),
-  });
-  // The same function on the reminders' delay queue, as the stack maps it: due reminders onto the deliveries.
-  const reminders = startSqsEventSource({
-    client: pollingClient,
-    queueUrl: queues.reminders.url,
-    queueArn: queues.reminders.arn,
-    handler: delivery.handler,
-    timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
-    batchSize: REMINDER_QUEUE.batchSize,
-    concurrency: 1,
-    onError: (error) => console.error('delivery function invocation (reminders) failed:', error),
-  });
+  // The delivery function on its two queues, as the stack maps it: deliveries, and the reminders' delay queue (due reminders onto the deliveries).
+  const deliveryFunctionOn = (queue: { readonly url: string; readonly arn: string }, source: string, options: { readonly batchSize: number; readonly concurrency?: number }) =>
+    startSqsEventSource({
+      client: pollingClient,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      handler: delivery.handler,
+      timeoutMs: FUNCTION_SIZING.delivery.timeoutSeconds * 1000,
+      ...options,
+      onError: (error) => console.error(`delivery function invocation (${source}) failed:`, error),
+    });
+  const deliveries = deliveryFunctionOn(queues.deliveries, 'deliveries', { batchSize: DELIVERY_QUEUE.batchSize });
+  const reminders = deliveryFunctionOn(queues.reminders, 'reminders', { batchSize: REMINDER_QUEUE.batchSize, concurrency: 1 });
 
   return {
     url,

@@ -1,10 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../shared/platform/http';
 import { CLAIM_ACTION_ID, RESOLVE_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, eventCallback } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
-import { SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { SUPPORT_CHANNEL_ID, startHttpBridge, type BridgeHarness, type HttpHandler } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
 
@@ -15,14 +13,12 @@ import { signedSlackRequest } from '../support/slack-requests';
  * from the sparse index of open handoffs on dynalite.
  */
 let bridge: BridgeHarness;
-let slackHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-let botpressHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let slackHandler: HttpHandler;
+let botpressHandler: HttpHandler;
 let n = 0;
 
 beforeAll(async () => {
-  bridge = await startBridgeHarness();
-  botpressHandler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
-  slackHandler = await bridge.loadHandler('../../functions/slack-events/handler');
+  ({ bridge, slackHandler, botpressHandler } = await startHttpBridge());
 });
 afterAll(() => bridge.close());
 beforeEach(async () => {

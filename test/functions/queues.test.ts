@@ -1,25 +1,20 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HttpResponse } from '../../shared/platform/http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLAIM_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT, eventCallback, threadReply } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
-import { SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { SUPPORT_CHANNEL_ID, startHttpBridge, type BridgeHarness, type HttpHandler } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
 
 /* Queues and their channels (SLACK_QUEUE_CHANNELS) through the real handlers: where a handoff opens, and that everything about it stays there. */
 const BILLING = 'C0BILLING1';
 let bridge: BridgeHarness;
-let slackHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-let botpressHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let slackHandler: HttpHandler;
+let botpressHandler: HttpHandler;
 let n = 0;
 
 beforeAll(async () => {
-  bridge = await startBridgeHarness();
-  vi.stubEnv('SLACK_QUEUE_CHANNELS', `billing=${BILLING},tech=C0TECH0001`);
-  botpressHandler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
-  slackHandler = await bridge.loadHandler('../../functions/slack-events/handler');
+  ({ bridge, slackHandler, botpressHandler } = await startHttpBridge({ SLACK_QUEUE_CHANNELS: `billing=${BILLING},tech=C0TECH0001` }));
 });
 afterAll(() => bridge.close());
 beforeEach(async () => {

@@ -1,10 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HttpResponse } from '../../shared/platform/http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLAIM_ACTION_ID, RELEASE_ACTION_ID } from '../../shared/slack/render/cards';
 import { AGENT } from '../fixtures/slack-events';
 import { buttonPress } from '../fixtures/slack-interactions';
-import { SUPPORT_CHANNEL_ID, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness';
+import { SUPPORT_CHANNEL_ID, startHttpBridge, type BridgeHarness, type HttpHandler } from '../support/bridge-harness';
 import { botpressRequest } from '../support/botpress-requests';
 import { signedSlackRequest } from '../support/slack-requests';
 
@@ -18,16 +16,12 @@ import { signedSlackRequest } from '../support/slack-requests';
 const INTERVAL_MS = 2_000;
 const MENTION = '<!subteam^S0SUPPORT>';
 let bridge: BridgeHarness;
-let slackHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-let botpressHandler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+let slackHandler: HttpHandler;
+let botpressHandler: HttpHandler;
 let n = 0;
 
 beforeAll(async () => {
-  bridge = await startBridgeHarness();
-  vi.stubEnv('HANDOFF_REMINDER_MINUTES', String(INTERVAL_MS / 60_000));
-  vi.stubEnv('SLACK_ESCALATION_MENTION', MENTION);
-  botpressHandler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
-  slackHandler = await bridge.loadHandler('../../functions/slack-events/handler');
+  ({ bridge, slackHandler, botpressHandler } = await startHttpBridge({ HANDOFF_REMINDER_MINUTES: String(INTERVAL_MS / 60_000), SLACK_ESCALATION_MENTION: MENTION }));
 });
 afterAll(() => bridge.close());
 beforeEach(() => {

@@ -33,7 +33,7 @@ export interface BridgeHarness {
   readonly queues: DeliveryQueues;
   readonly s3: EmbeddedS3;
   /** Loads a function's real handler module, fresh, with the harness's environment. */
-  loadHandler(path: string): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>>;
+  loadHandler(path: string): Promise<HttpHandler>;
   /**
    * Runs the real delivery function, as Lambda's event source would, over what
    * the queue holds that is visible now, until nothing is: a message waiting out
@@ -132,6 +132,20 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
       await Promise.all([dynamo.close(), slack.close(), botpress.close(), sqs.close(), s3.close()]);
     },
   };
+}
+
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+/**
+ * The harness with the two HTTP functions loaded, after `env` is set: each
+ * function reads its settings once, when it loads, as in Lambda.
+ */
+export async function startHttpBridge(env: Record<string, string> = {}): Promise<{ bridge: BridgeHarness; slackHandler: HttpHandler; botpressHandler: HttpHandler }> {
+  const bridge = await startBridgeHarness();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const botpressHandler = await bridge.loadHandler('../../functions/botpress-callbacks/handler');
+  const slackHandler = await bridge.loadHandler('../../functions/slack-events/handler');
+  return { bridge, slackHandler, botpressHandler };
 }
 
 /** Opens a handoff directly in the store, as the Botpress-callbacks function would. */
