@@ -36,12 +36,12 @@ export const FUNCTION_SIZING: Readonly<Record<LambdaFunctionName, { readonly mem
  * times the function's timeout: a failed message comes back sooner, after its
  * own delay (ChangeMessageVisibility); only one whose invocation died waits this
  * long. The bridge moves what it gives up on to the dead-letter queue itself,
- * with the reason; maxReceiveCount catches a message that keeps crashing the function.
+ * with the reason; its maxReceiveCount is derived from the retries
+ * (shared/aws/delivery-retries.ts), so that the bridge always gives up first.
  */
 export const DELIVERY_QUEUE = {
   visibilityTimeoutSeconds: 6 * FUNCTION_SIZING.delivery.timeoutSeconds,
   retentionSeconds: 4 * 24 * 3600,
-  maxReceiveCount: 100,
   // Two weeks, SQS's longest: time for a person to fix the cause and redrive.
   deadLetterRetentionSeconds: 14 * 24 * 3600,
   // One message per invocation. A batch holds several conversations, which Powertools' FIFO processor takes one after

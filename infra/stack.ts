@@ -19,6 +19,7 @@ import { BUNDLING, DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE, HTTP_FUNCTIO
 import { BridgeMonitoring } from './monitoring';
 import { FILE_ROUTE, ROUTES } from './routes';
 import { OPEN_HANDOFFS } from '../shared/aws/handoff-store';
+import { deliveryRetries } from '../shared/aws/delivery-retries';
 
 export interface BridgeStackProps extends StackProps {
   /** Slack channel id (C… or G…) that receives handoff cards. */
@@ -106,7 +107,7 @@ export class BridgeStack extends Stack {
       retentionPeriod: Duration.seconds(DELIVERY_QUEUE.retentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: deliveryRetries(props.deliveryGiveUpMinutes * 60_000).maxReceiveCount },
     });
     // Reminders wait out their delay here (a standard queue: per-message DelaySeconds), then the delivery function hands them on.
     const reminderDeadLetters = new Queue(this, 'ReminderDeadLetters', {
@@ -265,6 +266,11 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'SecretName', { value: secret.secretName, description: 'Set the Slack and Botpress values here (README: Deploy)' });
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl, description: 'CloudWatch dashboard' });
     // `cdk destroy` deletes the bucket only once it is empty (README: Removing the stack).
+    // For `npm run redrive` (infra/redrive.ts) and the AWS CLI: where given-up deliveries wait, and where they go back to.
+    for (const [id, queue] of Object.entries({ Deliveries: deliveries, DeadLetters: deadLetters, Reminders: reminders, ReminderDeadLetters: reminderDeadLetters })) {
+      new CfnOutput(this, `${id}Arn`, { value: queue.queueArn });
+      new CfnOutput(this, `${id}Url`, { value: queue.queueUrl });
+    }
     new CfnOutput(this, 'FileBucketName', { value: files.bucketName, description: 'Agents’ file copies: empty it before cdk destroy' });
   }
 

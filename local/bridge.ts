@@ -13,6 +13,7 @@ import { readBody, toApiGatewayEvent, writeResponse } from './api-gateway-adapte
 import type { LocalBridgeConfig } from './config';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
+import { SETTINGS } from '../shared/platform/settings';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from './embedded-sqs';
 import { startSqsEventSource } from './event-source';
 import { healthChecks } from './health';
@@ -68,7 +69,8 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   const sqs = createSqsClient({ endpoint: sqsEndpoint });
   // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
   const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
-  const queues = await ensureDeliveryQueues(sqs, config.tableName);
+  const giveUpMinutes = Number(config.functionEnv[SETTINGS.deliveryGiveUpMinutes.env] ?? SETTINGS.deliveryGiveUpMinutes.default);
+  const queues = await ensureDeliveryQueues(sqs, config.tableName, giveUpMinutes * 60_000);
   const health = healthChecks({ dynamodbEndpoint, tableName: config.tableName, sqsEndpoint, queueUrl: queues.deliveries.url, s3Endpoint, bucket: config.fileBucket });
 
   // Listening first: the links to agents' files start with this address unless a tunnel's is set, and the handlers

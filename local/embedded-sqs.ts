@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVERY_QUEUE, REMINDER_QUEUE } from '../infra/bundling';
+import { deliveryRetries } from '../shared/aws/delivery-retries';
+import { SETTINGS } from '../shared/platform/settings';
 import { readBody } from './api-gateway-adapter';
 
 /*
@@ -21,7 +23,13 @@ import { readBody } from './api-gateway-adapter';
  *   then received again with ApproximateReceiveCount + 1 and a new receipt
  *   handle; on a FIFO queue a superseded or lapsed handle is refused;
  * - redrive: a message received more than maxReceiveCount times moves to the
- *   dead-letter queue on its next receive;
+ *   dead-letter queue on its next receive, noting its source
+ *   (DeadLetterQueueSourceArn); StartMessageMoveTask moves a dead-letter
+ *   queue's messages back, as new messages (a new id, sent now, never
+ *   received), their attributes and groups kept (sqs-configure-dead-letter-queue-redrive
+ *   in the SQS Developer Guide: "All redriven messages are considered new
+ *   messages and are assigned a new messageID and enqueueTime"), one task
+ *   per source queue at a time, listed by ListMessageMoveTasks;
  * - limits: body size (MaximumMessageSize, 256 KiB by default), the characters
  *   SQS accepts, group and deduplication ids of at most 128 allowed characters,
  *   at most 10 messages per receive or batch, retention.
@@ -50,6 +58,20 @@ interface StoredMessage {
   receiptHandle?: string | undefined;
   /** In flight because a receiver holds it (true), not because its visibility was changed to delay it (a retry's wait). */
   held?: boolean | undefined;
+  /** The queue whose redrive policy moved it here, for a message in a dead-letter queue. */
+  readonly deadLetterSourceArn?: string | undefined;
+}
+
+/** A StartMessageMoveTask's task, as ListMessageMoveTasks describes it. */
+interface MoveTask {
+  readonly TaskHandle: string;
+  Status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  readonly SourceArn: string;
+  readonly DestinationArn?: string | undefined;
+  ApproximateNumberOfMessagesMoved: number;
+  readonly ApproximateNumberOfMessagesToMove: number;
+  FailureReason?: string | undefined;
+  readonly StartedTimestamp: number;
 }
 
 interface StoredQueue {
@@ -262,9 +284,11 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     }
     if (moved.length > 0) {
       queue.messages = queue.messages.filter((message) => !moved.includes(message));
-      // A message keeps its attributes in the dead-letter queue; a FIFO one its group, in order.
+      // A message keeps its attributes in the dead-letter queue; a FIFO one its group, in order, and its own id as its
+      // deduplication id ("the original message's deduplication ID will be replaced with the original message's ID").
       for (const message of moved) {
-        const dead = { ...message, receiptHandle: undefined, visibleAt: at };
+        const deduplicationId = message.deduplicationId === undefined ? undefined : message.messageId;
+        const dead = { ...message, deduplicationId, receiptHandle: undefined, visibleAt: at, deadLetterSourceArn: arnOf(queue.name) };
         dlq!.messages.push(dead);
         persist(queue, { delete: message.messageId });
         persist(dlq!, { put: dead });
@@ -297,6 +321,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
         ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
         ...(message.deduplicationId ? { MessageDeduplicationId: message.deduplicationId } : {}),
         ...(message.sequenceNumber ? { SequenceNumber: message.sequenceNumber } : {}),
+        ...(message.deadLetterSourceArn ? { DeadLetterQueueSourceArn: message.deadLetterSourceArn } : {}),
       };
       const selected = Object.fromEntries(Object.entries(attributes).filter(([name]) => all || wanted.includes(name)));
       const wantedMessageAttributes = asStrings(input.MessageAttributeNames);
@@ -438,12 +463,91 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
         changeVisibility(queue, entry.ReceiptHandle, entry.VisibilityTimeout),
       );
     },
+    StartMessageMoveTask: (input) => startMoveTask(input),
+    ListMessageMoveTasks: (input) => {
+      const source = queueByArn(input.SourceArn, 'SourceArn');
+      const max = input.MaxResults === undefined ? 1 : Number(input.MaxResults);
+      if (!Number.isInteger(max) || max < 1 || max > 10) throw invalidParameter(`Value ${String(input.MaxResults)} for parameter MaxResults is invalid. Reason: Must be between 1 and 10, if provided.`);
+      // Newest first; only a running task has a handle (it can be cancelled).
+      const results = (moveTasks.get(arnOf(source.name)) ?? []).slice(0, max).map(({ TaskHandle, ...task }) => ({ ...task, ...(task.Status === 'RUNNING' ? { TaskHandle } : {}) }));
+      return { Results: results };
+    },
     PurgeQueue: (input) => {
       const queue = queueFor(input);
       queue.messages = [];
       persist(queue, { purge: true });
       return {};
     },
+  };
+
+  const moveTasks = new Map<string, MoveTask[]>();
+  const queueByArn = (arn: unknown, name: string): StoredQueue => {
+    const queue = typeof arn === 'string' && arn.startsWith(`arn:aws:sqs:${REGION}:${ACCOUNT}:`) ? queues.get(arn.split(':').at(-1)!) : undefined;
+    if (!queue) throw new SqsError('ResourceNotFoundException', 'ResourceNotFoundException', `The resource that you specified for the ${name} parameter doesn't exist.`);
+    return queue;
+  };
+
+  /**
+   * Moves the visible messages of a dead-letter queue, as they are when the
+   * task starts, to its destination (or each to the queue it came from), one
+   * by one on later turns of the event loop, at MaxNumberOfMessagesPerSecond
+   * when given: asynchronous, as SQS's task is.
+   */
+  const startMoveTask = (input: Record<string, unknown>) => {
+    const source = queueByArn(input.SourceArn, 'SourceArn');
+    const sourceArn = arnOf(source.name);
+    const isDeadLetterQueue = [...queues.values()].some((queue) => queue.attributes.RedrivePolicy && (JSON.parse(queue.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn === sourceArn);
+    if (!isDeadLetterQueue) throw invalidParameter('Source queue must be configured as a Dead Letter Queue.');
+    const destination = input.DestinationArn === undefined ? undefined : queueByArn(input.DestinationArn, 'DestinationArn');
+    const rate = input.MaxNumberOfMessagesPerSecond === undefined ? undefined : Number(input.MaxNumberOfMessagesPerSecond);
+    if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1 && rate <= 500)) throw invalidParameter('Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.');
+    if (destination && destination.fifo !== source.fifo) throw invalidParameter('The source queue and the destination queue must be of the same type.');
+    const tasks = moveTasks.get(sourceArn) ?? [];
+    if (tasks.some((task) => task.Status === 'RUNNING')) throw new SqsError('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation', 'There is already a task running. Only one active task is allowed for a source queue arn at a given time.');
+    expire(source);
+    const at = now();
+    const toMove = source.messages.filter((message) => message.visibleAt <= at);
+    const task: MoveTask = {
+      TaskHandle: Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64'),
+      Status: 'RUNNING',
+      SourceArn: sourceArn,
+      DestinationArn: destination ? arnOf(destination.name) : undefined,
+      ApproximateNumberOfMessagesMoved: 0,
+      ApproximateNumberOfMessagesToMove: toMove.length,
+      StartedTimestamp: at,
+    };
+    moveTasks.set(sourceArn, [task, ...tasks].slice(0, 10));
+    const moveNext = () => {
+      if (task.Status !== 'RUNNING') return;
+      const message = toMove.shift();
+      if (!message) {
+        task.Status = 'COMPLETED';
+        return;
+      }
+      if (source.messages.includes(message) && !inFlight(message, now())) {
+        const target = destination ?? (message.deadLetterSourceArn ? queues.get(message.deadLetterSourceArn.split(':').at(-1)!) : undefined);
+        if (!target) {
+          task.Status = 'FAILED';
+          task.FailureReason = 'AWS.SimpleQueueService.MessageMoveTask.DestinationNotFound: a message has no source queue to return to; give a DestinationArn';
+          return;
+        }
+        // A new message in its destination: sent as a producer would, with its body, group, deduplication id and attributes.
+        sendMessage(target, {
+          MessageBody: message.body,
+          ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
+          ...(message.deduplicationId ? { MessageDeduplicationId: message.deduplicationId } : {}),
+          ...(message.messageAttributes ? { MessageAttributes: message.messageAttributes } : {}),
+        });
+        source.messages = source.messages.filter((candidate) => candidate !== message);
+        persist(source, { delete: message.messageId });
+        task.ApproximateNumberOfMessagesMoved += 1;
+      }
+      next();
+    };
+    // At the rate asked for, else as fast as it goes.
+    const next = () => (rate === undefined ? setImmediate(moveNext) : setTimeout(moveNext, 1000 / rate));
+    next();
+    return { TaskHandle: task.TaskHandle };
   };
 
   let closing = false;
@@ -599,7 +703,7 @@ export interface DeliveryQueues {
  * shaped as the CDK stack shapes them; a queue kept from an earlier version
  * with other settings gets these, as a deploy would give them.
  */
-export async function ensureDeliveryQueues(client: SQSClient, prefix: string): Promise<DeliveryQueues> {
+export async function ensureDeliveryQueues(client: SQSClient, prefix: string, giveUpMs = Number(SETTINGS.deliveryGiveUpMinutes.default) * 60_000): Promise<DeliveryQueues> {
   const create = async (name: string, attributes: Record<string, string>) => {
     let url: string;
     try {
@@ -616,7 +720,7 @@ export async function ensureDeliveryQueues(client: SQSClient, prefix: string): P
   const deliveries = await create(`${prefix}-deliveries.fifo`, {
     VisibilityTimeout: String(DELIVERY_QUEUE.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(DELIVERY_QUEUE.retentionSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount }),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: deliveryRetries(giveUpMs).maxReceiveCount }),
   });
   const reminderDeadLetters = await create(`${prefix}-reminder-dead-letters`, { MessageRetentionPeriod: String(REMINDER_QUEUE.deadLetterRetentionSeconds) });
   const reminders = await create(`${prefix}-reminders`, {

@@ -118,7 +118,8 @@ async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message
   if (result.Failed?.length) onError(new Error(`could not delete ${result.Failed.length} processed messages: ${result.Failed.map((entry) => entry.Code).join(', ')}`));
 }
 
-function toRecord(message: Message, queueArn: string): SQSRecord {
+/** A received message as Lambda's SQS event source hands it to the function. */
+export function toRecord(message: Message, queueArn: string): SQSRecord {
   return {
     messageId: message.MessageId!,
     receiptHandle: message.ReceiptHandle!,

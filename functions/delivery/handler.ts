@@ -3,7 +3,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { JOB_BUDGET_MS, processDeliveryBatch } from '../../shared/aws/delivery-batch';
 import { processReminderBatch } from '../../shared/aws/reminder-queue';
 import { sqsRedelivery } from '../../shared/aws/sqs-queue';
-import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared/domain/delivery/attempt';
+import { deliveryRetries } from '../../shared/aws/delivery-retries';
+import type { DeliveryDependencies } from '../../shared/domain/delivery/attempt';
 import { readSettings } from '../../shared/platform/config';
 import { logger } from '../../shared/platform/logger';
 import { publishMetrics } from '../../shared/platform/metrics';
@@ -29,7 +30,7 @@ const delivery: DeliveryDependencies = {
   desk: wireDesk(wiring, { slackTimeoutMs: SLACK_TIMEOUT_MS }),
   bot: wireBot(wiring),
   logger,
-  policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: settings.deliveryGiveUpMs },
+  policy: deliveryRetries(settings.deliveryGiveUpMs).policy,
   supportChannelId: settings.supportChannelId,
   queueChannels: settings.queueChannels,
   files: deliveryFiles(settings, wiring.secrets),

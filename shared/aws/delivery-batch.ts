@@ -2,8 +2,8 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeJob, MalformedJobError, type DeliveryJob } from '../domain/delivery/jobs';
-import type { Redelivery } from './sqs-queue';
-import { deliver, RetryDelivery, type DeliveryDependencies, type DeliveryResult } from '../domain/delivery/attempt';
+import { DEAD_LETTER_ATTRIBUTES, type Redelivery } from './sqs-queue';
+import { deliver, RetryDelivery, type DeliveryAttempt, type DeliveryDependencies, type DeliveryResult } from '../domain/delivery/attempt';
 import { BridgeMetric, type BridgeMetricName } from '../platform/metric-names';
 import { countMetric } from '../platform/metrics';
 
@@ -44,13 +44,13 @@ export async function processDeliveryBatch(event: SQSEvent, context: Pick<Contex
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const group = record.attributes.MessageGroupId;
     try {
-      if (context.getRemainingTimeInMillis() < JOB_BUDGET_MS) throw new RetryDelivery(0, 'too little of the invocation left to start another job');
+      if (context.getRemainingTimeInMillis() < JOB_BUDGET_MS) throw new RetryDelivery(deps.delivery.policy.minDelayMs, 'too little of the invocation left to start another job');
       await handleJob(record, deps);
     } catch (error) {
       const delayMs = error instanceof RetryDelivery ? error.delayMs : deps.delivery.policy.firstDelayMs;
       delays.set(record.messageId, delayMs);
       groupDelays.set(group, delayMs);
-      if (!(error instanceof RetryDelivery && error.delayMs === 0)) countMetric(BridgeMetric.DeliveryRetries);
+      countMetric(BridgeMetric.DeliveryRetries);
       if (error instanceof RetryDelivery && error.noticed) countMetric(BridgeMetric.LateDeliveries);
       throw error;
     }
@@ -84,7 +84,7 @@ async function handleJob(record: SQSRecord, deps: BatchDependencies): Promise<vo
     deps.logger.error('a queue message is not a delivery job', { messageId: record.messageId, problem: error.message });
     return keepDead(record, `not a delivery job: ${error.message}`, deps);
   }
-  const result: DeliveryResult = await deliver(job, { receiveCount: Number(record.attributes.ApproximateReceiveCount), queuedAt: Number(record.attributes.SentTimestamp) }, deps.delivery);
+  const result: DeliveryResult = await deliver(job, attemptOf(record), deps.delivery);
   switch (result.outcome) {
     case 'delivered': {
       const metric = DELIVERED_METRIC[job.kind];
@@ -105,8 +105,25 @@ async function handleJob(record: SQSRecord, deps: BatchDependencies): Promise<vo
 
 async function keepDead(record: SQSRecord, reason: string, deps: BatchDependencies): Promise<void> {
   countMetric(BridgeMetric.DeliveryFailures);
-  await deps.redelivery.keepDead(
-    { body: record.body, groupId: record.attributes.MessageGroupId ?? 'ungrouped', deduplicationId: record.attributes.MessageDeduplicationId ?? record.messageId },
-    reason,
-  );
+  await deps.redelivery.keepDead({ body: record.body, groupId: record.attributes.MessageGroupId ?? 'ungrouped', deduplicationId: record.messageId, firstQueuedAt: attemptOf(record).queuedAt }, reason);
+}
+
+const numberAttribute = (record: SQSRecord, name: string): number | undefined => {
+  const value = Number(record.messageAttributes[name]?.stringValue);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+};
+
+/**
+ * The attempt a record is. A message replayed from the dead letters keeps when
+ * it was first queued, and its give-up time starts afresh when it was
+ * replayed: when SQS stamps it as sent (a moved message is new to SQS), or,
+ * should that stamp be the old one, when it was first received after the move.
+ */
+function attemptOf(record: SQSRecord): DeliveryAttempt {
+  const sentAt = Number(record.attributes.SentTimestamp);
+  const attempt = { id: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount), queuedAt: sentAt };
+  const gaveUpAt = numberAttribute(record, DEAD_LETTER_ATTRIBUTES.gaveUpAt);
+  if (gaveUpAt === undefined) return attempt;
+  const replayedAt = sentAt > gaveUpAt ? sentAt : Math.max(Number(record.attributes.ApproximateFirstReceiveTimestamp) || 0, gaveUpAt);
+  return { ...attempt, queuedAt: numberAttribute(record, DEAD_LETTER_ATTRIBUTES.firstQueuedAt) ?? sentAt, giveUpFrom: replayedAt };
 }

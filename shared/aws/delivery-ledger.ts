@@ -146,6 +146,41 @@ export class DeliveryLedger implements DeliveryLedgerPort {
   }
 
   /**
+   * The attempts at one queue message, from the second on: a set of those
+   * that began and one of those that ended. One that began and never ended
+   * stopped the function (a throttled receive never begins, so it does not count).
+   */
+  async beginAttempt(id: string, n: number): Promise<number> {
+    const result = await dynamo('note a delivery attempt', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: attemptsKey(id) },
+          UpdateExpression: 'ADD begun :n SET expiresAt = :expiresAt',
+          ExpressionAttributeValues: { ':n': new Set([n]), ':expiresAt': epochSeconds(this.now()) + this.ttlSeconds },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const begun = (result.Attributes?.begun as Set<number> | undefined) ?? new Set<number>();
+    const ended = (result.Attributes?.ended as Set<number> | undefined) ?? new Set<number>();
+    return [...begun].filter((earlier) => earlier !== n && !ended.has(earlier)).length;
+  }
+
+  async endAttempt(id: string, n: number): Promise<void> {
+    await dynamo('note a delivery attempt', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: attemptsKey(id) },
+          UpdateExpression: 'ADD ended :n SET expiresAt = :expiresAt',
+          ExpressionAttributeValues: { ':n': new Set([n]), ':expiresAt': epochSeconds(this.now()) + this.ttlSeconds },
+        }),
+      ),
+    );
+  }
+
+  /**
    * Ends every live lease: the claims become a dead attempt's, taken over (as
    * such) by the next attempt at once. Only for a process that knows every
    * holder died with the one before it (`npm start` at start-up, the single
@@ -191,3 +226,5 @@ export class DeliveryLedger implements DeliveryLedgerPort {
     return result.Item as { state: 'pending' | 'released' | 'done'; expiresAt: number } | undefined;
   }
 }
+
+const attemptsKey = (id: string): string => `attempts#${id}`;

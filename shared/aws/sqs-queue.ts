@@ -12,9 +12,25 @@ export type DeliveryQueue = JobQueue;
 export interface Redelivery {
   /** Makes failed messages visible again after their delays (in seconds, SQS's unit). */
   retryLater(messages: readonly { readonly receiptHandle: string; readonly delaySeconds: number }[]): Promise<void>;
-  /** Keeps a message the bridge gave up on in the dead-letter queue, as it was (so that it can be redriven), with the reason beside it. */
-  keepDead(message: { readonly body: string; readonly groupId: string; readonly deduplicationId: string }, reason: string): Promise<void>;
+  /**
+   * Keeps a message the bridge gave up on in the dead-letter queue, as it was
+   * (so that it can be redriven), with the reason, when it was given up and
+   * when it was first queued beside it (DEAD_LETTER_ATTRIBUTES).
+   */
+  keepDead(message: DeadLetter, reason: string): Promise<void>;
 }
+
+export interface DeadLetter {
+  readonly body: string;
+  readonly groupId: string;
+  /** The given-up message's own id: unique, so that a message given up again after a redrive is not taken for a duplicate. */
+  readonly deduplicationId: string;
+  /** Epoch ms; kept through redrives, so that a redriven delivery still looks for what its first attempts posted. */
+  readonly firstQueuedAt: number;
+}
+
+/** The message attributes a dead letter carries, which a redrive keeps. */
+export const DEAD_LETTER_ATTRIBUTES = { reason: 'failureReason', gaveUpAt: 'gaveUpAt', firstQueuedAt: 'firstQueuedAt' } as const;
 
 export interface SqsOptions {
   /** A local SQS-API server; the region's endpoint when absent. */
@@ -70,7 +86,11 @@ export function sqsRedelivery(client: SQSClient, queueUrl: string, deadLetterQue
             MessageBody: message.body,
             MessageGroupId: message.groupId,
             MessageDeduplicationId: message.deduplicationId,
-            MessageAttributes: { failureReason: { DataType: 'String', StringValue: reason.slice(0, 1_000) } },
+            MessageAttributes: {
+              [DEAD_LETTER_ATTRIBUTES.reason]: { DataType: 'String', StringValue: reason.slice(0, 1_000) },
+              [DEAD_LETTER_ATTRIBUTES.gaveUpAt]: { DataType: 'Number', StringValue: String(Date.now()) },
+              [DEAD_LETTER_ATTRIBUTES.firstQueuedAt]: { DataType: 'Number', StringValue: String(message.firstQueuedAt) },
+            },
           }),
         ),
       );

@@ -282,6 +282,10 @@ export interface DeliveryLedger {
   settle(key: string, token: string, outcome: 'delivered' | 'notified' | 'failed'): Promise<void>;
   release(key: string, token: string, notes?: DeliveryNotes): Promise<void>;
   stateOf(key: string): Promise<'pending' | 'released' | 'done' | undefined>;
+  /** Attempt `n` (2 or more) at the delivery `id` begins: answers how many earlier ones, from the second on, began and never ended. */
+  beginAttempt(id: string, n: number): Promise<number>;
+  /** Attempt `n` at the delivery `id` ended, with a retry asked for or an error: it did not stop the function. */
+  endAttempt(id: string, n: number): Promise<void>;
 }
 
 /** A ledger key from parts, unambiguous whatever the parts hold (their JSON, where joining them could collide). */

@@ -2,7 +2,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSettings } from '../../shared/platform/config';
-import { DEFAULT_DELIVERY_POLICY, deliver, type DeliveryDependencies, type RetryDelivery } from '../../shared/domain/delivery/attempt';
+import { deliveryPolicy } from '../../shared/domain/delivery/policy';
+import { deliver, type DeliveryDependencies, type RetryDelivery } from '../../shared/domain/delivery/attempt';
 import { agentReplyKey, type DeliveryJob } from '../../shared/domain/delivery/jobs';
 import { fileLink, fileLinkKey } from '../../shared/domain/files/links';
 import { FILE_LIMITS } from '../../shared/domain/files/policy';
@@ -200,7 +201,7 @@ function deliveryDependencies(now?: () => number): DeliveryDependencies {
     desk: wireDesk(runtime),
     bot: wireBot(runtime),
     logger: silent,
-    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+    policy: deliveryPolicy(15 * 60_000, 1000),
     supportChannelId: settings.supportChannelId,
     queueChannels: settings.queueChannels,
     files: deliveryFiles(settings, runtime.secrets),
@@ -212,7 +213,7 @@ function deliveryDependencies(now?: () => number): DeliveryDependencies {
 async function attempts(job: DeliveryJob, count: number, deps = deliveryDependencies()): Promise<(string | number)[]> {
   const outcomes: (string | number)[] = [];
   for (let i = 1; i <= count; i += 1) {
-    outcomes.push(await deliver(job, { receiveCount: i, queuedAt: Date.now() }, deps).then((result) => result.outcome, (error: unknown) => (error as RetryDelivery).delayMs));
+    outcomes.push(await deliver(job, { id: 'message-1', receiveCount: i, queuedAt: Date.now() }, deps).then((result) => result.outcome, (error: unknown) => (error as RetryDelivery).delayMs));
   }
   return outcomes;
 }
@@ -419,11 +420,12 @@ describe("a customer's file, for the agents", () => {
     let clock = Date.now();
     const deps = deliveryDependencies(() => (clock += 4_000));
     const job: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', conversationId, 'many'], conversationId, text: 'Three files', messageId: 'many', files };
-    const attempt = { receiveCount: 1, queuedAt: Date.now() };
+    const attempt = { id: 'message-1', receiveCount: 1, queuedAt: Date.now() };
 
     const outcomes = [];
     for (let i = 0; i < 3; i += 1) outcomes.push(await deliver(job, attempt, deps).then((result) => result.outcome, (error: unknown) => (error as RetryDelivery).delayMs));
-    expect(outcomes).toEqual([0, 0, 'delivered']);
+    // The rest of the files wait the least retry delay (policy.ts), not a backoff.
+    expect(outcomes).toEqual([1_000, 1_000, 'delivered']);
     expect(bridge.slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['Three files']);
     expect(bridge.slack.uploads.map((upload) => [upload.threadTs, upload.content.toString()])).toEqual([
       [threadTs, 'file one'],

@@ -10,6 +10,8 @@ import { SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/platform/settings'
 import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 import { buildApp } from '../../infra/app';
 import { ROUTES } from '../../infra/routes';
+import { deliveryRetries } from '../../shared/aws/delivery-retries';
+import { REDRIVES } from '../../infra/redrive';
 
 // Canaries: if any local secret leaked into the template, these would show up in it.
 const CANARIES = {
@@ -31,7 +33,7 @@ let assemblyDir: string;
 
 beforeAll(() => {
   for (const [name, value] of Object.entries(CANARIES)) vi.stubEnv(name, value);
-  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug', queueChannels: 'Billing=C0BILLING1, tech=C0TECH0001' }));
+  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug', queueChannels: 'Billing=C0BILLING1, tech=C0TECH0001', deliveryGiveUpMinutes: 60 }));
   // Synthesizing runs cdk-nag; it throws on any unacknowledged finding.
   const assembly = app.synth();
   assemblyDir = assembly.directory;
@@ -101,7 +103,7 @@ describe('BridgeStack', () => {
         BRIDGE_SECRET_ARN: { Ref: expect.any(String) as string },
         SLACK_SUPPORT_CHANNEL_ID: 'C0EXAMPLE01',
         MAPPING_TTL_HOURS: '48',
-        DELIVERY_GIVE_UP_MINUTES: '15',
+        DELIVERY_GIVE_UP_MINUTES: '60',
         INTERNAL_NOTE_PREFIXES: 'note:,;;',
         SLACK_QUEUE_CHANNELS: 'billing=C0BILLING1,tech=C0TECH0001',
         DELIVERY_QUEUE_URL: { Ref: expect.stringMatching(/Deliveries/) as string },
@@ -225,7 +227,7 @@ describe('BridgeStack', () => {
       VisibilityTimeout: 180,
       MessageRetentionPeriod: 4 * 24 * 3600,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetters'), 'Arn'] }, maxReceiveCount: 100 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetters'), 'Arn'] }, maxReceiveCount: deliveryRetries(60 * 60_000).maxReceiveCount },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     template.resourceCountIs('AWS::SQS::Queue', 4);
@@ -304,9 +306,15 @@ describe('BridgeStack', () => {
     expect(templateJson.match(/SEARCH\('\{BotpressSlackHitl,service,Channel\} MetricName=/g)).toHaveLength(3);
   });
 
-  it('outputs the URLs to paste, the secret name, the dashboard URL and the file bucket (to empty before cdk destroy)', () => {
+  it('outputs the URLs to paste, the secret name, the dashboard URL, the file bucket (to empty before cdk destroy) and the queues (for a redrive)', () => {
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['BotpressBaseUrl', 'DashboardUrl', 'FileBucketName', 'SecretName', 'SlackEventsUrl', 'SlackInteractivityUrl']);
+    const queueOutputs = ['Deliveries', 'DeadLetters', 'Reminders', 'ReminderDeadLetters'].flatMap((queue) => [`${queue}Arn`, `${queue}Url`]);
+    expect(Object.keys(outputs).sort()).toEqual(['BotpressBaseUrl', 'DashboardUrl', 'FileBucketName', 'SecretName', 'SlackEventsUrl', 'SlackInteractivityUrl', ...queueOutputs].sort());
+    // What npm run redrive reads (infra/redrive.ts): each pair a dead-letter queue and the queue it feeds.
+    for (const { from, to } of Object.values(REDRIVES)) {
+      expect(outputs[from]).toMatchObject({ Value: { 'Fn::GetAtt': [expect.stringMatching(from === 'DeadLettersArn' ? /^DeadLetters/ : /^ReminderDeadLetters/) as string, 'Arn'] } });
+      expect(outputs[to]).toMatchObject({ Value: { 'Fn::GetAtt': [expect.stringMatching(to === 'DeliveriesArn' ? /^Deliveries/ : /^Reminders/) as string, 'Arn'] } });
+    }
     expect(outputs.FileBucketName).toMatchObject({ Value: { Ref: expect.stringMatching(/^AgentFiles/) as string } });
     expect(JSON.stringify(outputs.SlackEventsUrl)).toContain('/slack/events');
     expect(JSON.stringify(outputs.SlackInteractivityUrl)).toContain('/slack/interactions');

@@ -6,13 +6,16 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
+  StartMessageMoveTaskCommand,
   SendMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_QUEUE } from '../../infra/bundling';
+import { deliveryRetries } from '../../shared/aws/delivery-retries';
 import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from '../../local/embedded-sqs';
 import { createSqsClient } from '../../shared/aws/sqs-queue';
 
@@ -120,6 +123,49 @@ describe('embedded SQS, FIFO', () => {
     expect(bodies(await receive(dlq))).toEqual(['poison']);
   });
 
+  it('moves a dead-letter queue back with a move task: new messages (new id, sent now, never received), their attributes and groups kept', async () => {
+    const dlq = await fifoQueue();
+    const arnOf = async (QueueUrl: string) => (await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const dlqArn = await arnOf(dlq);
+    const queue = await fifoQueue({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) });
+    const other = await fifoQueue();
+    await expect(client.send(new StartMessageMoveTaskCommand({ SourceArn: await arnOf(other) }))).rejects.toThrow(/Dead Letter Queue/);
+
+    // One moved there by the redrive policy (its source noted), one put there by a consumer, as the bridge does.
+    await send(queue, 'poison', 'G');
+    const [first] = await receive(queue);
+    clock.now += 30_000;
+    expect(await receive(queue)).toEqual([]);
+    await client.send(
+      new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'given up', MessageGroupId: 'H', MessageDeduplicationId: 'd-1', MessageAttributes: { failureReason: { DataType: 'String', StringValue: 'refused' } } }),
+    );
+    const [dead] = (await client.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 1, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? [];
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(await arnOf(queue));
+
+    // Without a destination, a message with no source on record fails the task.
+    await client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, MaxNumberOfMessagesPerSecond: 10 }));
+    await expect(client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }))).rejects.toThrow(/already a task running/);
+    const settled = async () => {
+      for (;;) {
+        const [task] = (await client.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results ?? [];
+        if (task?.Status !== 'RUNNING') return task;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    expect(await settled()).toMatchObject({ Status: 'FAILED', ApproximateNumberOfMessagesMoved: 1, FailureReason: expect.stringMatching(/DestinationArn/) as string });
+    expect(bodies(await receive(queue))).toEqual(['poison']);
+
+    const sentBefore = clock.now;
+    clock.now += 60_000;
+    const { TaskHandle } = await client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: await arnOf(queue) }));
+    expect(TaskHandle).toEqual(expect.any(String));
+    expect(await settled()).toMatchObject({ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 1 });
+    const moved = (await client.send(new ReceiveMessageCommand({ QueueUrl: queue, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }))).Messages ?? [];
+    expect(moved).toMatchObject([{ Body: 'given up', Attributes: { MessageGroupId: 'H', ApproximateReceiveCount: '1' }, MessageAttributes: { failureReason: { StringValue: 'refused' } } }]);
+    expect(moved[0]!.MessageId).not.toBe(first!.MessageId);
+    expect(Number(moved[0]!.Attributes!.SentTimestamp)).toBeGreaterThan(sentBefore);
+  });
+
   it('refuses what SQS refuses: a missing group, a per-message delay, a body over the size limit or with characters SQS does not take, more than 10 per receive', async () => {
     const queue = await fifoQueue({ MaximumMessageSize: '1024' });
     await expect(client.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x', MessageDeduplicationId: 'd' }))).rejects.toThrow(/MessageGroupId/);
@@ -151,7 +197,7 @@ describe('ensureDeliveryQueues', () => {
     expect(Attributes).toMatchObject({
       FifoQueue: 'true',
       VisibilityTimeout: String(DELIVERY_QUEUE.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queues.deadLetters.arn, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount }),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queues.deadLetters.arn, maxReceiveCount: deliveryRetries(15 * 60_000).maxReceiveCount }),
     });
     expect(await ensureDeliveryQueues(client, 'older')).toEqual(queues);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_DELIVERY_POLICY, type DeliveryDependencies } from '../../shared/domain/delivery/attempt';
+import type { DeliveryDependencies } from '../../shared/domain/delivery/attempt';
+import { deliveryPolicy, type DeliveryPolicy } from '../../shared/domain/delivery/policy';
 import type { DeliveryJob } from '../../shared/domain/delivery/jobs';
 import type { BotEvent } from '../../shared/domain/bot-events';
 import type { Notice } from '../../shared/domain/notices';
@@ -342,6 +343,20 @@ export class MemoryLedger implements DeliveryLedger {
   stateOf(key: string) {
     return Promise.resolve(this.records.get(key)?.state);
   }
+
+  readonly attempts = new Map<string, { begun: Set<number>; ended: Set<number> }>();
+
+  beginAttempt(id: string, n: number): Promise<number> {
+    const record = this.attempts.get(id) ?? { begun: new Set<number>(), ended: new Set<number>() };
+    record.begun.add(n);
+    this.attempts.set(id, record);
+    return Promise.resolve([...record.begun].filter((earlier) => earlier !== n && !record.ended.has(earlier)).length);
+  }
+
+  endAttempt(id: string, n: number): Promise<void> {
+    this.attempts.get(id)?.ended.add(n);
+    return Promise.resolve();
+  }
 }
 
 /** A queue that keeps jobs in order and drops a repeat of a key, as SQS FIFO does within 5 minutes. */
@@ -394,7 +409,7 @@ export const quietLog = { debug: () => undefined, info: () => undefined, warn: (
 /** Every port of the delivery function in memory, with one open handoff (`conv-1`) on `thread`. */
 export async function memoryDelivery(
   thread: ThreadRef,
-  options: { readonly customerName?: string; readonly now?: () => number; readonly openingWaitMs?: number; readonly reminderIntervalMs?: number } = {},
+  options: { readonly customerName?: string; readonly now?: () => number; readonly openingWaitMs?: number; readonly reminderIntervalMs?: number; readonly policy?: DeliveryPolicy } = {},
 ) {
   const store = new MemoryHandoffStore();
   const reservation = await store.reserve('conv-1', { botpressUserId: 'bp-user', summary: 's', customerName: options.customerName }, 15_000);
@@ -411,7 +426,7 @@ export async function memoryDelivery(
     reminders: { intervalMs: options.reminderIntervalMs ?? 0, timer: new MemoryReminderTimer() },
     supportChannelId: thread.channelId,
     queueChannels: new Map<string, string>(),
-    policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 },
+    policy: options.policy ?? deliveryPolicy(15 * 60_000, 1000),
     files: { store: files, linkKey: () => Promise.resolve(Buffer.alloc(32, 1)), publicUrl: 'https://bridge.example', linkSeconds: 3600, botOrigin: () => Promise.resolve(undefined) },
     ...(options.now ? { now: options.now } : {}),
     // A handoff still opening is not waited for unless a test asks: the job is retried at once.

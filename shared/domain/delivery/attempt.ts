@@ -5,6 +5,9 @@ import type { Awaited, Notice } from '../notices';
 import { dedupeKey, type DeliveryLedger, type DeliveryNotes, type PartProgress, type ThreadRef } from '../ports';
 import { BridgeError, DownstreamError, isUnanswered, PermanentDownstreamError } from '../../platform/errors';
 import { settleLoggingFailures } from '../../platform/logger';
+import type { DeliveryPolicy } from './policy';
+
+export type { DeliveryPolicy } from './policy';
 
 /*
  * One attempt at one job, with the rules that make the queue worth having:
@@ -14,28 +17,20 @@ import { settleLoggingFailures } from '../../platform/logger';
  * retrying cannot change is given up at once.
  */
 
-export interface DeliveryPolicy {
-  /** A delivery not done this long after it was queued gets a "not delivered yet" notice in its thread. */
-  readonly lateNoticeMs: number;
-  /** After this long the bridge gives up: a final notice, and the message goes to the dead-letter queue. */
-  readonly giveUpMs: number;
-  /** The first retry's delay; each later one doubles it, up to maxDelayMs. */
-  readonly firstDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const DEFAULT_DELIVERY_POLICY: Omit<DeliveryPolicy, 'giveUpMs'> = { lateNoticeMs: 60_000, firstDelayMs: 2_000, maxDelayMs: 60_000 };
-
 export interface DeliveryDependencies extends JobDependencies {
   readonly ledger: DeliveryLedger;
   readonly policy: DeliveryPolicy;
 }
 
 export interface DeliveryAttempt {
+  /** The queue's id for this delivery: the same at every attempt. */
+  readonly id: string;
   /** 1 on the first attempt. */
   readonly receiveCount: number;
-  /** When the job was queued, milliseconds after the agent or the customer wrote. */
+  /** When the job was first queued, milliseconds after the agent or the customer wrote. */
   readonly queuedAt: number;
+  /** Where the give-up time starts: queuedAt, unless the job was given up and then replayed from the dead letters. */
+  readonly giveUpFrom?: number;
 }
 
 export type DeliveryResult =
@@ -73,8 +68,47 @@ interface Held {
   readonly progress: PartProgress;
 }
 
-/** Works on one job; throws RetryDelivery to be tried again later. */
+/**
+ * Works on one job; throws RetryDelivery to be tried again later. From the
+ * second attempt on, each is noted as it begins and as it ends, so that a job
+ * that keeps stopping the function (a crash, a timeout, memory) is given up
+ * after a few such attempts, with the reason, rather than hold its
+ * conversation until the queue's limit; a first attempt, the usual case,
+ * costs nothing more.
+ */
 export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const retried = attempt.receiveCount > 1;
+  const stopped = retried ? await beginAttempt(job, attempt, deps) : 0;
+  if (stopped >= deps.policy.stopsAtMost) {
+    const reason = `the delivery function stopped ${stopped} times while on it (a crash, a timeout or out of memory)`;
+    deps.logger.error('delivery given up', { job: job.kind, conversationId: conversationOf(job), receiveCount: attempt.receiveCount, reason, fix: 'look in the delivery function’s log for the attempts that ended without a word' });
+    await giveUp(job, { key: dedupeKey(...job.key), token: undefined, noticeTs: undefined, progress: { partsDone: 0 } }, deps);
+    return { outcome: 'gave-up', reason };
+  }
+  try {
+    return await attemptJob(job, attempt, deps);
+  } catch (error) {
+    // Any answer, a retry or an error, means this attempt ended rather than stopped.
+    if (retried) {
+      await deps.ledger.endAttempt(attempt.id, attempt.receiveCount).catch((noteError: unknown) => {
+        deps.logger.warn('could not note the end of a delivery attempt', { job: job.kind, receiveCount: attempt.receiveCount, error: noteError as Error });
+      });
+    }
+    throw error;
+  }
+}
+
+async function beginAttempt(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<number> {
+  try {
+    return await deps.ledger.beginAttempt(attempt.id, attempt.receiveCount);
+  } catch (error) {
+    // The count is a safeguard: without it, the job is tried as it would be anyway.
+    deps.logger.warn('could not note the beginning of a delivery attempt', { job: job.kind, receiveCount: attempt.receiveCount, error: error as Error });
+    return 0;
+  }
+}
+
+async function attemptJob(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const key = dedupeKey(...job.key);
   let held: Held = { key, token: undefined, noticeTs: undefined, progress: { partsDone: 0 } };
   if (needsLedger(job)) {
@@ -107,7 +141,7 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
 
 async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: unknown, held: Held, deps: DeliveryDependencies): Promise<DeliveryResult> {
   const { policy } = deps;
-  const age = (deps.now ?? Date.now)() - attempt.queuedAt;
+  const age = (deps.now ?? Date.now)() - (attempt.giveUpFrom ?? attempt.queuedAt);
   const context = { job: job.kind, conversationId: conversationOf(job), receiveCount: attempt.receiveCount, ageMs: age };
   const permanent = error instanceof PermanentDownstreamError || error instanceof MalformedJobError || error instanceof Undeliverable;
   if (permanent || age >= policy.giveUpMs) {
@@ -121,7 +155,8 @@ async function afterFailure(job: DeliveryJob, attempt: DeliveryAttempt, error: u
   // deadline: the last attempt is made when the bridge would give up, not after.
   const retryAfter = error instanceof DownstreamError ? error.retryAfterMs : undefined;
   const backoff = Math.min(policy.firstDelayMs * 2 ** Math.max(attempt.receiveCount - 1, 0), policy.maxDelayMs);
-  const delayMs = Math.min(retryAfter ?? backoff, Math.max(policy.giveUpMs - age, 0));
+  // Never sooner than minDelayMs, which bounds the attempts within the give-up time (policy.ts).
+  const delayMs = Math.max(Math.min(retryAfter ?? backoff, policy.giveUpMs - age), policy.minDelayMs);
   let noticeTs = held.noticeTs;
   const waiting = awaitedIn(job);
   // Said as soon as it is certain: the next attempt comes after the moment the agent was promised to hear.

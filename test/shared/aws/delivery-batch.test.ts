@@ -1,11 +1,12 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startSqsEventSource } from '../../../local/event-source';
+import { startSqsEventSource, toRecord } from '../../../local/event-source';
+import { redrive } from '../../../infra/redrive';
 import { readSettings } from '../../../shared/platform/config';
 import { JOB_BUDGET_MS, processDeliveryBatch, type BatchDependencies } from '../../../shared/aws/delivery-batch';
 import { createSqsClient, sqsRedelivery, type DeliveryQueue } from '../../../shared/aws/sqs-queue';
-import { DEFAULT_DELIVERY_POLICY } from '../../../shared/domain/delivery/attempt';
+import { deliveryPolicy } from '../../../shared/domain/delivery/policy';
 import type { AgentReply } from '../../../shared/domain/ports';
 import { wireBot } from '../../../functions/wiring/bot';
 import { wire } from '../../../functions/wiring/core';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   client = createSqsClient({ endpoint: bridge.sqs.endpoint });
   queue = runtime.queue;
   deps = {
-    delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: { ...DEFAULT_DELIVERY_POLICY, giveUpMs: 15 * 60_000 }, supportChannelId: settings.supportChannelId, queueChannels: settings.queueChannels, files: deliveryFiles(settings, runtime.secrets) },
+    delivery: { ...runtime, desk: wireDesk(runtime), bot: wireBot(runtime), logger: silent, policy: deliveryPolicy(15 * 60_000, 1000), supportChannelId: settings.supportChannelId, queueChannels: settings.queueChannels, files: deliveryFiles(settings, runtime.secrets) },
     redelivery: sqsRedelivery(runtime.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
     logger: silent,
   };
@@ -63,21 +64,10 @@ async function queueReply(to: { conversationId: string; threadTs: string }, text
 
 /** What Lambda's event source hands the function: one receive of up to ten messages. */
 async function receiveBatch(): Promise<SQSEvent> {
-  const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: bridge.queues.deliveries.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
-  const records = Messages.map(
-    (message): SQSRecord => ({
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
-      body: message.Body!,
-      attributes: message.Attributes as unknown as SQSRecordAttributes,
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody!,
-      eventSource: 'aws:sqs',
-      eventSourceARN: bridge.queues.deliveries.arn,
-      awsRegion: 'us-east-1',
-    }),
+  const { Messages = [] } = await client.send(
+    new ReceiveMessageCommand({ QueueUrl: bridge.queues.deliveries.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
   );
-  return { Records: records };
+  return { Records: Messages.map((message) => toRecord(message, bridge.queues.deliveries.arn)) };
 }
 
 const remaining = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
@@ -161,15 +151,69 @@ describe('processDeliveryBatch', () => {
     expect(inFlight()).toBe(0);
   }, 30_000);
 
-  it('starts no job with too little of the invocation left: it goes back to the queue at once, not after the visibility timeout', async () => {
+  it('starts no job with too little of the invocation left: it goes back to the queue after the least delay, a second, not after the visibility timeout', async () => {
     const to = await conversation();
     await queueReply(to, 'later, please');
     const event = await receiveBatch();
     const response = await invoke(event, remaining(JOB_BUDGET_MS - 1));
     expect(response.batchItemFailures).toHaveLength(1);
     expect(bridge.botpress.received).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, deps.delivery.policy.minDelayMs + 100));
     expect(inFlight()).toBe(0);
     await bridge.runDeliveries();
     expect(bridge.botpress.deliveredBodies()).toMatchObject([{ text: 'later, please' }]);
   });
 });
+
+describe('a delivery given up, then replayed from the dead letters', () => {
+  const deadLetters = () => bridge.sqs.messages(bridge.queues.deadLetters.url.split('/').at(-1)!);
+
+  it('keeps the reason and when it was given up; moved back (npm run redrive) once the cause is fixed, it is delivered', async () => {
+    const to = await conversation();
+    await queueReply(to, 'replay me');
+    bridge.botpress.statusFor = () => 404;
+    try {
+      expect((await invoke(await receiveBatch(), remaining(30_000))).batchItemFailures).toEqual([]);
+    } finally {
+      bridge.botpress.statusFor = undefined;
+    }
+    const dead = deadLetters().find((message) => message.body.includes('replay me'));
+    expect(dead?.messageAttributes).toMatchObject({ failureReason: { StringValue: expect.stringMatching(/^refused: /) as string }, gaveUpAt: { DataType: 'Number' }, firstQueuedAt: { DataType: 'Number' } });
+
+    const result = await redrive(client, { sourceArn: bridge.queues.deadLetters.arn, destinationArn: bridge.queues.deliveries.arn }, { pollMs: 10 });
+    expect(result.status).toBe('COMPLETED');
+    expect(result.moved).toBeGreaterThanOrEqual(1);
+    expect(deadLetters()).toEqual([]);
+    await invoke(await receiveBatch(), remaining(30_000));
+    expect(bridge.botpress.deliveredBodies().map((body) => (body as { text?: string }).text)).toContain('replay me');
+  });
+
+  it.each([
+    ['with a fresh give-up time: retried, not given up again at once', true, 'retried'],
+    ['(a message never given up that old is given up)', false, 'given up'],
+  ])('tries a replayed message first queued long ago %s', async (_, replayed, outcome) => {
+    const to = await conversation();
+    await queueReply(to, `old ${String(replayed)}`);
+    const event = await receiveBatch();
+    const record = event.Records[0]!;
+    const longAgo = Date.now() - 20 * 60_000;
+    // As if SQS had kept the stamp of the first send through the move: the give-up time starts when it was first received after it.
+    Object.assign(record.attributes, { SentTimestamp: String(longAgo), ApproximateFirstReceiveTimestamp: String(Date.now()) });
+    if (replayed) {
+      record.messageAttributes.gaveUpAt = { dataType: 'Number', stringValue: String(Date.now() - 60_000), stringListValues: [], binaryListValues: [] };
+      record.messageAttributes.firstQueuedAt = { dataType: 'Number', stringValue: String(longAgo), stringListValues: [], binaryListValues: [] };
+    }
+    const before = deadLetters().length;
+    bridge.botpress.statusFor = () => 503;
+    try {
+      const response = await invoke(event, remaining(30_000));
+      expect(response.batchItemFailures.length === 1 ? 'retried' : 'given up').toBe(outcome);
+      expect(deadLetters().length - before).toBe(replayed ? 0 : 1);
+      // The retried one is not left to come back into the other tests.
+      if (replayed) await client.send(new DeleteMessageCommand({ QueueUrl: bridge.queues.deliveries.url, ReceiptHandle: record.receiptHandle }));
+    } finally {
+      bridge.botpress.statusFor = undefined;
+    }
+  });
+});
+

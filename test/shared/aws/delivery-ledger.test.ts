@@ -75,6 +75,19 @@ describe('DeliveryLedger', () => {
     expect(await deliveries.stateOf(released)).toBe('released');
   });
 
+  it('counts the attempts at a queue message that began and never ended: a stopped function, not a retry', async () => {
+    const deliveries = ledger();
+    const id = `message-${(n += 1)}`;
+    expect(await deliveries.beginAttempt(id, 2)).toBe(0);
+    await deliveries.endAttempt(id, 2);
+    expect(await deliveries.beginAttempt(id, 3)).toBe(0);
+    // Attempt 3 never ended: the function stopped.
+    expect(await deliveries.beginAttempt(id, 4)).toBe(1);
+    expect(await deliveries.beginAttempt(id, 5)).toBe(2);
+    // Another message's attempts are its own.
+    expect(await deliveries.beginAttempt(`${id}-other`, 2)).toBe(0);
+  });
+
   it('grants exactly one of many concurrent claims', async () => {
     const deliveries = ledger();
     const guarded = key();

@@ -19,7 +19,7 @@ beforeEach(async () => {
   deps.store.now = () => clock;
 });
 
-const attempt = () => ({ receiveCount: 1, queuedAt: clock });
+const attempt = () => ({ id: 'message-1', receiveCount: 1, queuedAt: clock });
 const waitingSince = async () => (await deps.store.findThreadOf('conv-1'))!.waitingSince!;
 const controls = () => ({ store: deps.store, queue: deps.queue, logger: quietLog, serviceLevels: new MemoryServiceLevels(), reminders: deps.reminders });
 const press = (kind: 'claim' | 'release', agentUserId = 'U-A') => handleAgentAction({ kind, conversationId: 'conv-1', agentUserId, ...THREAD }, controls());

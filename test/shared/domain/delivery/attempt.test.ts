@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DELIVERY_POLICY, deliver, RetryDelivery } from '../../../../shared/domain/delivery/attempt';
+import { deliver, RetryDelivery } from '../../../../shared/domain/delivery/attempt';
 import type { DeliveryJob } from '../../../../shared/domain/delivery/jobs';
 import { dedupeKey } from '../../../../shared/domain/ports';
 import { DownstreamError, PermanentDownstreamError } from '../../../../shared/platform/errors';
@@ -21,7 +21,7 @@ const replyJob: DeliveryJob = {
   conversationId: 'conv-1',
   reply: { eventId: 'Ev1', ...THREAD, messageTs: '1700000001.000100', userId: 'U-AGENT', markup: 'On it' },
 };
-const attemptAt = (receiveCount: number, queuedAt: number) => ({ receiveCount, queuedAt });
+const attemptAt = (receiveCount: number, queuedAt: number) => ({ id: 'message-1', receiveCount, queuedAt });
 const retryOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RetryDelivery);
 
 describe('deliver', () => {
@@ -112,7 +112,7 @@ describe('deliver', () => {
 
   it('waits for another attempt that holds the delivery rather than do it twice', async () => {
     await deps.ledger.claim(dedupeKey(...replyJob.key));
-    expect((await retryOf(deliver(replyJob, attemptAt(1, clock), deps)))?.delayMs).toBe(DEFAULT_DELIVERY_POLICY.firstDelayMs);
+    expect((await retryOf(deliver(replyJob, attemptAt(1, clock), deps)))?.delayMs).toBe(deps.policy.firstDelayMs);
     expect(deps.bot.events).toEqual([]);
   });
 });

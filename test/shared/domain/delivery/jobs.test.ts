@@ -7,7 +7,7 @@ import { memoryDelivery } from '../../../support/memory-ports';
 
 /* One job of each kind against in-memory ports: what each asks of the desk and the bot. */
 const THREAD = { channelId: 'C-DESK', threadTs: '1700000000.000001' };
-const attempt = { receiveCount: 1, queuedAt: Date.now() };
+const attempt = { id: 'message-1', receiveCount: 1, queuedAt: Date.now() };
 let deps: Awaited<ReturnType<typeof memoryDelivery>>;
 
 beforeEach(async () => {
@@ -89,7 +89,7 @@ describe('customer-message', () => {
     deps.desk.partFailure = () => new DownstreamError('slack', 'rate limited', { status: 429, retryAfterMs: 1000 });
     await expect(deliver(job, attempt, deps)).rejects.toMatchObject({ delayMs: 1000 });
     expect(deps.desk.posts).toHaveLength(1);
-    expect(await deliver(job, { receiveCount: 2, queuedAt: attempt.queuedAt }, deps)).toEqual({ outcome: 'delivered' });
+    expect(await deliver(job, { id: 'message-1', receiveCount: 2, queuedAt: attempt.queuedAt }, deps)).toEqual({ outcome: 'delivered' });
     expect(deps.desk.threadOf(THREAD.threadTs).map((entry) => (entry.kind === 'customer-text' ? entry.text : entry.kind))).toEqual(['a'.repeat(10), 'b'.repeat(10), 'c'.repeat(5)]);
     expect(deps.desk.threadOf(THREAD.threadTs)[0]).toMatchObject({ customerName: 'Ada' });
   });
