@@ -222,6 +222,33 @@ for (let round = 0; round < plan.firstEventRounds; round += 1) {
 }
 const firstEventMs = Object.fromEntries(targets.map((t) => [t, pairedMedian(firstSamples[t], emptyForFirst)])) as Record<Target, number>;
 
+// 4b. The operator's switches: the Slack function's load + first event with tracing on (-c tracing=true, as Lambda runs a
+// traced function: its trace header and task root set), and with Node's --enable-source-maps, which the bridge does not
+// use (its stack traces are mapped at the first one formatted: shared/platform/source-maps.ts); against it as deployed.
+log(`operator's switches: ${plan.firstEventRounds} interleaved rounds…`);
+const SWITCHES = {
+  plain: {},
+  tracing: { POWERTOOLS_TRACE_ENABLED: 'true', LAMBDA_TASK_ROOT: path.dirname(bundles['slack-events']), _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' },
+  'enable-source-maps': { NODE_OPTIONS: '--enable-source-maps' },
+} as const;
+type Switch = keyof typeof SWITCHES;
+const switchSamples: Record<Switch, number[]> = { plain: [], tracing: [], 'enable-source-maps': [] };
+for (let round = 0; round < plan.firstEventRounds; round += 1) {
+  const names = Object.keys(SWITCHES) as Switch[];
+  for (let j = 0; j < names.length; j += 1) {
+    const name = names[(round + j) % names.length]!;
+    const { ms, code } = await timeProcess([...lambdaNodeFlags('slack-events'), path.join(PROJECT_ROOT, 'bench', 'first-event.mjs')], {
+      ...lambdaEnv('slack-events'),
+      ...SWITCHES[name],
+      BENCH_BUNDLE: pathToFileURL(bundles['slack-events']).href,
+      BENCH_EVENT: firstEvent('slack-events'),
+    });
+    if (code !== 0) throw new Error(`slack-events with ${name}: first event did not answer 200 (exit ${code})`);
+    switchSamples[name].push(ms);
+  }
+}
+const switchesMs = Object.fromEntries((Object.keys(SWITCHES) as Switch[]).map((name) => [name, median(switchSamples[name])])) as Record<Switch, number>;
+
 // 5. Per-event time: each target in a warm process of its own, as on Lambda; blocks alternate between them.
 log(`per-event time: ${plan.blocks} alternating blocks per target…`);
 const queuedBefore = queued();
@@ -378,7 +405,7 @@ const checks = [
   { figure: 'Slack-events cold init vs floor', value: coldInit['slack-events'] / coldInit.floor, target: '≤ 1.25×', pass: coldInit['slack-events'] <= 1.25 * coldInit.floor },
   { figure: 'Slack-events bundle vs Bolt', value: sizes['slack-events'].raw / sizes.bolt.raw, target: '≤ 0.35×', pass: sizes['slack-events'].raw <= 0.35 * sizes.bolt.raw },
   { figure: 'Botpress-callbacks cold init vs floor', value: coldInit['botpress-callbacks'] / coldInit.floor, target: '≤ 1.3×', pass: coldInit['botpress-callbacks'] <= 1.3 * coldInit.floor },
-  { figure: 'Ignored bot echo, median', value: ign.slack!.medianUs, unit: 'µs', target: '≤ 10 µs', pass: ign.slack!.medianUs <= 10 },
+  { figure: 'Ignored bot echo, median vs floor', value: ign.slack!.medianUs / ign.floor!.medianUs, target: '≤ 1.3×', pass: ign.slack!.medianUs <= 1.3 * ign.floor!.medianUs },
   { figure: 'Agent reply taken, median vs floor', value: fwd.slack!.medianUs / fwd.floor!.medianUs, target: '≤ 1.10×', pass: fwd.slack!.medianUs <= 1.1 * fwd.floor!.medianUs },
   { figure: 'Local end-to-end p99 (16 conversations)', value: e2e.p99Ms, unit: 'ms', target: '≤ 50 ms, 0 lost, 0 doubled', pass: e2e.p99Ms <= 50 && lost === 0 && e2e.doubled === 0 },
 ];
@@ -401,6 +428,8 @@ const table = [
   `| Local end-to-end, ${e2e.conversations} concurrent conversations at ${f1(e2e.repliesPerSecond)} replies/s: median / p99 over ${e2e.timed} warm replies (ms) | ${f1(e2e.medianMs)} / ${f1(e2e.p99Ms)} | | | | | |`,
   `| Local end-to-end: sent / delivered / lost / doubled | ${e2e.sent} / ${e2e.delivered} / ${lost} / ${e2e.doubled} | | | | | |`,
   '',
+  `Slack function, load + first event in a fresh process (median, ms, the process's start included): as deployed ${f1(switchesMs.plain)}; with tracing on ${f1(switchesMs.tracing)} (${ratio(switchesMs.tracing, switchesMs.plain)}); with Node's --enable-source-maps ${f1(switchesMs['enable-source-maps'])} (${ratio(switchesMs['enable-source-maps'], switchesMs.plain)}).`,
+  '',
   '| Target | Measured | Goal | |',
   '| --- | ---: | --- | --- |',
   ...checks.map((c) => `| ${c.figure} | ${c.unit ? `${f1(c.value)} ${c.unit}` : `${c.value.toFixed(2)}×`} | ${c.target} | ${c.pass ? 'met' : '**missed**'} |`),
@@ -408,7 +437,7 @@ const table = [
 
 writeFileSync(
   resultsFile,
-  JSON.stringify({ machine, quick, plan, sizes, coldInitMs: coldInit, coldSamplesMs: coldSamples, firstEventMs, firstEventSamplesMs: firstSamples, perEvent: perEventStats, e2e: { ...e2e, lost, samples }, checks }, null, 2),
+  JSON.stringify({ machine, quick, plan, sizes, coldInitMs: coldInit, coldSamplesMs: coldSamples, firstEventMs, firstEventSamplesMs: firstSamples, switchesMs, switchSamplesMs: switchSamples, perEvent: perEventStats, e2e: { ...e2e, lost, samples }, checks }, null, 2),
 );
 process.stdout.write(`${table}\n`);
 log(`raw figures: ${path.relative(PROJECT_ROOT, resultsFile)}`);

@@ -44,6 +44,7 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
     deliveryGiveUpMinutes,
     fileLinkDays,
     logLevel: logLevel as BridgeStackProps['logLevel'],
+    tracing: booleanContext(app, 'tracing'),
     internalNotePrefixes,
     timeToClaimAlarmMinutes,
     // Checked as the functions check them, so that a bad value fails the synth rather than every cold start.
@@ -51,6 +52,14 @@ export function settingsFromContext(app: App): Omit<BridgeStackProps, keyof Stac
     escalationMention: escalationMentionFrom(readContext(app, 'escalationMention')),
     queueChannels: [...queueChannelsFrom(readContext(app, 'queueChannels') ?? '')].map(([queue, channel]) => `${queue}=${channel}`).join(','),
   };
+}
+
+/** A yes-or-no context key: `-c tracing=true`, or true in cdk.json; anything else but false and nothing fails. */
+function booleanContext(app: App, key: string): boolean {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** The CDK app: the bridge's stack, checked by cdk-nag's AWS Solutions rules at every synth. */

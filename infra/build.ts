@@ -2,7 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, LAZY_MODULES, PROJECT_ROOT, type LambdaFunctionName } from './bundling';
+import { BUNDLING, LAMBDA_FUNCTIONS, LAZY_EXTERNALS, LAZY_MODULES, PROJECT_ROOT, packageOf, type LambdaFunctionName } from './bundling';
 
 const options = (): BuildOptions => ({
   bundle: true,
@@ -11,6 +11,7 @@ const options = (): BuildOptions => ({
   format: BUNDLING.format,
   platform: BUNDLING.platform,
   minify: BUNDLING.minify,
+  keepNames: BUNDLING.keepNames,
   sourcemap: BUNDLING.sourcemap,
   sourcesContent: BUNDLING.sourcesContent,
   mainFields: [...BUNDLING.mainFields],
@@ -24,18 +25,26 @@ export async function bundleEntry(entry: string, outfile: string, external: read
   await build({ ...options(), entryPoints: [path.resolve(PROJECT_ROOT, entry)], outfile, external: [...external] });
 }
 
-/** Writes each package the function loads lazily as `<outDir>/node_modules/<name>/index.mjs`, where its `import()` finds it. */
+/**
+ * Writes each module the function loads lazily into `<outDir>/node_modules/<package>/`, where its `import()` finds it:
+ * the package's own entry as `index.mjs`, a subpath as a file of its own, and a package.json whose exports name them.
+ */
 export async function bundleLazyModules(functionName: LambdaFunctionName, outDir: string): Promise<void> {
-  for (const name of LAZY_MODULES[functionName]) {
-    const dir = path.join(outDir, 'node_modules', name);
-    // Named re-exports, listed from the package itself: `export *` of a CommonJS package would re-export nothing.
-    const names = Object.keys(createRequire(path.join(PROJECT_ROOT, 'package.json'))(name) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
-    const contents = `export { ${names.join(', ')} } from '${name}';`;
+  const exportsOf = new Map<string, Record<string, string>>();
+  for (const specifier of LAZY_MODULES[functionName]) {
+    const { name, subpath } = packageOf(specifier);
+    const file = subpath === '.' ? 'index.mjs' : `${subpath.slice(2).replaceAll('/', '-')}.mjs`;
+    // Named re-exports, listed from the module itself: `export *` of a CommonJS module would re-export nothing.
+    const names = Object.keys(createRequire(path.join(PROJECT_ROOT, 'package.json'))(specifier) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
+    const contents = `export { ${names.join(', ')} } from '${specifier}';`;
     // S3's client imports the event-stream serde (for SelectObjectContent) at its top: a lazy module may carry it, since
     // only its first use pays for loading it, where the shim keeps it out of every cold start (infra/shims).
     const { '@smithy/core/event-streams': _eventStreams, ...alias } = BUNDLING.alias;
-    await build({ ...options(), alias, stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: path.join(dir, 'index.mjs') });
-    await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name, type: 'module', exports: './index.mjs' })}\n`);
+    await build({ ...options(), alias, stdin: { contents, resolveDir: PROJECT_ROOT, loader: 'js' }, outfile: path.join(outDir, 'node_modules', name, file) });
+    exportsOf.set(name, { ...exportsOf.get(name), [subpath]: `./${file}` });
+  }
+  for (const [name, exports] of exportsOf) {
+    await writeFile(path.join(outDir, 'node_modules', name, 'package.json'), `${JSON.stringify({ name, type: 'module', exports })}\n`);
   }
 }
 

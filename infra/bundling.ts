@@ -73,14 +73,25 @@ export const REMINDER_QUEUE = {
  * `node_modules/<name>/index.mjs`. Within the main bundle they would still be
  * parsed at every cold start even when never evaluated; @slack/web-api is a
  * sixth of the bundle, and ignored Slack events, the most common kind, never
- * need it; S3 is for the replies and links that carry a file. Each function
- * ships the ones it uses; all are kept out of every main bundle.
+ * need it; S3 is for the replies and links that carry a file; the Tracer
+ * and the X-Ray SDK only for tracing, off unless asked. A package's subpath
+ * (`…/middleware`) goes in a file of its own beside the package's. Each
+ * function ships the ones it uses; all are kept out of every main bundle.
  */
+const TRACING = ['@aws-lambda-powertools/tracer', '@aws-lambda-powertools/tracer/middleware'] as const;
 export const LAZY_MODULES = {
-  'slack-events': ['@slack/web-api'],
-  'botpress-callbacks': ['@slack/web-api', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner'],
-  delivery: ['@slack/web-api', '@aws-sdk/client-s3'],
+  'slack-events': ['@slack/web-api', ...TRACING],
+  'botpress-callbacks': ['@slack/web-api', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', ...TRACING],
+  delivery: ['@slack/web-api', '@aws-sdk/client-s3', ...TRACING],
 } as const satisfies Record<LambdaFunctionName, readonly string[]>;
+
+/** A module's package (`@scope/name` or `name`) and its subpath within it (`''`, or `./middleware`). */
+export function packageOf(specifier: string): { readonly name: string; readonly subpath: string } {
+  const parts = specifier.split('/');
+  const length = specifier.startsWith('@') ? 2 : 1;
+  const rest = parts.slice(length).join('/');
+  return { name: parts.slice(0, length).join('/'), subpath: rest ? `./${rest}` : '.' };
+}
 
 /** What no main bundle includes: every lazily loaded package. */
 export const LAZY_EXTERNALS: readonly string[] = [...new Set(Object.values(LAZY_MODULES).flat())];
@@ -97,6 +108,8 @@ export const BUNDLING = {
   format: 'esm',
   platform: 'node',
   minify: true,
+  // Class and function names kept through minification: errors are logged by their class's name (ConfigError, not He).
+  keepNames: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],

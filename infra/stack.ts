@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -32,6 +32,8 @@ export interface BridgeStackProps extends StackProps {
   /** How long a link to an agent's file works; the bucket keeps the file one day longer. */
   readonly fileLinkDays: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** X-Ray tracing of the functions (`-c tracing=true`): off by default, as it adds to every cold start (bench/README.md). */
+  readonly tracing: boolean;
   /** HANDOFF_REMINDER_MINUTES: the interval of reminders for an unclaimed handoff; 0 for none. */
   readonly handoffReminderMinutes: number;
   /** SLACK_QUEUE_CHANNELS, as checked by queueChannelsFrom; empty: no queue has a channel of its own. */
@@ -92,6 +94,17 @@ export class BridgeStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'Four of the six values are issued by Slack and Botpress and rotated there; the bridge API token (generated here) and the Botpress signing secret (chosen by the user) are rotated by writing new values with put-secret-value (README, rotating secrets). The functions re-read the secret every 5 minutes.',
+    });
+
+    // The key that signs links to agents' files: a secret of its own, generated here and never set by hand, so that
+    // rotating the bridge API token (or any other value) ends no link a customer holds.
+    const fileLinkSecret = new Secret(this, 'FileLinkKey', {
+      description: 'botpress-slack-hitl: signs the links to agents’ files (generated; never set by hand)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(fileLinkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Only the bridge reads it, to sign links that live fileLinkDays; a new value (put-secret-value) ends every link sent, which is the one reason to change it (README, rotating secrets).',
     });
 
     const deadLetters = new Queue(this, 'DeadLetters', {
@@ -160,10 +173,13 @@ export class BridgeStack extends Stack {
           fileLinkDays: String(props.fileLinkDays),
           internalNotePrefixes: props.internalNotePrefixes.join(','),
           ...(name === 'delivery' ? { deadLetterQueueUrl: deadLetters.queueUrl } : {}),
+          ...(name === 'slack-events' ? {} : { fileLinkSecretId: fileLinkSecret.secretArn }),
           serviceName: serviceNameOf(this.stackName),
           metricsNamespace: METRICS_NAMESPACE,
           logLevel: props.logLevel,
+          tracing: String(props.tracing),
         }),
+        props.tracing,
       );
       deliveries.grantSendMessages(functions[name]);
       // Each may set a reminder: the handoff opening (Botpress), a release (Slack), the next one (delivery).
@@ -175,7 +191,9 @@ export class BridgeStack extends Stack {
           resources: [table.tableArn],
         }),
       );
-      functions[name].addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+      functions[name].addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: name === 'slack-events' ? [secret.secretArn] : [secret.secretArn, fileLinkSecret.secretArn] }),
+      );
     }
     // The delivery function reads the queue view from the open handoffs' index, and no other.
     functions.delivery.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${OPEN_HANDOFFS.indexName}`] }));
@@ -204,6 +222,8 @@ export class BridgeStack extends Stack {
       autoDeploy: true,
       // Far above a support team's traffic, low enough to cap the cost of a flood.
       throttle: { rateLimit: 50, burstLimit: 100 },
+      // Per-route metrics: the Slack-latency alarm reads Slack's routes' integration latency (monitoring.ts).
+      detailedMetricsEnabled: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -214,6 +234,9 @@ export class BridgeStack extends Stack {
             latencyMs: '$context.responseLatency',
             integrationLatencyMs: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
+            // The function's own request id, as its log lines carry it (function_request_id): from this line to those.
+            integrationRequestId: '$context.integration.requestId',
+            integrationStatus: '$context.integration.status',
             ip: '$context.identity.sourceIp',
             userAgent: '$context.identity.userAgent',
             time: '$context.requestTime',
@@ -274,7 +297,7 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'FileBucketName', { value: files.bucketName, description: 'Agents’ file copies: empty it before cdk destroy' });
   }
 
-  private bridgeFunction(name: LambdaFunctionName, logLevel: ApplicationLogLevel, environment: Record<string, string>): NodejsFunction {
+  private bridgeFunction(name: LambdaFunctionName, logLevel: ApplicationLogLevel, environment: Record<string, string>, tracing: boolean): NodejsFunction {
     const logGroup = new LogGroup(this, `${name}-logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // A role of its own, instead of AWSLambdaBasicExecutionRole, so that it can write to its own log group only.
     const role = new Role(this, `${name}-role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -298,6 +321,7 @@ export class BridgeStack extends Stack {
       // Lambda lets INFO through (DEBUG when asked), and Powertools keeps the bridge's own lines to POWERTOOLS_LOG_LEVEL.
       applicationLogLevelV2: logLevel === ApplicationLogLevel.DEBUG ? ApplicationLogLevel.DEBUG : ApplicationLogLevel.INFO,
       environment,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       description: `botpress-slack-hitl ${name}`,
       bundling: {
         // The same choices as `npm run build` (infra/bundling.ts), with the local esbuild: no Docker.
@@ -313,6 +337,7 @@ export class BridgeStack extends Stack {
         externalModules: [...LAZY_EXTERNALS],
         esbuildArgs: {
           '--legal-comments': BUNDLING.legalComments,
+          ...(BUNDLING.keepNames ? { '--keep-names': true } : {}),
           ...Object.fromEntries(Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
         },
         commandHooks: {
@@ -322,6 +347,9 @@ export class BridgeStack extends Stack {
         },
       },
     });
+    if (tracing) {
+      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray’s PutTraceSegments and PutTelemetryRecords, which take no resource (tracing is on: -c tracing=true).' });
+    }
     return fn;
   }
 }

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE } from '../infra/bundling';
+import { DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE, type HttpFunctionName } from '../infra/bundling';
+import { lambdaContext } from './lambda-context';
 import { FILE_ROUTE, ROUTES } from '../infra/routes';
 import { DeliveryLedger } from '../shared/aws/delivery-ledger';
 import { createDocumentClient } from '../shared/aws/dynamo';
@@ -18,7 +19,11 @@ import { ensureDeliveryQueues, startEmbeddedSqs, type EmbeddedSqs } from './embe
 import { startSqsEventSource } from './event-source';
 import { healthChecks } from './health';
 
-type Handler = (event: APIGatewayProxyEventV2, context: object) => Promise<HttpResponse>;
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+type Invoked = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+/** A function's handler as Lambda invokes it, with a context of its own each time. */
+const invoked = (name: HttpFunctionName, handler: Handler): Invoked => (event) => handler(event, lambdaContext(name));
 type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Serves a request that is not one of the bridge's routes; returns false to let it 404. */
@@ -90,7 +95,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       if (!handler && (await extraRoutes?.(request, response, url))) return;
       if (!handler) return writeResponse(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"not_found"}' });
       const event = toApiGatewayEvent(request, await readBody(request));
-      writeResponse(response, await handler(event, {}));
+      writeResponse(response, await handler(event));
     })().catch((error: unknown) => {
       // The handlers answer every error themselves; this is the adapter failing (e.g. a body over 1 MiB).
       if (!response.headersSent) writeResponse(response, { statusCode: 400, body: String(error instanceof Error ? error.message : error) });
@@ -123,11 +128,11 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     import('../functions/delivery/handler') as Promise<{ handler: QueueHandler }>,
   ]);
   handlersReady({
-    byRoute: new Map<string, Handler>([
-      ...ROUTES['slack-events'].map((route) => [`POST ${route}`, slack.handler] as const),
-      ...ROUTES['botpress-callbacks'].map((route) => [`POST ${route}`, botpress.handler] as const),
+    byRoute: new Map<string, Invoked>([
+      ...ROUTES['slack-events'].map((route) => [`POST ${route}`, invoked('slack-events', slack.handler)] as const),
+      ...ROUTES['botpress-callbacks'].map((route) => [`POST ${route}`, invoked('botpress-callbacks', botpress.handler)] as const),
     ]),
-    files: botpress.handler,
+    files: invoked('botpress-callbacks', botpress.handler),
   });
   // The delivery function on its two queues, as the stack maps it: deliveries, and the reminders' delay queue (due reminders onto the deliveries).
   const deliveryFunctionOn = (queue: { readonly url: string; readonly arn: string }, source: string, options: { readonly batchSize: number; readonly concurrency?: number }) =>
@@ -164,9 +169,9 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
 }
 
 interface Handlers {
-  readonly byRoute: ReadonlyMap<string, Handler>;
+  readonly byRoute: ReadonlyMap<string, Invoked>;
   /** The handler of FILE_ROUTE: every GET under its prefix. */
-  readonly files: Handler;
+  readonly files: Invoked;
 }
 
 /** Stops accepting connections and waits for the requests in flight; kept-alive connections close once idle. */

@@ -1,3 +1,4 @@
+import { lambdaContext } from './lambda-context';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
@@ -94,7 +95,7 @@ async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message
   let response: SQSBatchResponse | void;
   try {
     response = await Promise.race([
-      handler({ Records: records }, lambdaContext(deadline)),
+      handler({ Records: records }, lambdaContext('delivery', deadline)),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the invocation timed out after ${timeoutMs} ms`)), timeoutMs);
       }),
@@ -135,19 +136,3 @@ export function toRecord(message: Message, queueArn: string): SQSRecord {
   };
 }
 
-function lambdaContext(deadline: number): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'delivery',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:delivery',
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/delivery',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}

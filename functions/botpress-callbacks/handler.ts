@@ -11,27 +11,30 @@ import {
   type HandoffAnswer,
   type MessageAnswer,
 } from '../../shared/botpress/contract';
-import { FILE_ROUTE_PREFIX, fileLinkKey } from '../../shared/domain/files/links';
+import { FILE_ROUTE_PREFIX } from '../../shared/domain/files/links';
 import { openFileLink } from '../../shared/domain/files/open-link';
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../shared/domain/handoffs';
 import { readSettings, secretFrom } from '../../shared/platform/config';
 import { PermanentDownstreamError } from '../../shared/platform/errors';
 import { httpErrorResponder } from '../../shared/platform/error-responder';
 import { jsonResponse, routeOf, type HttpResponse } from '../../shared/platform/http';
-import { logger } from '../../shared/platform/logger';
+import { logContext, logger } from '../../shared/platform/logger';
+import { startTracing } from '../../shared/platform/tracing';
 import { BridgeMetric } from '../../shared/platform/metric-names';
 import { countMetric, publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
 import { wire } from '../wiring/core';
 import { wireDesk } from '../wiring/desk';
+import { linkKeyOf } from '../wiring/files';
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings(process.env, ['supportChannelId', 'fileBucket']);
-const wiring = wire(settings, { secrets: ['bridgeApiToken', 'slackBotToken'] });
+const tracing = await startTracing(settings);
+const wiring = wire(settings, { secrets: ['bridgeApiToken', 'slackBotToken'], instrument: tracing?.instrument });
 const deps: HandoffDependencies = { ...wiring, desk: wireDesk(wiring), supportChannelId: settings.supportChannelId, queueChannels: settings.queueChannels, queuedOpeningMs: settings.deliveryGiveUpMs, logger };
 const fileLinks = {
   files: s3FileStore({ bucket: settings.fileBucket, endpoint: settings.s3Endpoint }),
-  linkKey: async () => fileLinkKey(await secretFrom(wiring.secrets, 'bridgeApiToken')),
+  linkKey: linkKeyOf(settings, wiring.secrets),
   logger,
 };
 
@@ -66,6 +69,8 @@ async function route(event: APIGatewayProxyEventV2, context: BotpressRequestCont
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse, Error, BotpressRequestContext>(MIDDY_OPTIONS)
+  .use(tracing ? [tracing.middleware] : [])
+  .use(logContext<APIGatewayProxyEventV2>((event) => event.requestContext.requestId))
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
   .use(bearerTokenAuth({ token: () => secretFrom(wiring.secrets, 'bridgeApiToken'), exempt: isFileLink }))

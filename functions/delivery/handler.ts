@@ -6,7 +6,8 @@ import { sqsRedelivery } from '../../shared/aws/sqs-queue';
 import { deliveryRetries } from '../../shared/aws/delivery-retries';
 import type { DeliveryDependencies } from '../../shared/domain/delivery/attempt';
 import { readSettings } from '../../shared/platform/config';
-import { logger } from '../../shared/platform/logger';
+import { correlateRecord, logContext, logger } from '../../shared/platform/logger';
+import { startTracing } from '../../shared/platform/tracing';
 import { publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
 import { wireBot } from '../wiring/bot';
@@ -19,7 +20,9 @@ const SLACK_TIMEOUT_MS = 3_000;
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings(process.env, ['supportChannelId', 'deadLetterQueueUrl', 'fileBucket', 'publicUrl']);
+const tracing = await startTracing(settings);
 const wiring = wire(settings, {
+  instrument: tracing?.instrument,
   // The bridge API token signs the links to agents' files.
   secrets: ['slackBotToken', 'botpressWebhookUrl', 'botpressWebhookSecret', 'botpressSigningSecret', 'bridgeApiToken'],
   // Longer than any one job may run, so that only a dead attempt's claim is taken over.
@@ -39,9 +42,10 @@ const dependencies = {
   delivery,
   redelivery: sqsRedelivery(wiring.sqs, settings.deliveryQueueUrl, settings.deadLetterQueueUrl),
   logger,
+  correlate: correlateRecord,
 };
 
-const reminders = { queue: wiring.queue, timer: wiring.reminders.timer, logger };
+const reminders = { queue: wiring.queue, timer: wiring.reminders.timer, logger, correlate: correlateRecord };
 
 /** A batch from the reminder queue (standard) rather than the delivery queue (FIFO): its records' source says which. */
 const fromReminderQueue = (event: SQSEvent) => event.Records[0]?.eventSourceARN.endsWith('.fifo') === false;
@@ -51,5 +55,7 @@ const fromReminderQueue = (event: SQSEvent) => event.Records[0]?.eventSourceARN.
  * reports the ones to retry; or hands due reminders on to the deliveries.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>(MIDDY_OPTIONS)
+  .use(tracing ? [tracing.middleware] : [])
+  .use(logContext())
   .use(publishMetrics())
   .handler((event, context) => (fromReminderQueue(event) ? processReminderBatch(event, reminders) : processDeliveryBatch(event, context, dependencies)));

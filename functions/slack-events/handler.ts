@@ -6,7 +6,8 @@ import { acceptAgentReply } from '../../shared/domain/replies';
 import { readSettings, secretFrom } from '../../shared/platform/config';
 import { httpErrorResponder } from '../../shared/platform/error-responder';
 import { jsonResponse, routeOf, textResponse, type HttpResponse } from '../../shared/platform/http';
-import { logger } from '../../shared/platform/logger';
+import { logContext, logger } from '../../shared/platform/logger';
+import { startTracing } from '../../shared/platform/tracing';
 import { BridgeMetric } from '../../shared/platform/metric-names';
 import { countMetric, publishMetrics } from '../../shared/platform/metrics';
 import { MIDDY_OPTIONS } from '../../shared/platform/middy-options';
@@ -27,7 +28,8 @@ const WORK_BUDGET_MS = 2_000;
 
 // Module scope: read once per container. A missing setting fails the init, naming it.
 const settings = readSettings();
-const wiring = wire(settings, { secrets: ['slackSigningSecret'] });
+const tracing = await startTracing(settings);
+const wiring = wire(settings, { secrets: ['slackSigningSecret'], instrument: tracing?.instrument });
 const dependencies = { ...wiring, logger, notePrefixes: settings.internalNotePrefixes };
 const presser = { apiOrigin: settings.slackApiUrl && new URL(settings.slackApiUrl).origin, logger };
 const lateFailure = (error: unknown) => logger.warn('work Slack was answered without failed later', { error: error as Error });
@@ -76,6 +78,8 @@ async function route(event: APIGatewayProxyEventV2, context: SlackRequestContext
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResponse, Error, SlackRequestContext>(MIDDY_OPTIONS)
+  .use(tracing ? [tracing.middleware] : [])
+  .use(logContext<APIGatewayProxyEventV2>((event) => event.requestContext.requestId))
   .use(httpErrorResponder({ logger }))
   .use(publishMetrics())
   .use(slackSignatureVerifier({ signingSecret: () => secretFrom(wiring.secrets, 'slackSigningSecret') }))

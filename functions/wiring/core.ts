@@ -11,7 +11,7 @@ import type { ReminderSettings } from '../../shared/domain/reminders';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from '../../shared/platform/config';
 import { ConfigError } from '../../shared/platform/errors';
 import { SETTINGS } from '../../shared/platform/settings';
-import { logger } from '../../shared/platform/logger';
+import { correlationId, logger } from '../../shared/platform/logger';
 
 /*
  * One container's adapters, built once at init and shared across its
@@ -26,6 +26,8 @@ export interface WiringOptions {
   readonly secrets: readonly SecretName[];
   /** Longer than any one delivery attempt takes, so that only a dead attempt's claim is ever taken over. */
   readonly ledgerLeaseMs?: number;
+  /** Traces an AWS client's calls (X-Ray, when tracing is on: shared/platform/tracing.ts). */
+  readonly instrument?: (<Client>(client: Client) => Client) | undefined;
 }
 
 /** The clients and cached config one function container shares across invocations. */
@@ -41,20 +43,21 @@ export interface Wiring {
 }
 
 export function wire(settings: Settings, options: WiringOptions): Wiring {
-  const client = createDocumentClient({ endpoint: settings.dynamodbEndpoint });
-  const sqs = createSqsClient({ endpoint: settings.sqsEndpoint });
+  const instrument = options.instrument ?? (<Client>(plain: Client) => plain);
+  const client = instrument(createDocumentClient({ endpoint: settings.dynamodbEndpoint }));
+  const sqs = instrument(createSqsClient({ endpoint: settings.sqsEndpoint }));
   return {
     settings,
     secrets: createSecretsProvider({
       settings,
       required: options.secrets,
-      fetchSecretString: secretsManagerReader(),
+      fetchSecretString: secretsManagerReader({ instrument }),
       onStale: (error) => logger.warn('could not re-read the secret; using the values read before', { error }),
     }),
     store: new ThreadStore({ client, tableName: settings.tableName, ttlSeconds: settings.mappingTtlSeconds }),
     ledger: new DeliveryLedger({ client, tableName: settings.tableName, ...(options.ledgerLeaseMs ? { leaseMs: options.ledgerLeaseMs } : {}) }),
     sqs,
-    queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl),
+    queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl, correlationId),
     serviceLevels: cloudWatchServiceLevels(logger),
     reminders: reminderSettings(settings, sqs),
   };
@@ -64,5 +67,5 @@ export function wire(settings: Settings, options: WiringOptions): Wiring {
 function reminderSettings(settings: Settings, sqs: SQSClient): ReminderSettings {
   if (settings.reminderIntervalMs <= 0) return { intervalMs: 0, timer: { remindAt: () => Promise.resolve() } };
   if (!settings.reminderQueueUrl) throw new ConfigError(`missing required setting(s): ${SETTINGS.reminderQueueUrl.env} (reminders are on)`, [SETTINGS.reminderQueueUrl.env]);
-  return { intervalMs: settings.reminderIntervalMs, timer: sqsReminderTimer(sqs, settings.reminderQueueUrl) };
+  return { intervalMs: settings.reminderIntervalMs, timer: sqsReminderTimer(sqs, settings.reminderQueueUrl, { correlationId }) };
 }

@@ -6,6 +6,7 @@ import { DEAD_LETTER_ATTRIBUTES, type Redelivery } from './sqs-queue';
 import { deliver, RetryDelivery, type DeliveryAttempt, type DeliveryDependencies, type DeliveryResult } from '../domain/delivery/attempt';
 import { BridgeMetric, type BridgeMetricName } from '../platform/metric-names';
 import { countMetric } from '../platform/metrics';
+import { CORRELATION_ATTRIBUTE } from '../platform/logger';
 
 /**
  * The time one job may take at most: a Botpress POST (10 s), a name lookup,
@@ -20,6 +21,8 @@ export interface BatchDependencies {
   readonly delivery: DeliveryDependencies;
   readonly redelivery: Redelivery;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Gives the log lines that follow the record's correlation id. */
+  readonly correlate?: (record: SQSRecord) => void;
 }
 
 const DELIVERED_METRIC: Partial<Record<DeliveryJob['kind'], BridgeMetricName>> = {
@@ -43,6 +46,7 @@ export async function processDeliveryBatch(event: SQSEvent, context: Pick<Contex
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const group = record.attributes.MessageGroupId;
+    deps.correlate?.(record);
     try {
       if (context.getRemainingTimeInMillis() < JOB_BUDGET_MS) throw new RetryDelivery(deps.delivery.policy.minDelayMs, 'too little of the invocation left to start another job');
       await handleJob(record, deps);
@@ -105,7 +109,16 @@ async function handleJob(record: SQSRecord, deps: BatchDependencies): Promise<vo
 
 async function keepDead(record: SQSRecord, reason: string, deps: BatchDependencies): Promise<void> {
   countMetric(BridgeMetric.DeliveryFailures);
-  await deps.redelivery.keepDead({ body: record.body, groupId: record.attributes.MessageGroupId ?? 'ungrouped', deduplicationId: record.messageId, firstQueuedAt: attemptOf(record).queuedAt }, reason);
+  await deps.redelivery.keepDead(
+    {
+      body: record.body,
+      groupId: record.attributes.MessageGroupId ?? 'ungrouped',
+      deduplicationId: record.messageId,
+      firstQueuedAt: attemptOf(record).queuedAt,
+      correlationId: record.messageAttributes[CORRELATION_ATTRIBUTE]?.stringValue,
+    },
+    reason,
+  );
 }
 
 const numberAttribute = (record: SQSRecord, name: string): number | undefined => {

@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { correlationAttribute } from './sqs-queue';
 import * as v from 'valibot';
 import type { JobQueue, Log, Reminder, ReminderTimer } from '../domain/ports';
 import { reminderDue } from '../domain/reminders';
@@ -21,12 +22,13 @@ const MAX_DELAY_SECONDS = 900;
 
 const ReminderMessage = v.object({ conversationId: v.string(), since: v.number(), n: v.number(), dueAt: v.number() });
 
-export function sqsReminderTimer(client: SQSClient, queueUrl: string, now: () => number = Date.now): ReminderTimer {
+export function sqsReminderTimer(client: SQSClient, queueUrl: string, options: { readonly now?: () => number; readonly correlationId?: () => string | undefined } = {}): ReminderTimer {
+  const now = options.now ?? Date.now;
   return {
     remindAt: async (reminder, dueAt) => {
       const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - now()) / 1000)));
       await callDownstream('sqs', 'set a reminder', () =>
-        client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ ...reminder, dueAt }), DelaySeconds: delaySeconds })),
+        client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ ...reminder, dueAt }), DelaySeconds: delaySeconds, ...correlationAttribute(options.correlationId) })),
       );
     },
   };
@@ -38,10 +40,14 @@ export function sqsReminderTimer(client: SQSClient, queueUrl: string, now: () =>
  * a failure is reported for that message alone (SQS hands it back). A body
  * that is no reminder is dropped, logged: nothing the bridge wrote.
  */
-export async function processReminderBatch(event: SQSEvent, deps: { readonly queue: JobQueue; readonly timer: ReminderTimer; readonly logger: Log; readonly now?: () => number }): Promise<SQSBatchResponse> {
+export async function processReminderBatch(
+  event: SQSEvent,
+  deps: { readonly queue: JobQueue; readonly timer: ReminderTimer; readonly logger: Log; readonly now?: () => number; readonly correlate?: (record: SQSRecord) => void },
+): Promise<SQSBatchResponse> {
   const now = deps.now ?? Date.now;
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
+    deps.correlate?.(record);
     let parsed: v.InferOutput<typeof ReminderMessage>;
     try {
       parsed = v.parse(ReminderMessage, JSON.parse(record.body));

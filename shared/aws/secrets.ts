@@ -12,10 +12,11 @@ import { boundedAttempts } from './attempts';
  * made esbuild wrap it, with every SDK module it shares with the DynamoDB
  * client, in lazy initialisers that V8 compiles twice at each cold start.
  */
-export function secretsManagerReader(options: { readonly requestTimeoutMs?: number } = {}): SecretStringReader {
+export function secretsManagerReader(options: { readonly requestTimeoutMs?: number; readonly instrument?: <Client>(client: Client) => Client } = {}): SecretStringReader {
   let client: SecretsManagerClient | undefined;
+  const instrument = options.instrument ?? ((plain) => plain);
   return async (secretId) => {
-    client ??= new SecretsManagerClient({ requestHandler: boundedAttempts(options.requestTimeoutMs) });
+    client ??= instrument(new SecretsManagerClient({ requestHandler: boundedAttempts(options.requestTimeoutMs) }));
     return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { conversationOf, encodeJob, goesToBot, type DeliveryJob } from '../domain/delivery/jobs';
 import type { JobQueue } from '../domain/ports';
 import { callDownstream } from '../platform/errors';
+import { CORRELATION_ATTRIBUTE } from '../platform/logger';
 
 /** The domain's job queue; the same job (by key) twice within SQS's 5 minutes is kept once. */
 export type DeliveryQueue = JobQueue;
@@ -27,6 +28,7 @@ export interface DeadLetter {
   readonly deduplicationId: string;
   /** Epoch ms; kept through redrives, so that a redriven delivery still looks for what its first attempts posted. */
   readonly firstQueuedAt: number;
+  readonly correlationId?: string | undefined;
 }
 
 /** The message attributes a dead letter carries, which a redrive keeps. */
@@ -47,7 +49,13 @@ export function createSqsClient(options: SqsOptions = {}): SQSClient {
 
 const sqs = <T>(operation: string, call: () => Promise<T>): Promise<T> => callDownstream('sqs', operation, call);
 
-export function sqsDeliveryQueue(client: SQSClient, queueUrl: string): DeliveryQueue {
+/** The correlation id a message carries (CORRELATION_ATTRIBUTE), so that the delivery's log lines have the request's. */
+export function correlationAttribute(correlationId: (() => string | undefined) | undefined) {
+  const id = correlationId?.();
+  return id ? { MessageAttributes: { [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: id } } } : {};
+}
+
+export function sqsDeliveryQueue(client: SQSClient, queueUrl: string, correlationId?: () => string | undefined): DeliveryQueue {
   return {
     enqueue: async (job) => {
       await sqs('send delivery', () =>
@@ -57,6 +65,7 @@ export function sqsDeliveryQueue(client: SQSClient, queueUrl: string): DeliveryQ
             MessageBody: encodeJob(job),
             MessageGroupId: messageGroupOf(job),
             MessageDeduplicationId: queueSafeId(job.key),
+            ...correlationAttribute(correlationId),
           }),
         ),
       );
@@ -90,6 +99,7 @@ export function sqsRedelivery(client: SQSClient, queueUrl: string, deadLetterQue
               [DEAD_LETTER_ATTRIBUTES.reason]: { DataType: 'String', StringValue: reason.slice(0, 1_000) },
               [DEAD_LETTER_ATTRIBUTES.gaveUpAt]: { DataType: 'Number', StringValue: String(Date.now()) },
               [DEAD_LETTER_ATTRIBUTES.firstQueuedAt]: { DataType: 'Number', StringValue: String(message.firstQueuedAt) },
+              ...(message.correlationId ? { [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: message.correlationId } } : {}),
             },
           }),
         ),

@@ -14,6 +14,8 @@ export interface Settings {
   readonly dynamodbEndpoint: string | undefined;
   /** ARN or name of the JSON secret in AWS Secrets Manager; unset locally. */
   readonly secretId: string | undefined;
+  /** The secret whose value signs links to agents' files (AWS); unset locally, where the bridge API token does. */
+  readonly fileLinkSecretId: string | undefined;
   /** The FIFO queue every delivery goes through. */
   readonly deliveryQueueUrl: string;
   /** Where the delivery function puts what it gave up on (only it needs this). */
@@ -40,6 +42,8 @@ export interface Settings {
   readonly reminderQueueUrl: string | undefined;
   /** Each queue's own channel, by the queue's name in lower case. */
   readonly queueChannels: ReadonlyMap<string, string>;
+  /** Whether the functions send X-Ray traces. */
+  readonly tracing: boolean;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
@@ -75,6 +79,7 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     slackApiUrl: present('slackApiUrl'),
     dynamodbEndpoint: present('dynamodbEndpoint'),
     secretId: present('secretId'),
+    fileLinkSecretId: present('fileLinkSecretId'),
     deliveryQueueUrl: present('deliveryQueueUrl'),
     deadLetterQueueUrl: present('deadLetterQueueUrl'),
     sqsEndpoint: present('sqsEndpoint'),
@@ -88,6 +93,7 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     escalationMention: escalationMentionFrom(present('escalationMention')),
     reminderQueueUrl: present('reminderQueueUrl'),
     queueChannels: queueChannelsFrom(present('queueChannels') ?? ''),
+    tracing: (present('tracing') ?? SETTINGS.tracing.default).toLowerCase() === 'true',
   } as SettingsWith<K>;
 }
 

@@ -1,12 +1,91 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { METRICS_SERVICE } from './metric-names';
+import { mapStackTracesOf } from './source-maps';
+
+/**
+ * Powertools' Logger, given each invocation's context (Lambda request id,
+ * cold start, correlation id) when the invocation first logs rather than when
+ * it begins: most Slack events are ignored without a line, and Powertools'
+ * addContext and appendKeys at every invocation cost that path a third of its
+ * time (bench/README.md).
+ */
+class BridgeLogger extends Logger {
+  #pending: { readonly context: Context; readonly correlationId: string | undefined } | undefined;
+  #applied = false;
+
+  /** The invocation's context, for its lines. */
+  beginInvocation(context: Context, correlationId: string | undefined): void {
+    this.#pending = { context, correlationId };
+  }
+
+  /** Its correlation id goes: the next invocation's lines carry their own. */
+  endInvocation(): void {
+    this.#pending = undefined;
+    if (this.#applied) this.resetKeys();
+    this.#applied = false;
+  }
+
+  /** The lines that follow carry this correlation id (a queue record's). */
+  correlate(correlationId: string): void {
+    this.#apply();
+    this.setCorrelationId(correlationId);
+    this.#applied = true;
+  }
+
+  /** The invocation's correlation id, for what it sends on. */
+  currentCorrelationId(): string | undefined {
+    if (this.#pending) return this.#pending.correlationId;
+    const id = this.getCorrelationId();
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  #apply(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = undefined;
+    this.addContext(pending.context);
+    if (pending.correlationId) this.setCorrelationId(pending.correlationId);
+    this.#applied = true;
+  }
+
+  override trace(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.trace(input, ...extra);
+  }
+  override debug(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.debug(input, ...extra);
+  }
+  override info(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.info(input, ...extra);
+  }
+  override warn(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.warn(input, ...extra);
+  }
+  override error(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.error(input, ...extra);
+  }
+  override critical(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    this.#apply();
+    super.critical(input, ...extra);
+  }
+}
 
 /**
  * The bridge's one logger: structured JSON, level from POWERTOOLS_LOG_LEVEL.
  * Message text from customers and agents is never passed to it; log ids,
  * lengths and outcomes instead.
  */
-export const logger = new Logger({ serviceName: METRICS_SERVICE });
+export const logger = new BridgeLogger({ serviceName: METRICS_SERVICE });
+
+// In a bundle, this module's URL is the bundle's: the errors it logs name the TypeScript sources.
+mapStackTracesOf(import.meta.url);
 
 /** What the domain and the adapters log through: ids, lengths and outcomes, never message text. The logger above is one. */
 export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -26,4 +105,37 @@ export async function settleLoggingFailures(
   for (const result of await Promise.allSettled(started)) {
     if (result.status === 'rejected') log.error(message, { ...context, error: result.reason as Error });
   }
+}
+
+/**
+ * The correlation id's name as a queue message attribute: what follows one
+ * request (a Slack event, a Botpress call) through the queue to its
+ * deliveries, and from them to the jobs they queue in turn.
+ */
+export const CORRELATION_ATTRIBUTE = 'correlationId';
+
+/** The invocation's correlation id, for what it sends on (a queue message's attribute). */
+export const correlationId = (): string | undefined => logger.currentCorrelationId();
+
+/** Sets the correlation id of what follows: a queue record's own, else its message id. */
+export const correlateRecord = (record: SQSRecord): void => {
+  logger.correlate(record.messageAttributes[CORRELATION_ATTRIBUTE]?.stringValue ?? record.messageId);
+};
+
+/**
+ * Every log line of an invocation carries its Lambda request id, cold start
+ * and function (Powertools' addContext), and the correlation id the event
+ * gives (API Gateway's request id, which the access log also has); the
+ * correlation id is cleared at its end. Not Powertools' injectLambdaContext,
+ * which adds them at every invocation (BridgeLogger adds them at its first
+ * line) and sets the log level back to the environment's (for its debug
+ * sampling, unused here). Used first, so that its end comes last.
+ */
+export function logContext<Event>(correlationIdOf?: (event: Event) => string | undefined): MiddlewareObj<Event> {
+  const end = () => logger.endInvocation();
+  return {
+    before: (request) => logger.beginInvocation(request.context, correlationIdOf?.(request.event)),
+    after: end,
+    onError: end,
+  };
 }

@@ -260,6 +260,12 @@ describe('the production bundles, deployed', () => {
     await runDeliveries();
     botpress.status = 200;
     pollingClient.destroy();
+    // The retry's log line: its error by its class's name, its stack trace naming the TypeScript sources, not the bundle.
+    const retried = delivery.output().split('\n').find((line) => line.includes('delivery failed; will retry'));
+    const { error } = JSON.parse(retried ?? '{}') as { error?: { name?: string; stack?: string } };
+    expect(error?.name).toBe('DownstreamError');
+    expect(error?.stack).toMatch(/\n {4}at \S+ \(shared\/[\w/-]+\.ts:\d+:\d+\)/);
+    expect(error?.stack).not.toContain('index.mjs');
     // The functions' own SQS calls (the poller's are Lambda's): the handoff's first reminder (the Botpress function), the Slack
     // function's two sends, the delivery function's delay.
     expect(sqsProxy.requests.map((request) => request.headers['x-amz-target'])).toEqual(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.SendMessage', 'AmazonSQS.ChangeMessageVisibilityBatch']);

@@ -452,4 +452,27 @@ describe('POST /slack/events', () => {
       expect(output).not.toContain(secretOrText);
     }
   });
+
+  it('follows a reply from the Slack request into the queue by one correlation id, its log lines with the invocation’s request id', async () => {
+    const { logger } = await import('../../shared/platform/logger');
+    logger.setLogLevel('DEBUG');
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter((line) => line.startsWith('{')));
+      return true;
+    });
+    const { threadTs } = await openThread();
+    const request = signedSlackRequest(JSON.stringify(eventCallback(threadReply('traced', { threadTs }))));
+    try {
+      expect((await handler(request)).statusCode).toBe(200);
+    } finally {
+      spy.mockRestore();
+      logger.setLogLevel('SILENT');
+    }
+    const queued = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.message === 'agent reply queued');
+    expect(queued).toMatchObject({ correlation_id: request.requestContext.requestId, function_request_id: expect.any(String) as string, function_name: 'slack-events' });
+    // The delivery takes it from the message (correlateRecord; test/shared/platform/logger.test.ts).
+    const message = bridge.sqs.messages(bridge.queues.deliveries.url.split('/').at(-1)!).find((candidate) => candidate.body.includes('"markup":"traced"'));
+    expect(message?.messageAttributes).toMatchObject({ correlationId: { DataType: 'String', StringValue: request.requestContext.requestId } });
+  });
 });

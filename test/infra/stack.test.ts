@@ -6,7 +6,8 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/platform/settings';
+import { SECRET_NAMES, SECRETS, SETTING_KEYS, SETTINGS } from '../../shared/platform/settings';
+import { PROJECT_ROOT } from '../../infra/bundling';
 import { LAMBDA_NODE_MAJOR } from '../support/lambda-node';
 import { buildApp } from '../../infra/app';
 import { ROUTES } from '../../infra/routes';
@@ -33,7 +34,7 @@ let assemblyDir: string;
 
 beforeAll(() => {
   for (const [name, value] of Object.entries(CANARIES)) vi.stubEnv(name, value);
-  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug', queueChannels: 'Billing=C0BILLING1, tech=C0TECH0001', deliveryGiveUpMinutes: 60 }));
+  const { app, stack } = buildApp(newApp({ alarmEmail: 'oncall@example.com', mappingTtlHours: 48, logLevel: 'debug', queueChannels: 'Billing=C0BILLING1, tech=C0TECH0001', deliveryGiveUpMinutes: 60, tracing: 'true' }));
   // Synthesizing runs cdk-nag; it throws on any unacknowledged finding.
   const assembly = app.synth();
   assemblyDir = assembly.directory;
@@ -108,7 +109,9 @@ describe('BridgeStack', () => {
         SLACK_QUEUE_CHANNELS: 'billing=C0BILLING1,tech=C0TECH0001',
         DELIVERY_QUEUE_URL: { Ref: expect.stringMatching(/Deliveries/) as string },
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        POWERTOOLS_TRACE_ENABLED: 'true',
       });
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       for (const { env } of Object.values(SECRETS)) expect(variables).not.toHaveProperty(env);
       // Every variable the stack sets is a declared setting the functions read in AWS.
       const declared: string[] = SETTING_KEYS.filter((key) => SETTINGS[key].where !== 'local').map((key) => SETTINGS[key].env);
@@ -136,13 +139,18 @@ describe('BridgeStack', () => {
     expect(withS3).toHaveLength(2);
     for (const asset of codeAssets) {
       const lazy = path.join(assemblyDir, asset, 'node_modules', '@slack', 'web-api');
-      expect(JSON.parse(readFileSync(path.join(lazy, 'package.json'), 'utf8'))).toMatchObject({ name: '@slack/web-api', exports: './index.mjs' });
+      expect(JSON.parse(readFileSync(path.join(lazy, 'package.json'), 'utf8'))).toMatchObject({ name: '@slack/web-api', exports: { '.': './index.mjs' } });
+      // The Tracer too, its middleware a file of its own beside it: tracing costs nothing when it is off.
+      const tracer = path.join(assemblyDir, asset, 'node_modules', '@aws-lambda-powertools', 'tracer');
+      expect(JSON.parse(readFileSync(path.join(tracer, 'package.json'), 'utf8'))).toMatchObject({ exports: { '.': './index.mjs', './middleware': './middleware.mjs' } });
+      expect(typeof ((await import(pathToFileURL(path.join(tracer, 'middleware.mjs')).href)) as { captureLambdaHandler?: unknown }).captureLambdaHandler).toBe('function');
       expect(readFileSync(path.join(lazy, 'index.mjs'), 'utf8')).toContain('https://slack.com/api/');
       const loaded = (await import(pathToFileURL(path.join(lazy, 'index.mjs')).href)) as { WebClient?: unknown; LogLevel?: { ERROR?: string } };
       expect(typeof loaded.WebClient).toBe('function');
       expect(loaded.LogLevel?.ERROR).toBe('error');
       const main = readFileSync(path.join(assemblyDir, asset, 'index.mjs'), 'utf8');
       expect(main).not.toContain('https://slack.com/api/');
+      expect(main.includes('AWSXRayDaemon') || main.includes('aws-xray-sdk')).toBe(false);
       // middy's import of node:stream/web is bundled as the lazy shim (infra/shims/stream-web.ts).
       expect(main).not.toContain('node:stream/web');
       // …and the SDK's credential chain as the environment link alone (infra/shims/aws-credentials.ts).
@@ -161,7 +169,10 @@ describe('BridgeStack', () => {
     );
     expect(statements.length).toBeGreaterThan(0);
     const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
-    const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    const secretId = secretIds.find((id) => id.startsWith('BridgeSecret'))!;
+    const linkKeyId = secretIds.find((id) => id.startsWith('FileLinkKey'))!;
+    const secretGrants: unknown[] = [];
     const queueIds = Object.keys(template.findResources('AWS::SQS::Queue'));
     const deliveriesId = queueIds.find((id) => id.startsWith('Deliveries'))!;
     const deadLettersId = queueIds.find((id) => id.startsWith('DeadLetters'))!;
@@ -181,7 +192,7 @@ describe('BridgeStack', () => {
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
       } else if (service === 'secretsmanager') {
         expect(actions).toEqual(['secretsmanager:GetSecretValue']);
-        expect(statement.Resource).toEqual({ Ref: secretId });
+        secretGrants.push(statement.Resource);
       } else if (service === 'sqs') {
         // Sending to the delivery queue and setting reminders (every function), consuming both and delaying deliveries (the delivery
         // function), sending to the deliveries' dead letters. Nobody sends to the reminders' dead letters but SQS.
@@ -196,12 +207,21 @@ describe('BridgeStack', () => {
         expect(actions).toHaveLength(1);
         s3Grants.push(actions[0]!);
         expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/agent-files/*']] });
+      } else if (service === 'xray') {
+        // Tracing is on in this stack: X-Ray's two writes, which take no resource.
+        expect(actions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        expect(statement.Resource).toBe('*');
       } else {
         expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/logs/) as string, 'Arn'] });
       }
     }
     expect(s3Grants.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    // The bridge's secret for each; the file link key for the two that sign and check links, not the Slack function.
+    expect(secretGrants).toEqual(
+      expect.arrayContaining([{ Ref: secretId }, [{ Ref: secretId }, { Ref: linkKeyId }], [{ Ref: secretId }, { Ref: linkKeyId }]]),
+    );
+    expect(secretGrants).toHaveLength(3);
     // No managed policies (AWSLambdaBasicExecutionRole would allow writing to any log group).
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
       expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
@@ -219,6 +239,9 @@ describe('BridgeStack', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
     });
+    // An access log line leads to the function's log lines: API Gateway's request id (their correlation_id) and the function's (their function_request_id).
+    const format = JSON.parse((Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as { Properties: { AccessLogSettings: { Format: string } } }).Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', integrationRequestId: '$context.integration.requestId', integrationLatencyMs: '$context.integrationLatency' });
   });
 
   it('delivers through a FIFO queue into the delivery function, with a FIFO dead-letter queue, both encrypted and TLS-only', () => {
@@ -271,7 +294,16 @@ describe('BridgeStack', () => {
     expect(byMetric('Errors')).toHaveLength(3);
     expect(byMetric('Throttles')).toHaveLength(3);
     expect(byMetric('5xx')).toHaveLength(1);
-    expect(byMetric('Duration')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 2500 })]);
+    // What Slack waits for: API Gateway's integration latency on Slack's routes, cold starts included; not Lambda's Duration.
+    expect(byMetric('Duration')).toEqual([]);
+    const slackLatency = alarms.filter((alarm) => (alarm.Metrics as { Expression?: string }[] | undefined)?.some((metric) => metric.Expression?.startsWith('MAX(')));
+    expect(slackLatency).toEqual([expect.objectContaining({ Threshold: 2500, EvaluationPeriods: 3 })]);
+    const routes = (slackLatency[0]!.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string } }[]).flatMap((metric) => (metric.MetricStat ? [metric.MetricStat] : []));
+    expect(routes.map((stat) => [stat.Metric.MetricName, stat.Stat, stat.Metric.Dimensions.find((dimension) => dimension.Name === 'Resource')?.Value])).toEqual([
+      ['IntegrationLatency', 'p99', '/slack/events'],
+      ['IntegrationLatency', 'p99', '/slack/interactions'],
+    ]);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: Match.objectLike({ DetailedMetricsEnabled: true }) });
     expect(byMetric('DeliveryFailures')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     expect(byMetric('SlackRefusals')).toEqual([expect.objectContaining({ Namespace: 'BotpressSlackHitl', Threshold: 1 })]);
     // A wrong secret: every Slack or Botpress request refused, within 5 minutes.
@@ -341,6 +373,41 @@ describe('BridgeStack', () => {
   });
 });
 
+describe("README's deploy and operations steps", () => {
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Deploy to AWS'), readme.indexOf('## Performance'));
+
+  it('name only outputs, context keys, scripts, secret values and log lines the stack and the code have', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    const named = [...section.matchAll(/`<?([A-Z][A-Za-z]+(?:Url|Arn|Name))>?`/g)].map((match) => match[1]!);
+    expect(named.length).toBeGreaterThan(8);
+    expect(named.filter((name) => !outputs.includes(name))).toEqual([]);
+    // The queues a redrive moves between, by the outputs it reads.
+    expect(section).toContain('--source-arn <DeadLettersArn> --destination-arn <DeliveriesArn>');
+
+    const contextKeys = [...section.matchAll(/-c (\w+)=(?!value)/g), ...section.slice(section.indexOf('Other context keys')).split('\n')[0]!.matchAll(/`(\w+)` \(/g)].map((match) => match[1]!);
+    expect(contextKeys).toEqual(expect.arrayContaining(['supportChannelId', 'alarmEmail', 'tracing', 'deliveryGiveUpMinutes']));
+    const appSource = readFileSync(path.join(PROJECT_ROOT, 'infra', 'app.ts'), 'utf8');
+    expect(contextKeys.filter((key) => !appSource.includes(`'${key}'`))).toEqual([]);
+
+    const scripts = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    expect([...section.matchAll(/npm run (\w+)/g)].map((match) => match[1]!).filter((script) => !scripts.includes(script))).toEqual([]);
+
+    // The secret's JSON as step 3 writes it: every value the functions read, and nothing else.
+    const written = [...section.matchAll(/\{(slackSigningSecret:[^}]+)\}/g)][0]![1]!.split(',').map((pair) => pair.split(':')[0]!.trim());
+    expect(written.sort()).toEqual([...SECRET_NAMES].sort());
+    // The file link key is a secret of its own, as README says.
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) => id.startsWith('FileLinkKey'))).toBe(true);
+
+    // The log lines it sends the reader to are ones the code writes.
+    const sources = ['shared/platform/error-responder.ts', 'shared/aws/service-levels.ts', 'shared/domain/delivery/attempt.ts'].map((file) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8')).join('\n');
+    for (const line of ['request rejected', 'configuration error', 'delivery given up', 'service level']) {
+      expect(section).toContain(`\`${line}\``);
+      expect(sources).toContain(`'${line}'`);
+    }
+  });
+});
+
 describe('the CDK app', () => {
   it("fails cdk-nag when a finding is not acknowledged (the app's checks are live)", () => {
     const { app, stack } = buildApp(newApp());
@@ -356,6 +423,12 @@ describe('the CDK app', () => {
       .filter((fn) => fn.Properties.Handler === 'index.handler')
       .map((fn) => fn.Properties.Environment!.Variables.POWERTOOLS_SERVICE_NAME);
     expect(variables).toEqual(['botpress-slack-hitl-Staging', 'botpress-slack-hitl-Staging', 'botpress-slack-hitl-Staging']);
+    // Tracing is off unless asked for.
+    for (const fn of Object.values(staging.findResources('AWS::Lambda::Function')) as { Properties: { Handler?: string; TracingConfig?: unknown; Environment?: { Variables: Record<string, unknown> } } }[]) {
+      if (fn.Properties.Handler !== 'index.handler') continue;
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+      expect(fn.Properties.Environment!.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+    }
     const dimensions = (Object.values(staging.findResources('AWS::CloudWatch::Alarm')) as { Properties: { Dimensions?: { Name: string; Value: unknown }[] } }[]).flatMap(
       (alarm) => alarm.Properties.Dimensions?.filter((dimension) => dimension.Name === 'service') ?? [],
     );
@@ -384,6 +457,7 @@ describe('the CDK app', () => {
     [{ mappingTtlHours: 'soon' }, /mappingTtlHours/],
     [{ logLevel: 'LOUD' }, /logLevel must be one of/],
     [{ deliveryGiveUpMinutes: '0' }, /deliveryGiveUpMinutes must be a positive number of minutes/],
+    [{ tracing: 'yes' }, /tracing must be true or false, got "yes"/],
     [{ internalNotePrefixes: '' }, /INTERNAL_NOTE_PREFIXES must list short prefixes .*entry 1 is empty/],
     [{ timeToClaimAlarmMinutes: '0' }, /timeToClaimAlarmMinutes must be a positive number of minutes/],
     [{ handoffReminderMinutes: 'soon' }, /HANDOFF_REMINDER_MINUTES must be a number of minutes/],

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import { DELIVERY_QUEUE, REMINDER_QUEUE, FUNCTION_SIZING } from '../../infra/bundling';
+import { DELIVERY_QUEUE, REMINDER_QUEUE, FUNCTION_SIZING, LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../../infra/bundling';
+import { lambdaContext } from '../../local/lambda-context';
 import { ensureDeliveryQueues, startEmbeddedSqs, type DeliveryQueues, type EmbeddedSqs } from '../../local/embedded-sqs';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../local/embedded-s3';
 import { drainQueue } from '../../local/event-source';
@@ -22,7 +23,7 @@ export const FILE_BUCKET = 'bridge-test-files';
 /** What links to agents' files start with: the API's URL in AWS; tests call the handler with the path. */
 export const PUBLIC_URL = 'https://bridge.test';
 
-type Handler = (event: APIGatewayProxyEventV2, context: never) => Promise<HttpResponse>;
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 export interface BridgeHarness {
   readonly dynamo: LocalDynamo;
@@ -118,7 +119,8 @@ export async function startBridgeHarness(): Promise<BridgeHarness> {
     loadHandler: async (path) => {
       vi.resetModules();
       const module = (await import(path)) as { handler: Handler };
-      return (event) => module.handler(event, {} as never);
+      const name = (Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[]).find((candidate) => path.includes(`/${candidate}/`)) ?? 'slack-events';
+      return (event) => module.handler(event, lambdaContext(name));
     },
     runDeliveries: () => drainWithDelivery(queues.deliveries, DELIVERY_QUEUE.batchSize),
     runReminders: () => drainWithDelivery(queues.reminders, REMINDER_QUEUE.batchSize),

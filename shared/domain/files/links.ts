@@ -23,11 +23,12 @@ export interface FileRef {
 }
 
 /**
- * The key that signs links, derived from the bridge API token: one secret
- * fewer to set, and rotating the token ends every link made with the old one.
+ * The key that signs links, derived from a secret of its own (in AWS, one the
+ * stack generates, so that rotating any other secret leaves links working);
+ * locally, from the bridge API token.
  */
-export function fileLinkKey(bridgeApiToken: string): Buffer {
-  return createHmac('sha256', bridgeApiToken).update('botpress-slack-hitl file links v1').digest();
+export function fileLinkKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('botpress-slack-hitl file links v1').digest();
 }
 
 const signatureOf = (key: Buffer, file: FileRef, expiresAt: number) =>
