@@ -108,8 +108,9 @@ export const BUNDLING = {
   format: 'esm',
   platform: 'node',
   minify: true,
-  // Class and function names kept through minification: errors are logged by their class's name (ConfigError, not He).
-  keepNames: true,
+  // Not keepNames (3 ms more at the Botpress function's cold start): error classes name themselves, and stack frames are
+  // named from the source maps (shared/platform/source-maps.ts).
+  keepNames: false,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],

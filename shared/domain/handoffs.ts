@@ -98,6 +98,7 @@ export type CardOpeningDependencies = Pick<HandoffDependencies, 'queue' | 'desk'
 
 /** The card could not be posted; `cause` says whether trying again can help. */
 export class CardNotPosted extends BridgeError {
+  override readonly name: string = 'CardNotPosted';
   constructor(override readonly cause: DownstreamError) {
     super(`handoff card not posted: ${cause.message}`, { cause });
   }

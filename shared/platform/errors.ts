@@ -4,14 +4,16 @@
  * string-matching messages, and every wrapper keeps the original as `cause`.
  */
 export class BridgeError extends Error {
+  // Each class names itself in a string: the bundles are minified, and a log line must say ConfigError, not He.
+  override readonly name: string = 'BridgeError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** A setting or secret value is missing or malformed. */
 export class ConfigError extends BridgeError {
+  override readonly name: string = 'ConfigError';
   constructor(
     message: string,
     readonly missing: readonly string[] = [],
@@ -26,6 +28,7 @@ export class ConfigError extends BridgeError {
  * that an attacker learns nothing about which check failed.
  */
 export class AuthenticationError extends BridgeError {
+  override readonly name: string = 'AuthenticationError';
   /** `likelyCause`: what an operator should check when this keeps happening (a secret that does not match the sender's). */
   constructor(
     readonly reason: string,
@@ -37,6 +40,7 @@ export class AuthenticationError extends BridgeError {
 
 /** The request body is malformed; `problems` are safe to return to the caller. */
 export class BadRequestError extends BridgeError {
+  override readonly name: string = 'BadRequestError';
   constructor(readonly problems: readonly string[]) {
     super(`bad request: ${problems.join('; ')}`);
   }
@@ -48,6 +52,7 @@ export class BadRequestError extends BridgeError {
  * `retryAfterMs` is the service's own word on when to try again (a 429's Retry-After).
  */
 export class DownstreamError extends BridgeError {
+  override readonly name: string = 'DownstreamError';
   constructor(
     readonly service: 'botpress' | 'slack' | 'dynamodb' | 'secrets-manager' | 'sqs' | 's3' | 'file-host',
     message: string,
@@ -69,6 +74,7 @@ export class DownstreamError extends BridgeError {
  * return (they hold no secret and no message text).
  */
 export class PermanentDownstreamError extends DownstreamError {
+  override readonly name: string = 'PermanentDownstreamError';
   constructor(
     service: DownstreamError['service'],
     message: string,
@@ -89,7 +95,9 @@ export const isUnanswered = (error: unknown): error is DownstreamError =>
   error instanceof DownstreamError && !(error instanceof PermanentDownstreamError) && error.retryAfterMs === undefined;
 
 /** Another request is doing the same work right now; the sender should try again shortly. */
-export class RetryLaterError extends BridgeError {}
+export class RetryLaterError extends BridgeError {
+  override readonly name = 'RetryLaterError';
+}
 
 /** Runs one call to a dependency; any failure becomes a DownstreamError naming the operation, with the original as cause. */
 export async function callDownstream<T>(service: DownstreamError['service'], operation: string, call: () => Promise<T>): Promise<T> {

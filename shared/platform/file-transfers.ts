@@ -7,6 +7,7 @@ export const FILE_TRANSFER_TIMEOUT_MS = 7_000;
 
 /** The file is over the size allowed: not a failure to retry, but one to tell its sender about. */
 export class FileTooLarge extends DownstreamError {
+  override readonly name: string = 'FileTooLarge';
   constructor(
     service: DownstreamError['service'],
     readonly bytes: number | undefined,

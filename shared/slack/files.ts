@@ -43,7 +43,9 @@ export async function describeSlackFile(slack: SlackClient, fileId: string, logg
 }
 
 /** A file Slack would not let the bridge read. */
-class UnreadableFile extends BridgeError {}
+class UnreadableFile extends BridgeError {
+  override readonly name = 'UnreadableFile';
+}
 
 export async function readSlackFile(
   slack: SlackClient,

@@ -40,6 +40,7 @@ export type DeliveryResult =
 
 /** Thrown to have the job tried again after delayMs. */
 export class RetryDelivery extends BridgeError {
+  override readonly name: string = 'RetryDelivery';
   constructor(
     readonly delayMs: number,
     message: string,

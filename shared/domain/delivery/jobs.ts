@@ -137,17 +137,23 @@ export const noteJob = (handoff: { readonly conversationId: string; readonly cha
 });
 
 /** A queue message that is not a delivery job (nothing the bridge wrote): given up at once. */
-export class MalformedJobError extends BridgeError {}
+export class MalformedJobError extends BridgeError {
+  override readonly name = 'MalformedJobError';
+}
 
 /** A job that can never be done (its handoff never opened): given up at once, and whoever is waiting is told. */
-export class Undeliverable extends BridgeError {}
+export class Undeliverable extends BridgeError {
+  override readonly name = 'Undeliverable';
+}
 
 /**
  * A job queued while its handoff was opening (the card being posted, its
  * thread not stored yet): tried again with the usual backoff, never dropped
  * for the order in which the bridge itself wrote things.
  */
-export class HandoffStillOpening extends BridgeError {}
+export class HandoffStillOpening extends BridgeError {
+  override readonly name = 'HandoffStillOpening';
+}
 
 /**
  * The key of an agent's reply, or of a change to one: the message's channel

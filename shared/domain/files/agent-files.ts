@@ -77,6 +77,7 @@ export async function rehostAgentFiles(
 
 /** The desk failing to hand over a file in a way another try may cure: the file's failure, where the store's or the desk's pace are not. */
 class NotHandedOver extends Error {
+  override readonly name: string = 'NotHandedOver';
   constructor(readonly failure: DownstreamError) {
     super(failure.message, { cause: failure });
   }

@@ -35,3 +35,22 @@ describe('errorToResponse', () => {
     expect(line).toMatchObject({ message, service: 'botpress-slack-hitl', downstream: error.service });
   });
 });
+
+describe('error classes', () => {
+  it('each name themselves in a string, which minifying the bundles leaves as it is (a log line says ConfigError, not He)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const files = readdirSync('shared', { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    const classes: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(path.join('shared', file), 'utf8');
+      for (const match of source.matchAll(/class (\w+) extends (\w+) \{\n([^]*?)\n\}/g)) {
+        if (!/Error$|^Error$/.test(match[2]!) && !['BridgeError', 'DownstreamError'].includes(match[2]!)) continue;
+        classes.push(match[1]!);
+        expect(match[3], `${file}: ${match[1]}`).toContain(`readonly name`);
+        expect(match[3], `${file}: ${match[1]}`).toContain(`'${match[1]}'`);
+      }
+    }
+    expect(classes.length).toBeGreaterThan(15);
+  });
+});
