@@ -413,7 +413,8 @@ describe('the CDK app', () => {
     const { app, stack } = buildApp(newApp());
     new Topic(stack, 'UnencryptedTopicWithoutSsl');
     expect(() => app.synth()).toThrow(/SNS Topic does not require publishers to use SSL/);
-  });
+    // Bundling three functions and synthesizing: 30 s on a busy 2-core machine.
+  }, 90_000);
 
   it('keeps two stacks in one account and region apart: dashboard, metrics dimension and alarms each their own', () => {
     const { stack } = buildApp(newApp({ stackName: 'Staging' }));
@@ -436,7 +437,7 @@ describe('the CDK app', () => {
     expect(dimensions.every((dimension) => dimension.Value === 'botpress-slack-hitl-Staging')).toBe(true);
     // The default stack keeps the names it always had.
     expect(templateJson).toContain('"botpress-slack-hitl-"');
-  }, 60_000);
+  }, 90_000);
 
   it('keeps the metrics (EMF lines, which have no level) flowing at logLevel WARN or ERROR: Lambda filters at INFO, Powertools at the level asked', () => {
     const logLevel = 'WARN';
@@ -449,7 +450,7 @@ describe('the CDK app', () => {
       expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_LOG_LEVEL).toBe(logLevel);
     }
-  }, 60_000);
+  }, 90_000);
 
   it.each([
     [{ supportChannelId: undefined }, /npx cdk deploy -c supportChannelId=/],
