@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELIVERY_QUEUE, FUNCTION_SIZING, REMINDER_QUEUE, type HttpFunctionName } from '../infra/bundling';
 import { lambdaContext } from './lambda-context';
+import { apartFromOthers } from '../shared/platform/logger';
 import { FILE_ROUTE, ROUTES } from '../infra/routes';
 import { DeliveryLedger } from '../shared/aws/delivery-ledger';
 import { createDocumentClient } from '../shared/aws/dynamo';
@@ -23,7 +24,7 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<Http
 type Invoked = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
 /** A function's handler as Lambda invokes it, with a context of its own each time. */
-const invoked = (name: HttpFunctionName, handler: Handler): Invoked => (event) => handler(event, lambdaContext(name));
+const invoked = (name: HttpFunctionName, handler: Handler): Invoked => (event) => apartFromOthers(() => handler(event, lambdaContext(name)));
 type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Serves a request that is not one of the bridge's routes; returns false to let it 404. */

@@ -1,4 +1,5 @@
 import { lambdaContext } from './lambda-context';
+import { apartFromOthers } from '../shared/platform/logger';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
@@ -95,7 +96,7 @@ async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message
   let response: SQSBatchResponse | void;
   try {
     response = await Promise.race([
-      handler({ Records: records }, lambdaContext('delivery', deadline)),
+      apartFromOthers(() => handler({ Records: records }, lambdaContext('delivery', deadline))),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the invocation timed out after ${timeoutMs} ms`)), timeoutMs);
       }),

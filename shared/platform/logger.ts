@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import type { MiddlewareObj } from '@middy/core';
@@ -5,50 +6,82 @@ import type { Context, SQSRecord } from 'aws-lambda';
 import { METRICS_SERVICE } from './metric-names';
 import { mapStackTracesOf } from './source-maps';
 
+/** One invocation's context, for its lines; its correlation id changes with the queue record it works on. */
+interface Invocation {
+  readonly context: Context;
+  correlationId: string | undefined;
+}
+
+/**
+ * Where invocations that run at once in one process (`npm start`, which runs
+ * the three functions side by side) each keep their own; in Lambda, where a
+ * container runs one at a time, nothing is in it and the logger keeps the one.
+ */
+const concurrentInvocations = new AsyncLocalStorage<{ invocation?: Invocation }>();
+
+/** Runs one invocation apart from the others under way in this process (the local runners do), so that its lines carry its own ids. */
+export const apartFromOthers = <T>(run: () => Promise<T>): Promise<T> => concurrentInvocations.run({}, run);
+
 /**
  * Powertools' Logger, given each invocation's context (Lambda request id,
  * cold start, correlation id) when the invocation first logs rather than when
  * it begins: most Slack events are ignored without a line, and Powertools'
  * addContext and appendKeys at every invocation cost that path a third of its
- * time (bench/README.md).
+ * time (bench/README.md). Each line checks that the context it carries is its
+ * own invocation's, which is what lets invocations run at once locally.
  */
 class BridgeLogger extends Logger {
-  #pending: { readonly context: Context; readonly correlationId: string | undefined } | undefined;
-  #applied = false;
+  #invocation: Invocation | undefined;
+  /** The invocation whose context Powertools' attributes hold now. */
+  #applied: Invocation | undefined;
 
   /** The invocation's context, for its lines. */
   beginInvocation(context: Context, correlationId: string | undefined): void {
-    this.#pending = { context, correlationId };
+    const invocation = { context, correlationId };
+    const scope = concurrentInvocations.getStore();
+    if (scope) scope.invocation = invocation;
+    else this.#invocation = invocation;
   }
 
   /** Its correlation id goes: the next invocation's lines carry their own. */
   endInvocation(): void {
-    this.#pending = undefined;
+    const scope = concurrentInvocations.getStore();
+    if (scope) scope.invocation = undefined;
+    else this.#invocation = undefined;
     if (this.#applied) this.resetKeys();
-    this.#applied = false;
+    this.#applied = undefined;
   }
 
   /** The lines that follow carry this correlation id (a queue record's). */
   correlate(correlationId: string): void {
-    this.#apply();
-    this.setCorrelationId(correlationId);
-    this.#applied = true;
+    const invocation = this.#current();
+    if (invocation) {
+      invocation.correlationId = correlationId;
+      this.#applied = undefined;
+    } else {
+      this.setCorrelationId(correlationId);
+    }
   }
 
   /** The invocation's correlation id, for what it sends on. */
   currentCorrelationId(): string | undefined {
-    if (this.#pending) return this.#pending.correlationId;
+    const invocation = this.#current();
+    if (invocation) return invocation.correlationId;
     const id = this.getCorrelationId();
     return typeof id === 'string' ? id : undefined;
   }
 
+  #current(): Invocation | undefined {
+    return concurrentInvocations.getStore()?.invocation ?? this.#invocation;
+  }
+
   #apply(): void {
-    const pending = this.#pending;
-    if (!pending) return;
-    this.#pending = undefined;
-    this.addContext(pending.context);
-    if (pending.correlationId) this.setCorrelationId(pending.correlationId);
-    this.#applied = true;
+    const invocation = this.#current();
+    if (!invocation || invocation === this.#applied) return;
+    this.addContext(invocation.context);
+    if (invocation.correlationId) this.setCorrelationId(invocation.correlationId);
+    else this.removeKeys(['correlation_id']);
+    this.#applied = invocation;
   }
 
   override trace(input: LogItemMessage, ...extra: LogItemExtraInput): void {

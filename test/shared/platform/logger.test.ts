@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../../local/lambda-context';
-import { correlateRecord, correlationId, logContext, logger } from '../../../shared/platform/logger';
+import { apartFromOthers, correlateRecord, correlationId, logContext, logger } from '../../../shared/platform/logger';
 
 /* Every log line says which invocation wrote it and which request it serves; nothing of it is left for the next invocation. */
 const lines: Record<string, unknown>[] = [];
@@ -80,4 +80,25 @@ describe('logContext', () => {
       ['handled', 'request-c', third.awsRequestId],
     ]);
   });
+
+  it('keeps invocations that run at once in one process (npm start) apart: each line carries its own ids', async () => {
+    capture();
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const handler = middy<{ id: string }, void>()
+      .use(logContext<{ id: string }>((event) => event.id))
+      .handler(async (event) => {
+        for (let step = 0; step < 3; step += 1) {
+          logger.info('step', { of: event.id });
+          await tick();
+        }
+      });
+    const contexts = [lambdaContext('slack-events'), lambdaContext('botpress-callbacks')];
+    await Promise.all([apartFromOthers(() => handler({ id: 'request-1' }, contexts[0]!)), apartFromOthers(() => handler({ id: 'request-2' }, contexts[1]!))]);
+    expect(lines).toHaveLength(6);
+    for (const line of lines) {
+      const mine = line.of === 'request-1' ? contexts[0]! : contexts[1]!;
+      expect(line).toMatchObject({ correlation_id: line.of, function_request_id: mine.awsRequestId, function_name: mine.functionName });
+    }
+  });
 });
+
