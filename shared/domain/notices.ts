@@ -23,6 +23,7 @@ export type Notice =
   /** Nobody has claimed the handoff; the customer has waited since `waitingSince` (epoch ms). The desk mentions whom it is set to. */
   | { readonly kind: 'reminder'; readonly waitingSince: number }
   /** An agent resolved the handoff; the bot has the conversation back. */
+  /** No longer queued (the card says it); kept so that a note an older version queued still posts. */
   | { readonly kind: 'resolved'; readonly agentUserId: string }
   /** The bot's side ended the handoff: `reason` as the bot gave it. */
   | { readonly kind: 'ended'; readonly reason: string }

@@ -1,12 +1,12 @@
-import { noteJob } from './jobs';
 import type { Performer } from './performer';
 import type { BotEvent } from '../bot-events';
-import { settleLoggingFailures } from '../../platform/logger';
 
 /**
- * Claim or Take over (the handoff's new agent) or Resolve, to the bot; a
- * Resolve's note in the thread once the bot has heard. Each assignment is an
- * event of its own: the same agent may claim again after a release.
+ * Claim or Take over (the handoff's new agent) or Resolve, to the bot. Each
+ * assignment is an event of its own: the same agent may claim again after a
+ * release. A Resolve posts nothing in the thread: the card says it (one post
+ * to Slack fewer per handoff, on a channel Slack paces at one a second), and a
+ * Resolve the bot never heard of gets the lost notice there.
  */
 export const sendAgentAction: Performer<'agent-action'> = async (job, _progress, deps) => {
   const { action } = job;
@@ -25,12 +25,6 @@ export const sendAgentAction: Performer<'agent-action'> = async (job, _progress,
     event = { type: 'handoff_resolved', eventId: `resolve:${action.channelId}:${action.threadTs}`, ...common };
   }
   await deps.bot.send(event);
-  if (action.kind === 'resolve') {
-    // Said in the thread only now that it is true.
-    await settleLoggingFailures(deps.logger, 'could not queue the resolved note', { conversationId: action.conversationId }, [
-      deps.queue.enqueue(noteJob(action, { kind: 'resolved', agentUserId: action.agentUserId })),
-    ]);
-  }
   deps.logger.info('agent action delivered', { conversationId: action.conversationId, kind: action.kind });
   return { outcome: 'delivered' };
 };

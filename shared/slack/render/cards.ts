@@ -116,7 +116,7 @@ function waited(since: number | undefined, now: number): string {
 
 function statusLine(view: CardView, now: number): string {
   if (view.state === 'open') return view.claimedBy ? `:raising_hand: Claimed by <@${view.claimedBy}>` : `:hourglass_flowing_sand: Waiting for an agent${waited(view.waitingSince, now)}`;
-  if (view.closedReason === 'resolved') return `:white_check_mark: Resolved by <@${view.closedBy}>`;
+  if (view.closedReason === 'resolved') return `:white_check_mark: Resolved by <@${view.closedBy}>; the bot takes the conversation back`;
   return `:door: Ended: ${endReasonText(view.closedReason)}`;
 }
 

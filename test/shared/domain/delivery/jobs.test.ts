@@ -67,7 +67,7 @@ describe('agent-reply', () => {
 });
 
 describe('agent-action', () => {
-  it('tells the bot of a Claim with the agent’s name, and of a Resolve, then queues the resolved note', async () => {
+  it('tells the bot of a Claim with the agent’s name, and of a Resolve, and posts nothing in the thread (the card says it)', async () => {
     const action = { conversationId: 'conv-1', agentUserId: 'U-AGENT', ...THREAD };
     await deliver({ kind: 'agent-action', key: ['agent-action', 'claim', 'conv-1', THREAD.threadTs], action: { kind: 'claim', ...action } }, attempt, deps);
     await deliver({ kind: 'agent-action', key: ['agent-action', 'resolve', 'conv-1', THREAD.threadTs], action: { kind: 'resolve', ...action } }, attempt, deps);
@@ -76,7 +76,8 @@ describe('agent-action', () => {
       ['handoff_resolved', `resolve:C-DESK:${THREAD.threadTs}`],
     ]);
     expect(deps.bot.events[0]).toMatchObject({ agentName: 'name of U-AGENT' });
-    expect(deps.queue.jobs).toEqual([expect.objectContaining({ kind: 'note', notice: { kind: 'resolved', agentUserId: 'U-AGENT' } })]);
+    expect(deps.queue.jobs).toEqual([]);
+    expect(deps.desk.posts).toEqual([]);
   });
 });
 
