@@ -101,6 +101,8 @@ const functionEnv: Record<string, string> = {
     fileBucket: 'bench-files',
     publicUrl: 'https://bench.invalid',
     logLevel: 'INFO',
+    // These figures are the bridge's own: Slack's pace per channel would hold the end-to-end run's 16 cards for 14 s.
+    slackPostPace: '1000,1000',
   }),
   ...secretsEnvironment({
     slackSigningSecret: SIGNING_SECRET,

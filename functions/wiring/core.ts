@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DeliveryLedger } from '../../shared/aws/delivery-ledger';
+import { dynamoSharedPace } from '../../shared/aws/shared-pace';
 import { createDocumentClient } from '../../shared/aws/dynamo';
 import { ThreadStore } from '../../shared/aws/handoff-store';
 import { secretsManagerReader } from '../../shared/aws/secrets';
@@ -10,6 +11,7 @@ import type { JobQueue, ServiceLevels } from '../../shared/domain/ports';
 import type { ReminderSettings } from '../../shared/domain/reminders';
 import { createSecretsProvider, type SecretName, type SecretsProvider, type Settings } from '../../shared/platform/config';
 import { ConfigError } from '../../shared/platform/errors';
+import type { SharedPace } from '../../shared/platform/pace';
 import { SETTINGS } from '../../shared/platform/settings';
 import { correlationId, logger } from '../../shared/platform/logger';
 
@@ -40,6 +42,8 @@ export interface Wiring {
   readonly queue: JobQueue;
   readonly serviceLevels: ServiceLevels;
   readonly reminders: ReminderSettings;
+  /** Slack's pace per channel, shared by every container (shared/slack/desk.ts, SlackPacer). */
+  readonly pace: SharedPace;
 }
 
 export function wire(settings: Settings, options: WiringOptions): Wiring {
@@ -60,6 +64,7 @@ export function wire(settings: Settings, options: WiringOptions): Wiring {
     queue: sqsDeliveryQueue(sqs, settings.deliveryQueueUrl, correlationId),
     serviceLevels: cloudWatchServiceLevels(logger),
     reminders: reminderSettings(settings, sqs),
+    pace: dynamoSharedPace(client, settings.tableName),
   };
 }
 

@@ -13,7 +13,7 @@ export const NAME_WAIT_MS = 1_000;
  * `slackTimeoutMs`: per Slack call; SLACK_TIMEOUT_MS where a caller waits,
  * longer in the delivery function.
  */
-export function wireDesk(wiring: Pick<Wiring, 'settings' | 'secrets'>, options: { readonly slackTimeoutMs?: number } = {}): SupportDesk {
+export function wireDesk(wiring: Pick<Wiring, 'settings' | 'secrets' | 'pace'>, options: { readonly slackTimeoutMs?: number } = {}): SupportDesk {
   const { settings, secrets } = wiring;
   let current: { token: string; client: Promise<SlackClient> } | undefined;
   const slack = async (): Promise<SlackClient> => {
@@ -24,5 +24,5 @@ export function wireDesk(wiring: Pick<Wiring, 'settings' | 'secrets'>, options: 
     }
     return current.client;
   };
-  return slackDesk({ slack, users: new UserDirectory({ waitMs: NAME_WAIT_MS }), pacer: new SlackPacer(), slackApiUrl: settings.slackApiUrl, notePrefixes: settings.internalNotePrefixes, escalationMention: settings.escalationMention, logger });
+  return slackDesk({ slack, users: new UserDirectory({ waitMs: NAME_WAIT_MS }), pacer: new SlackPacer(settings.slackPostPace, wiring.pace), slackApiUrl: settings.slackApiUrl, notePrefixes: settings.internalNotePrefixes, escalationMention: settings.escalationMention, logger });
 }

@@ -1,4 +1,5 @@
 import { ConfigError, DownstreamError } from './errors';
+import type { PaceRule } from './pace';
 import { SECRET_NAMES, SECRETS, SETTINGS, type SecretName, type SettingKey } from './settings';
 
 /** Non-secret settings, read once per container from environment variables (names in ./settings). */
@@ -44,6 +45,8 @@ export interface Settings {
   readonly queueChannels: ReadonlyMap<string, string>;
   /** Whether the functions send X-Ray traces. */
   readonly tracing: boolean;
+  /** Slack's pace of posts per channel. */
+  readonly slackPostPace: PaceRule;
 }
 
 /** The settings that only some functions need; a function that asks for one gets it typed as present. */
@@ -94,6 +97,7 @@ export function readSettings<K extends OptionalSetting = never>(env: Env = proce
     reminderQueueUrl: present('reminderQueueUrl'),
     queueChannels: queueChannelsFrom(present('queueChannels') ?? ''),
     tracing: (present('tracing') ?? SETTINGS.tracing.default).toLowerCase() === 'true',
+    slackPostPace: paceFrom(present('slackPostPace') ?? SETTINGS.slackPostPace.default),
   } as SettingsWith<K>;
 }
 
@@ -124,6 +128,15 @@ export function reminderIntervalFrom(text: string): number {
     throw new ConfigError(`${SETTINGS.handoffReminderMinutes.env} must be a number of minutes (0 for no reminders), got "${text}"`, [SETTINGS.handoffReminderMinutes.env]);
   }
   return Math.round(minutes * 60_000);
+}
+
+/** SLACK_POST_PACE (`1,3`: posts a second, posts at once) as a pace; anything else fails, naming it. */
+export function paceFrom(text: string): PaceRule {
+  const [perSecond, burst, ...rest] = text.split(',').map((part) => Number(part.trim()));
+  if (rest.length > 0 || !(perSecond! > 0) || !Number.isInteger(burst) || burst! < 1) {
+    throw new ConfigError(`${SETTINGS.slackPostPace.env} must be posts a second and posts at once, such as 1,3, got "${text}"`, [SETTINGS.slackPostPace.env]);
+  }
+  return { intervalMs: 1000 / perSecond!, burst: burst! };
 }
 
 /** Slack's mentions a reminder can carry: a user group, or everyone here. */

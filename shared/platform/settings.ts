@@ -77,6 +77,13 @@ export const SETTINGS = {
     default: '5',
     where: 'functions',
   },
+  slackPostPace: {
+    env: 'SLACK_POST_PACE',
+    meaning: 'Posts a second to one channel, and how many at once after a quiet spell, for every function together: a little under Slack’s one a second, as a post’s way to Slack shifts its turn. Raise it only against a stand-in',
+    required: false,
+    default: '0.95,3',
+    where: 'functions',
+  },
   escalationMention: {
     env: 'SLACK_ESCALATION_MENTION',
     meaning: 'Whom a reminder mentions: a user group `<!subteam^S…>`, `<!here>`, or empty for nobody',

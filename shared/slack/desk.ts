@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Reaction, SupportDesk, ThreadPost } from '../domain/ports';
 import { DownstreamError, PermanentDownstreamError } from '../platform/errors';
+import { paceInMemory, type PaceRule, type SharedPace } from '../platform/pace';
 import type { Log } from '../platform/logger';
 import { callSlack, type SlackClient } from './client';
 import { describeSlackFile, readSlackFile, uploadToThread } from './files';
@@ -234,25 +235,65 @@ function rendered(post: ThreadPost, escalationMention?: string): { parts: string
   }
 }
 
+/** How long a post waits for its turn in the channel before its attempt gives way (and is retried when the turn comes). */
+export const POST_TURN_WAIT_MS = 4_000;
+
 /**
- * Slack limits chat.postMessage to about one message a second per channel.
- * Once Slack has said "retry after N s" for a channel, this container's other
- * posts to it wait too, instead of each earning its own 429.
+ * Keeps the bridge's posts to a channel within Slack's pace, together with
+ * every other container posting there (a SharedPace): each post takes the
+ * channel's next turn and waits for it, or, when its turn is further off than
+ * POST_TURN_WAIT_MS, gives way with the time to try again (a 429 of the
+ * bridge's own, which the queue honours). When Slack says "retry after N s"
+ * all of them hold. Other methods are not paced per channel; a 429 for one
+ * holds this container's calls to that channel.
  */
 export class SlackPacer {
   private readonly until = new Map<string, number>();
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  /**
+   * `rule`: Slack's pace for chat.postMessage, "generally one message per
+   * second per channel", short bursts allowed (docs.slack.dev, Web API rate
+   * limits): SLACK_POST_PACE, a little under it unless set.
+   */
+  constructor(
+    private readonly rule: PaceRule,
+    private readonly pace: SharedPace = paceInMemory(),
+    private readonly now: () => number = () => Date.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
 
   async call<T>(channelId: string, method: string, call: () => Promise<T>): Promise<T> {
     const until = this.until.get(channelId);
-    const waitMs = until === undefined ? 0 : until - this.now();
-    if (waitMs > 0) throw new DownstreamError('slack', `${method} held back: the channel is rate limited`, { status: 429, retryAfterMs: waitMs });
+    const holdMs = until === undefined ? 0 : until - this.now();
+    if (holdMs > 0) throw new DownstreamError('slack', `${method} held back: the channel is rate limited`, { status: 429, retryAfterMs: holdMs });
+    if (method === 'chat.postMessage') await this.turnIn(channelId);
     try {
       return await callSlack(method, call);
     } catch (error) {
-      if (error instanceof DownstreamError && error.status === 429 && error.retryAfterMs !== undefined) this.until.set(channelId, this.now() + error.retryAfterMs);
+      if (error instanceof DownstreamError && error.status === 429 && error.retryAfterMs !== undefined) {
+        const heldUntil = this.now() + error.retryAfterMs;
+        this.until.set(channelId, heldUntil);
+        // Every container's posts wait too; should this fail, they learn from their own 429s as before.
+        await this.pace.holdUntil(channelId, heldUntil).catch(() => undefined);
+      }
       throw error;
     }
+  }
+
+  /** This container's turns being taken, per channel: one at a time, so that its own posts do not race each other for the shared pace. */
+  private readonly taking = new Map<string, Promise<unknown>>();
+
+  private async turnIn(channelId: string): Promise<void> {
+    const before = this.taking.get(channelId) ?? Promise.resolve();
+    const taking = before.then(() => {
+      const now = this.now();
+      return this.pace.take(channelId, this.rule, now, now + POST_TURN_WAIT_MS).then((slot) => ({ slot, now }));
+    });
+    this.taking.set(channelId, taking.catch(() => undefined));
+    const { slot, now } = await taking;
+    if (!slot.taken) {
+      throw new DownstreamError('slack', 'chat.postMessage gives way: the channel’s next turns are taken', { status: 429, retryAfterMs: slot.notBefore - now });
+    }
+    if (slot.at > now) await this.sleep(slot.at - now);
   }
 }

@@ -9,6 +9,9 @@ import { DownstreamError, PermanentDownstreamError } from '../../../shared/platf
 import { endHandoff, forwardCustomerMessage, openHandoff, type HandoffDependencies } from '../../../shared/domain/handoffs';
 import { createSlackClient } from '../../../shared/slack/client';
 import { SlackPacer, slackDesk } from '../../../shared/slack/desk';
+
+/** These tests are about what the desk posts, not its pace (test/shared/slack/shared-pace.test.ts): Slack's limit is the stand-in's alone. */
+const UNPACED = { intervalMs: 1, burst: 1_000 };
 import { escapeSlackText } from '../../../shared/slack/render/markup';
 import { UserDirectory } from '../../../shared/slack/users';
 import { ThreadStore } from '../../../shared/aws/handoff-store';
@@ -53,7 +56,7 @@ function dependencies(overrides: Partial<HandoffDependencies> = {}): HandoffDepe
     desk: slackDesk({
       slack: () => createSlackClient({ token: 'xoxb-handoffs-test', slackApiUrl: slack.apiUrl }),
       users: new UserDirectory(),
-      pacer: new SlackPacer(),
+      pacer: new SlackPacer(UNPACED),
       logger,
     }),
     supportChannelId: CHANNEL,
@@ -195,7 +198,7 @@ describe('endHandoff', () => {
 
 describe('the Slack desk, on the Slack stand-in', () => {
   const desk = () =>
-    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(), logger });
+    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(UNPACED), logger });
 
   it('marks a message with its reaction once, taking Slack’s already_reacted as done', async () => {
     const message = { channelId: CHANNEL, messageTs: '1717800000.000100' };
@@ -224,7 +227,7 @@ describe('the Slack desk, on the Slack stand-in', () => {
 
 describe('any text the customer or the bot can send, through the real Slack client', () => {
   const desk = () =>
-    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(), logger });
+    slackDesk({ slack: () => createSlackClient({ token: 'xoxb-desk-test', slackApiUrl: slack.apiUrl }), users: new UserDirectory(), pacer: new SlackPacer(UNPACED), logger });
   const thread = { channelId: CHANNEL, threadTs: '1717900000.000001' };
   const posted = async (text: string) => {
     slack.calls.length = 0;

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SlackPacer } from '../../../shared/slack/desk';
 import { DownstreamError } from '../../../shared/platform/errors';
+import { paceFrom } from '../../../shared/platform/config';
+import { paceInMemory } from '../../../shared/platform/pace';
+import { SETTINGS } from '../../../shared/platform/settings';
 
 describe('SlackPacer', () => {
   it("holds back posts to a channel Slack rate limited until its Retry-After, without calling Slack, and no other channel's", async () => {
     const clock = { now: 1_000_000 };
-    const pacer = new SlackPacer(() => clock.now);
+    const pacer = new SlackPacer(paceFrom(SETTINGS.slackPostPace.default), paceInMemory(), () => clock.now);
     let calls = 0;
     const limited = () => {
       calls += 1;
