@@ -151,33 +151,30 @@ export class DeliveryLedger implements DeliveryLedgerPort {
    * stopped the function (a throttled receive never begins, so it does not count).
    */
   async beginAttempt(id: string, n: number): Promise<number> {
+    const record = await this.noteAttempt(id, 'begun', n);
+    const begun = (record?.begun as Set<number> | undefined) ?? new Set<number>();
+    const ended = (record?.ended as Set<number> | undefined) ?? new Set<number>();
+    return [...begun].filter((earlier) => earlier !== n && !ended.has(earlier)).length;
+  }
+
+  async endAttempt(id: string, n: number): Promise<void> {
+    await this.noteAttempt(id, 'ended', n);
+  }
+
+  /** Adds attempt `n` to one of the message's two sets, and answers the record as it is then. */
+  private async noteAttempt(id: string, set: 'begun' | 'ended', n: number): Promise<Record<string, unknown> | undefined> {
     const result = await dynamo('note a delivery attempt', () =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: attemptsKey(id) },
-          UpdateExpression: 'ADD begun :n SET expiresAt = :expiresAt',
+          Key: { pk: `attempts#${id}` },
+          UpdateExpression: `ADD ${set} :n SET expiresAt = :expiresAt`,
           ExpressionAttributeValues: { ':n': new Set([n]), ':expiresAt': epochSeconds(this.now()) + this.ttlSeconds },
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    const begun = (result.Attributes?.begun as Set<number> | undefined) ?? new Set<number>();
-    const ended = (result.Attributes?.ended as Set<number> | undefined) ?? new Set<number>();
-    return [...begun].filter((earlier) => earlier !== n && !ended.has(earlier)).length;
-  }
-
-  async endAttempt(id: string, n: number): Promise<void> {
-    await dynamo('note a delivery attempt', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: attemptsKey(id) },
-          UpdateExpression: 'ADD ended :n SET expiresAt = :expiresAt',
-          ExpressionAttributeValues: { ':n': new Set([n]), ':expiresAt': epochSeconds(this.now()) + this.ttlSeconds },
-        }),
-      ),
-    );
+    return result.Attributes;
   }
 
   /**
@@ -226,5 +223,3 @@ export class DeliveryLedger implements DeliveryLedgerPort {
     return result.Item as { state: 'pending' | 'released' | 'done'; expiresAt: number } | undefined;
   }
 }
-
-const attemptsKey = (id: string): string => `attempts#${id}`;
