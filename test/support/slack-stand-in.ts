@@ -6,6 +6,8 @@ export interface SlackCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
   readonly token: string | undefined;
+  /** When it arrived (epoch ms). */
+  readonly at: number;
 }
 
 export interface SlackStandIn extends StandIn {
@@ -216,7 +218,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     }
     const method = request.path.replace(/^\/api\//, '').split('?')[0]!;
     const args = decodeSlackArguments(request.headers['content-type'], request.rawBody);
-    const call = { method, args, token: request.headers.authorization?.replace(/^Bearer /, '') };
+    const call = { method, args, token: request.headers.authorization?.replace(/^Bearer /, ''), at: Date.now() };
     if (method === 'chat.postMessage') {
       const retryAfter = retryAfterFor(String(args.channel));
       if (retryAfter !== undefined) {

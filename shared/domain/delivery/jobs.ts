@@ -35,6 +35,8 @@ const CardRequestSchema = v.object({
   userId: str,
   summary: str,
   customer: v.optional(v.object({ name: v.optional(str), email: v.optional(str) })),
+  // Its channel: without it a queued card opened in the support channel whatever queue was asked for.
+  queue: v.optional(str),
 });
 /** The notices that travel on the queue (notices.ts); the others are made where they are posted. */
 const QueuedNoticeSchema = v.variant('kind', [

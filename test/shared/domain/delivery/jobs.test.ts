@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deliver } from '../../../../shared/domain/delivery/attempt';
 import { agentMessage } from '../../../../shared/domain/delivery/agent-reply';
-import type { DeliveryJob } from '../../../../shared/domain/delivery/jobs';
+import { decodeJob, encodeJob, type DeliveryJob } from '../../../../shared/domain/delivery/jobs';
 import { DownstreamError } from '../../../../shared/platform/errors';
 import { memoryDelivery } from '../../../support/memory-ports';
 
@@ -168,5 +168,19 @@ describe('jobs queued while their handoff opens (the card being posted)', () => 
     const message: DeliveryJob = { kind: 'customer-message', key: ['botpress-message', 'conv-never', 'm-1'], conversationId: 'conv-never', text: 'hello?', messageId: 'm-1' };
     expect(await deliver(message, attempt, deps)).toMatchObject({ outcome: 'gave-up' });
     expect(deps.queue.jobs).toEqual([expect.objectContaining({ kind: 'customer-message-failed', conversationId: 'conv-never', messageId: 'm-1' })]);
+  });
+});
+
+describe('open-thread, through the queue', () => {
+  it('keeps the queue asked for, so that a card the desk could not take at once opens in that queue’s channel', async () => {
+    const queued = await memoryDelivery(THREAD);
+    const reservation = await queued.store.reserve('conv-queued', { botpressUserId: 'bp-user', summary: 's', queue: 'tech' }, 60_000);
+    if (!reservation.reserved) throw new Error('expected a reservation');
+    const job: DeliveryJob = { kind: 'open-thread', key: ['open-thread', 'conv-queued', reservation.token], conversationId: 'conv-queued', reservation: reservation.token, request: { conversationId: 'conv-queued', userId: 'bp-user', summary: 's', queue: 'tech' } };
+    const overTheQueue = decodeJob(encodeJob(job));
+    expect(overTheQueue).toEqual(job);
+    const deps = { ...queued, queueChannels: new Map([['tech', 'C-TECH']]) };
+    expect(await deliver(overTheQueue, attempt, deps)).toEqual({ outcome: 'delivered' });
+    expect([...deps.desk.cards.values()].map((card) => card.channelId)).toEqual(['C-TECH']);
   });
 });
