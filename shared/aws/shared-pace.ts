@@ -12,7 +12,12 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
   const keyOf = (key: string) => ({ pk: `pace#${key}` });
   const read = async (key: string) => {
     const { Item } = await dynamo('read a pace', () => client.send(new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true })));
-    return { due: (Item?.due as number | undefined) ?? 0, heldUntil: (Item?.heldUntil as number | undefined) ?? 0, exists: Item !== undefined };
+    return {
+      due: (Item?.due as number | undefined) ?? 0,
+      heldUntil: (Item?.heldUntil as number | undefined) ?? 0,
+      writtenAt: (Item?.writtenAt as number | undefined) ?? 0,
+      exists: Item !== undefined,
+    };
   };
   return {
     take: async (key, rule, now, latest) => {
@@ -27,10 +32,11 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
             new UpdateCommand({
               TableName: tableName,
               Key: keyOf(key),
-              UpdateExpression: 'SET due = :due, expiresAt = :expiresAt',
+              UpdateExpression: 'SET due = :due, writtenAt = :now, expiresAt = :expiresAt',
               ConditionExpression: state.exists ? 'due = :seenDue AND (attribute_not_exists(heldUntil) OR heldUntil = :seenHeld)' : 'attribute_not_exists(pk)',
               ExpressionAttributeValues: {
                 ':due': slot.due,
+                ':now': now,
                 ':expiresAt': epochSeconds(Math.max(slot.due, now)) + 3600,
                 ...(state.exists ? { ':seenDue': state.due, ':seenHeld': state.heldUntil } : {}),
               },
@@ -48,9 +54,9 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
           new UpdateCommand({
             TableName: tableName,
             Key: keyOf(key),
-            UpdateExpression: 'SET heldUntil = :until, due = if_not_exists(due, :zero), expiresAt = :expiresAt',
-            ConditionExpression: 'attribute_not_exists(heldUntil) OR heldUntil < :until',
-            ExpressionAttributeValues: { ':until': until, ':zero': 0, ':expiresAt': epochSeconds(until) + 3600 },
+            UpdateExpression: 'SET heldUntil = :until, due = if_not_exists(due, :zero), writtenAt = :now, expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_not_exists(heldUntil) OR heldUntil < :until OR writtenAt > :now',
+            ExpressionAttributeValues: { ':until': until, ':zero': 0, ':now': Date.now(), ':expiresAt': epochSeconds(until) + 3600 },
           }),
         ),
       );

@@ -29,10 +29,12 @@ export interface SharedPace {
  * `due` is when the key's last taken slot's interval ends; a quiet key lets
  * `burst` events go at once, and a hold delays all of them.
  */
-export function nextSlot(state: { readonly due: number; readonly heldUntil: number }, rule: PaceRule, now: number): { readonly at: number; readonly due: number } {
-  // Further ahead than any slot or hold is ever set (a clock set back since): forgotten rather than obeyed for that long.
-  const due = state.due - now > FORGET_AHEAD_MS ? 0 : state.due;
-  const heldUntil = state.heldUntil - now > FORGET_AHEAD_MS ? 0 : state.heldUntil;
+export function nextSlot(state: PaceState, rule: PaceRule, now: number): { readonly at: number; readonly due: number } {
+  // Written later than now (a clock set back since, as the tests do), or further ahead than any slot or hold is ever set:
+  // forgotten rather than obeyed for that long.
+  const stale = state.writtenAt - now > CLOCK_SKEW_MS;
+  const due = stale || state.due - now > FORGET_AHEAD_MS ? 0 : state.due;
+  const heldUntil = stale || state.heldUntil - now > FORGET_AHEAD_MS ? 0 : state.heldUntil;
   const at = Math.max(now, due - (rule.burst - 1) * rule.intervalMs, heldUntil);
   return { at, due: Math.max(due, at) + rule.intervalMs };
 }
@@ -43,20 +45,31 @@ export function nextSlot(state: { readonly due: number; readonly heldUntil: numb
  */
 const FORGET_AHEAD_MS = 5 * 60_000;
 
+/** How far apart two containers' clocks may be: a state written further ahead than this was written before a clock went back. */
+const CLOCK_SKEW_MS = 1_000;
+
+/** A key's pace as kept: when its last slot's interval ends, a hold, and when it was last written (all epoch ms). */
+export interface PaceState {
+  readonly due: number;
+  readonly heldUntil: number;
+  readonly writtenAt: number;
+}
+
 /** One container's pace, in memory: for a process alone (npm start runs every function in one). */
 export function paceInMemory(): SharedPace {
-  const keys = new Map<string, { due: number; heldUntil: number }>();
+  const keys = new Map<string, PaceState>();
+  const blank: PaceState = { due: 0, heldUntil: 0, writtenAt: 0 };
   return {
     take: (key, rule, now, latest) => {
-      const state = keys.get(key) ?? { due: 0, heldUntil: 0 };
+      const state = keys.get(key) ?? blank;
       const slot = nextSlot(state, rule, now);
       if (slot.at > latest) return Promise.resolve({ taken: false, notBefore: slot.at });
-      keys.set(key, { ...state, due: slot.due });
+      keys.set(key, { ...state, due: slot.due, writtenAt: now });
       return Promise.resolve({ taken: true, at: slot.at });
     },
     holdUntil: (key, until) => {
-      const state = keys.get(key) ?? { due: 0, heldUntil: 0 };
-      keys.set(key, { ...state, heldUntil: Math.max(state.heldUntil, until) });
+      const state = keys.get(key) ?? blank;
+      keys.set(key, { ...state, heldUntil: Math.max(state.heldUntil, until), writtenAt: Date.now() });
       return Promise.resolve();
     },
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoSharedPace } from '../../../shared/aws/shared-pace';
 import { DownstreamError } from '../../../shared/platform/errors';
 import { paceFrom } from '../../../shared/platform/config';
-import { paceInMemory, type SharedPace } from '../../../shared/platform/pace';
+import { nextSlot, paceInMemory, type SharedPace } from '../../../shared/platform/pace';
 import { SETTINGS } from '../../../shared/platform/settings';
 import { createSlackClient, type SlackClient } from '../../../shared/slack/client';
 import { SlackPacer } from '../../../shared/slack/desk';
@@ -92,4 +92,13 @@ describe('one pace per channel, across containers', () => {
     for (const error of gaveWay) expect(error).toMatchObject({ status: 429, retryAfterMs: expect.any(Number) as number });
     expect(slack.callsTo('chat.postMessage').filter((call) => call.args.channel === busy)).toHaveLength(9 - gaveWay.length);
   }, 20_000);
+
+  it('forgets a pace written later than now (a clock set back), rather than hold the channel for that long', () => {
+    const now = 1_800_000_000_000;
+    const written = { due: now + 60_000, heldUntil: 0, writtenAt: now + 59_000 };
+    expect(nextSlot(written, SLACK_PACE, now).at).toBe(now);
+    // Written just now, the same turn is obeyed.
+    expect(nextSlot({ ...written, writtenAt: now }, SLACK_PACE, now).at).toBe(now + 60_000 - 2 * SLACK_PACE.intervalMs);
+  });
 });
+
