@@ -99,7 +99,7 @@ export function sqsRedelivery(client: SQSClient, queueUrl: string, deadLetterQue
               [DEAD_LETTER_ATTRIBUTES.reason]: { DataType: 'String', StringValue: reason.slice(0, 1_000) },
               [DEAD_LETTER_ATTRIBUTES.gaveUpAt]: { DataType: 'Number', StringValue: String(Date.now()) },
               [DEAD_LETTER_ATTRIBUTES.firstQueuedAt]: { DataType: 'Number', StringValue: String(message.firstQueuedAt) },
-              ...(message.correlationId ? { [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: message.correlationId } } : {}),
+              ...correlationAttribute(() => message.correlationId).MessageAttributes,
             },
           }),
         ),

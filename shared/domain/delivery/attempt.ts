@@ -83,7 +83,7 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
   if (stopped >= deps.policy.stopsAtMost) {
     const reason = `the delivery function stopped ${stopped} times while on it (a crash, a timeout or out of memory)`;
     deps.logger.error('delivery given up', { job: job.kind, conversationId: conversationOf(job), receiveCount: attempt.receiveCount, reason, fix: 'look in the delivery function’s log for the attempts that ended without a word' });
-    await giveUp(job, { key: dedupeKey(...job.key), token: undefined, noticeTs: undefined, progress: { partsDone: 0 } }, deps);
+    await giveUp(job, nothingHeld(job), deps);
     return { outcome: 'gave-up', reason };
   }
   try {
@@ -99,6 +99,9 @@ export async function deliver(job: DeliveryJob, attempt: DeliveryAttempt, deps: 
   }
 }
 
+/** An attempt that holds no claim yet, nor a notice, and has posted nothing. */
+const nothingHeld = (job: DeliveryJob): Held => ({ key: dedupeKey(...job.key), token: undefined, noticeTs: undefined, progress: { partsDone: 0 } });
+
 async function beginAttempt(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<number> {
   try {
     return await deps.ledger.beginAttempt(attempt.id, attempt.receiveCount);
@@ -110,8 +113,8 @@ async function beginAttempt(job: DeliveryJob, attempt: DeliveryAttempt, deps: De
 }
 
 async function attemptJob(job: DeliveryJob, attempt: DeliveryAttempt, deps: DeliveryDependencies): Promise<DeliveryResult> {
-  const key = dedupeKey(...job.key);
-  let held: Held = { key, token: undefined, noticeTs: undefined, progress: { partsDone: 0 } };
+  let held = nothingHeld(job);
+  const { key } = held;
   if (needsLedger(job)) {
     const claim = await deps.ledger.claim(key);
     if (claim.status === 'duplicate') return { outcome: 'duplicate' };
