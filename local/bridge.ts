@@ -74,7 +74,8 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   }
   const sqs = createSqsClient({ endpoint: sqsEndpoint });
   // Lambda's poller, not the functions' client: its receives wait for messages (long polling) past the functions' 1 s bound.
-  const pollingClient = createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
+  // The embedded queue it calls in-process, as Lambda's pollers cost the functions nothing in AWS.
+  const pollingClient = embeddedSqs ? undefined : createSqsClient({ endpoint: sqsEndpoint, requestTimeoutMs: POLLING_TIMEOUT_MS });
   const giveUpMinutes = Number(config.functionEnv[SETTINGS.deliveryGiveUpMinutes.env] ?? SETTINGS.deliveryGiveUpMinutes.default);
   const queues = await ensureDeliveryQueues(sqs, config.tableName, giveUpMinutes * 60_000);
   const health = healthChecks({ dynamodbEndpoint, tableName: config.tableName, sqsEndpoint, queueUrl: queues.deliveries.url, s3Endpoint, bucket: config.fileBucket });
@@ -138,7 +139,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
   // The delivery function on its two queues, as the stack maps it: deliveries, and the reminders' delay queue (due reminders onto the deliveries).
   const deliveryFunctionOn = (queue: { readonly url: string; readonly arn: string }, source: string, options: { readonly batchSize: number; readonly concurrency?: number }) =>
     startSqsEventSource({
-      client: pollingClient,
+      client: embeddedSqs?.pollerApi ?? pollingClient!,
       queueUrl: queue.url,
       queueArn: queue.arn,
       handler: delivery.handler,
@@ -160,7 +161,7 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       await drainHttp(server, deadline);
       await untilDeadline(Promise.all([deliveries.stop(), reminders.stop()]).then(() => undefined), deadline);
       sqs.destroy();
-      pollingClient.destroy();
+      pollingClient?.destroy();
       health.close();
       await embeddedSqs?.close();
       await embeddedS3?.close();

@@ -3,11 +3,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SetQueueAttributesCommand, type BatchResultErrorEntry, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVERY_QUEUE, REMINDER_QUEUE } from '../infra/bundling';
 import { deliveryRetries } from '../shared/aws/delivery-retries';
 import { SETTINGS } from '../shared/platform/settings';
 import { readBody } from './api-gateway-adapter';
+import type { PolledQueueApi } from './event-source';
 
 /*
  * An SQS-API server on loopback, for `npm start` and the tests: there is no
@@ -110,6 +111,8 @@ const GROUP_OR_DEDUPLICATION_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}
 export interface EmbeddedSqs {
   /** The endpoint for an SQS client. */
   readonly endpoint: string;
+  /** Lambda's poller's two calls in-process, with the same rules and answers as over the endpoint (local/event-source.ts). */
+  readonly pollerApi: PolledQueueApi;
   /** Creates a queue unless it exists (attributes as in CreateQueue); returns its URL. */
   createQueue(name: string, attributes?: Record<string, string>): string;
   queueUrl(name: string): string;
@@ -152,7 +155,8 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       }
     }
   }
-  const waiting = new Set<() => void>();
+  // Long-polling receivers, per queue: a change to one queue wakes only those waiting on it.
+  const waiting = new Map<string, Set<() => void>>();
   let endpoint = '';
 
   /** Writes one change to the journal before the call that made it is answered: what SQS acknowledged survives a crash. */
@@ -160,8 +164,8 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     store.append(queue.name, change);
     if (store.needsCompaction) store.compact(queues);
   };
-  const wakeReceivers = () => {
-    for (const wake of waiting) wake();
+  const wakeReceivers = (queue: StoredQueue) => {
+    for (const wake of waiting.get(queue.name) ?? []) wake();
   };
   const urlOf = (name: string) => `${endpoint}/${ACCOUNT}/${name}`;
   const arnOf = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
@@ -189,11 +193,18 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     return urlOf(name);
   };
 
+  /** When each queue's deduplication ids were last swept: a sweep walks them all, so it is not done on every call. */
+  const sweptAt = new Map<string, number>();
   const expire = (queue: StoredQueue) => {
     const at = now();
     const retentionMs = Number(queue.attributes.MessageRetentionPeriod) * 1000;
-    queue.messages = queue.messages.filter((message) => at - message.sentAt < retentionMs);
-    for (const [id, seen] of Object.entries(queue.deduplication)) if (at - seen.at >= FIFO_DEDUPLICATION_WINDOW_MS) delete queue.deduplication[id];
+    const retained = (message: StoredMessage) => at - message.sentAt < retentionMs;
+    if (!queue.messages.every(retained)) queue.messages = queue.messages.filter(retained);
+    // A send looks at an id's time itself (within the window), so a sweep once a second only frees memory.
+    const swept = sweptAt.get(queue.name);
+    if (swept !== undefined && at >= swept && at - swept < 1000) return;
+    sweptAt.set(queue.name, at);
+    for (const [id, seen] of Object.entries(queue.deduplication)) if (!withinDeduplicationWindow(seen, at)) delete queue.deduplication[id];
   };
 
   const inFlight = (message: StoredMessage, at: number) => message.receiptHandle !== undefined && message.visibleAt > at;
@@ -221,7 +232,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
         throw invalidParameter('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
       }
       const seen = queue.deduplication[deduplicationId];
-      if (seen) return { MessageId: seen.messageId, MD5OfMessageBody: md5(body), SequenceNumber: seen.sequenceNumber };
+      if (seen && withinDeduplicationWindow(seen, now())) return { MessageId: seen.messageId, MD5OfMessageBody: md5(body), SequenceNumber: seen.sequenceNumber };
     }
     // A standard queue's message may wait a delay of its own, 0 to 900 s, over the queue's (FIFO refused it above).
     let delaySeconds = Number(queue.attributes.DelaySeconds);
@@ -250,7 +261,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     queue.messages.push(message);
     if (deduplicationId) queue.deduplication[deduplicationId] = { at: sentAt, messageId: message.messageId, sequenceNumber: message.sequenceNumber! };
     persist(queue, { put: message, ...(deduplicationId ? { deduplicated: [deduplicationId, queue.deduplication[deduplicationId]!] } : {}) });
-    wakeReceivers();
+    wakeReceivers(queue);
     return { MessageId: message.messageId, MD5OfMessageBody: message.md5, ...(message.sequenceNumber ? { SequenceNumber: message.sequenceNumber } : {}) };
   };
 
@@ -350,13 +361,14 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       if (messages.length > 0 || now() >= deadline) return { Messages: messages };
       // Long polling: woken by a send, or by a message whose visibility lapses (checked at least every 50 ms).
       await new Promise<void>((resolve) => {
+        const receivers = waiting.get(queue.name) ?? waiting.set(queue.name, new Set()).get(queue.name)!;
         const wake = () => {
           clearTimeout(timer);
-          waiting.delete(wake);
+          receivers.delete(wake);
           resolve();
         };
         const timer = setTimeout(wake, Math.min(50, Math.max(deadline - now(), 0)));
-        waiting.add(wake);
+        receivers.add(wake);
         void closed.then(wake);
       });
       if (closing) return { Messages: [] };
@@ -382,7 +394,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     if (message) {
       queue.messages = queue.messages.filter((candidate) => candidate !== message);
       persist(queue, { delete: message.messageId });
-      wakeReceivers();
+      wakeReceivers(queue);
     }
   };
 
@@ -394,7 +406,7 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
     message.visibleAt = now() + timeout * 1000;
     message.held = undefined;
     persist(queue, { put: message });
-    if (timeout === 0) wakeReceivers();
+    if (timeout === 0) wakeReceivers(queue);
   };
 
   const batch = <T extends { Id?: unknown }>(entries: unknown, run: (entry: T) => Record<string, unknown> | void) => {
@@ -574,8 +586,14 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
   await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  /** An action as the endpoint runs it; its errors are the endpoint's, not the SDK's (Lambda's poller only logs them). */
+  const call = (action: string, input: object): Promise<unknown> => Promise.resolve().then(() => actions[action]!(input as Record<string, unknown>, closed));
   return {
     endpoint,
+    pollerApi: {
+      receiveMessage: async (input) => (await call('ReceiveMessage', input)) as { Messages?: Message[] },
+      deleteMessageBatch: async (input) => (await call('DeleteMessageBatch', input)) as { Failed?: BatchResultErrorEntry[] },
+    },
     createQueue,
     queueUrl: urlOf,
     queueArn: arnOf,
@@ -681,6 +699,8 @@ function applyChange(queues: Map<string, StoredQueue>, change: { q: string } & J
     if (change.deduplicated) queue.deduplication[change.deduplicated[0]] = change.deduplicated[1];
   }
 }
+
+const withinDeduplicationWindow = (seen: { readonly at: number }, at: number) => at - seen.at < FIFO_DEDUPLICATION_WINDOW_MS;
 
 function md5(body: string): string {
   return createHash('md5').update(body, 'utf8').digest('hex');

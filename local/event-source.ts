@@ -1,12 +1,30 @@
 import { lambdaContext } from './lambda-context';
 import { apartFromOthers } from '../shared/platform/logger';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type BatchResultErrorEntry,
+  type DeleteMessageBatchCommandInput,
+  type Message,
+  type ReceiveMessageCommandInput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
+/** The two calls Lambda's poller makes of SQS. */
+export interface PolledQueueApi {
+  receiveMessage(input: ReceiveMessageCommandInput): Promise<{ readonly Messages?: Message[] | undefined }>;
+  deleteMessageBatch(input: DeleteMessageBatchCommandInput): Promise<{ readonly Failed?: BatchResultErrorEntry[] | undefined }>;
+}
+
 export interface SqsEventSourceOptions {
-  readonly client: SQSClient;
+  /**
+   * An SQS client, or the embedded queue's own API in-process (EmbeddedSqs.pollerApi): in AWS the pollers are
+   * Lambda's and cost the function nothing, where through the SDK and loopback HTTP they cost `npm start` CPU.
+   */
+  readonly client: SQSClient | PolledQueueApi;
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly handler: SqsHandler;
@@ -75,16 +93,22 @@ export async function drainQueue(options: SqsEventSourceOptions): Promise<number
 }
 
 async function receiveBatch(options: SqsEventSourceOptions, waitTimeSeconds: number): Promise<Message[]> {
-  const { Messages } = await options.client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: options.batchSize ?? 10,
-      WaitTimeSeconds: waitTimeSeconds,
-      MessageSystemAttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }),
-  );
+  const { Messages } = await apiOf(options.client).receiveMessage({
+    QueueUrl: options.queueUrl,
+    MaxNumberOfMessages: options.batchSize ?? 10,
+    WaitTimeSeconds: waitTimeSeconds,
+    MessageSystemAttributeNames: ['All'],
+    MessageAttributeNames: ['All'],
+  });
   return Messages ?? [];
+}
+
+function apiOf(client: SQSClient | PolledQueueApi): PolledQueueApi {
+  if (!('send' in client)) return client;
+  return {
+    receiveMessage: (input) => client.send(new ReceiveMessageCommand(input)),
+    deleteMessageBatch: (input) => client.send(new DeleteMessageBatchCommand(input)),
+  };
 }
 
 /** One invocation, and what Lambda's event source does with its answer. */
@@ -116,7 +140,7 @@ async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message
   const failed = new Set(failures.map((failure) => failure.itemIdentifier));
   const done = records.filter((record) => !failed.has(record.messageId));
   if (done.length === 0) return;
-  const result = await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) }));
+  const result = await apiOf(client).deleteMessageBatch({ QueueUrl: queueUrl, Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) });
   if (result.Failed?.length) onError(new Error(`could not delete ${result.Failed.length} processed messages: ${result.Failed.map((entry) => entry.Code).join(', ')}`));
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
@@ -109,6 +110,16 @@ describe('embedded SQS, FIFO', () => {
     expect(bodies(await receive(queue))).toEqual(['later']);
   });
 
+  it('takes a deduplication id again the moment its five minutes are up, between sweeps of the old ids', async () => {
+    const queue = await fifoQueue();
+    await send(queue, 'once', 'G', 'dedupe-2');
+    clock.now += 5 * 60_000 - 1;
+    await send(queue, 'too soon', 'G', 'dedupe-2');
+    clock.now += 1;
+    await send(queue, 'in time', 'G', 'dedupe-2');
+    expect(sqs.messages(queue.split('/').at(-1)!).map((message) => message.body)).toEqual(['once', 'in time']);
+  });
+
   it('moves a message received more than maxReceiveCount times to the dead-letter queue, and the group goes on', async () => {
     const dlq = await fifoQueue();
     const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }));
@@ -186,6 +197,32 @@ describe('embedded SQS, FIFO', () => {
     await send(queue, 'late', 'G');
     expect(bodies((await receiving).Messages ?? [])).toEqual(['late']);
     expect(performance.now() - started).toBeLessThan(4_000);
+  });
+
+  it('answers Lambda’s poller in-process as over its endpoint: the same messages, waits, deletes and refusals', async () => {
+    const queue = await fifoQueue();
+    await send(queue, 'over-the-endpoint', 'A');
+    await send(queue, 'in-process', 'B');
+    const input = { QueueUrl: queue, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['All' as const], MessageAttributeNames: ['All'] };
+    const [overEndpoint] = (await client.send(new ReceiveMessageCommand(input))).Messages!;
+    const [inProcess] = (await sqs.pollerApi.receiveMessage(input)).Messages!;
+    expect(inProcess!.Body).toBe('in-process');
+    // The same fields and attributes, as Lambda's event source turns them into a record.
+    expect(Object.keys(inProcess!).sort()).toEqual(Object.keys(overEndpoint!).sort());
+    expect(Object.keys(inProcess!.Attributes!).sort()).toEqual(Object.keys(overEndpoint!.Attributes!).sort());
+    expect(inProcess!.Attributes!.MessageGroupId).toBe('B');
+    // A long poll waits for a send, in-process too.
+    const waiting = sqs.pollerApi.receiveMessage({ ...input, WaitTimeSeconds: 5 });
+    await send(queue, 'sent-while-waiting', 'C');
+    expect(bodies((await waiting).Messages ?? [])).toEqual(['sent-while-waiting']);
+    const remove = (handle: string) => sqs.pollerApi.deleteMessageBatch({ QueueUrl: queue, Entries: [{ Id: '0', ReceiptHandle: handle }] });
+    expect((await remove(inProcess!.ReceiptHandle!)).Failed).toEqual([]);
+    expect(sqs.messages(queue.split('/').at(-1)!).map((message) => message.body)).toEqual(['over-the-endpoint', 'sent-while-waiting']);
+    // A handle that is not one is refused as over the endpoint; an unknown queue fails the call.
+    const overTheEndpoint = await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: '0', ReceiptHandle: 'not-a-handle' }] }));
+    expect((await remove('not-a-handle')).Failed).toEqual(overTheEndpoint.Failed);
+    expect(overTheEndpoint.Failed).toEqual([expect.objectContaining({ Id: '0', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    await expect(sqs.pollerApi.receiveMessage({ ...input, QueueUrl: `${sqs.endpoint}/000000000000/nope.fifo` })).rejects.toThrow(/does not exist/);
   });
 });
 
