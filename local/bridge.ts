@@ -136,9 +136,8 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
     ]),
     files: invoked('botpress-callbacks', botpress.handler),
   });
-  // The delivery function on its two queues, as the stack maps it: deliveries, and the reminders' delay queue (due reminders
-  // onto the deliveries), each with the batch size and the most invocations at once of its event source.
-  const deliveryFunctionOn = (queue: { readonly url: string; readonly arn: string }, source: string, options: { readonly batchSize: number; readonly concurrency: number }) =>
+  // The delivery function on its two queues, as the stack maps it: deliveries, and the reminders' delay queue (due reminders onto the deliveries).
+  const deliveryFunctionOn = (queue: { readonly url: string; readonly arn: string }, source: string, options: { readonly batchSize: number; readonly concurrency?: number }) =>
     startSqsEventSource({
       client: embeddedSqs?.pollerApi ?? pollingClient!,
       queueUrl: queue.url,
@@ -148,8 +147,10 @@ export async function startLocalBridge(config: LocalBridgeConfig, extraRoutes?: 
       ...options,
       onError: (error) => console.error(`delivery function invocation (${source}) failed:`, error),
     });
-  const deliveries = deliveryFunctionOn(queues.deliveries, 'deliveries', { batchSize: DELIVERY_QUEUE.batchSize, concurrency: DELIVERY_QUEUE.maxConcurrency });
-  const reminders = deliveryFunctionOn(queues.reminders, 'reminders', { batchSize: REMINDER_QUEUE.batchSize, concurrency: REMINDER_QUEUE.maxConcurrency });
+  // Four pollers, not the stack's five concurrent deliveries: here they share one event loop, where a fifth adds no
+  // capacity, and with five the busy day's cards waited longer (bench/README.md, busy days).
+  const deliveries = deliveryFunctionOn(queues.deliveries, 'deliveries', { batchSize: DELIVERY_QUEUE.batchSize });
+  const reminders = deliveryFunctionOn(queues.reminders, 'reminders', { batchSize: REMINDER_QUEUE.batchSize, concurrency: 1 });
 
   return {
     url,
