@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { nextSlot, type SharedPace } from '../platform/pace';
+import { forgottenKept, keptSlot, nextSlot, type SharedPace } from '../platform/pace';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
@@ -16,34 +16,61 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
       due: (Item?.due as number | undefined) ?? 0,
       heldUntil: (Item?.heldUntil as number | undefined) ?? 0,
       writtenAt: (Item?.writtenAt as number | undefined) ?? 0,
+      kept: Item?.kept as Record<string, number> | undefined,
       exists: Item !== undefined,
     };
   };
   return {
-    take: async (key, rule, now, latest) => {
+    take: async (key, rule, now, latest, holder) => {
       // Each loss means another container took a slot, and the next read sees it; a short random wait spreads the retries.
       for (let tries = 0; tries < 20; tries += 1) {
         if (tries > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
         const state = await read(key);
+        const kept = keptSlot(state, rule, now, latest, holder);
+        if (kept && !kept.taken) return kept;
+        if (kept) {
+          // Used once: removed on the condition that it is still there.
+          const used = await conditionally('take a kept pace slot', () =>
+            client.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: keyOf(key),
+                UpdateExpression: 'REMOVE kept.#holder',
+                ConditionExpression: 'kept.#holder = :at',
+                ExpressionAttributeNames: { '#holder': holder! },
+                ExpressionAttributeValues: { ':at': state.kept![holder!] },
+              }),
+            ),
+          );
+          if (used) return kept;
+          continue;
+        }
         const slot = nextSlot(state, rule, now);
-        if (slot.at > latest) return { taken: false, notBefore: slot.at };
+        if (slot.at > latest && holder === undefined) return { taken: false, notBefore: slot.at };
+        // The kept slots are written whole with the turn, under the same condition: another container's turn fails it.
+        // A kept slot used meanwhile (which moves no turn) may come back by it: nobody asks for it again, and it is forgotten.
+        const keptNow: Record<string, number> = { ...state.kept };
+        for (const forgotten of forgottenKept(state, now)) delete keptNow[forgotten];
+        if (holder !== undefined) delete keptNow[holder];
+        if (holder !== undefined && slot.at > latest) keptNow[holder] = slot.at;
         const taken = await conditionally('take a pace slot', () =>
           client.send(
             new UpdateCommand({
               TableName: tableName,
               Key: keyOf(key),
-              UpdateExpression: 'SET due = :due, writtenAt = :now, expiresAt = :expiresAt',
+              UpdateExpression: 'SET due = :due, writtenAt = :now, expiresAt = :expiresAt, kept = :kept',
               ConditionExpression: state.exists ? 'due = :seenDue AND (attribute_not_exists(heldUntil) OR heldUntil = :seenHeld)' : 'attribute_not_exists(pk)',
               ExpressionAttributeValues: {
                 ':due': slot.due,
                 ':now': now,
                 ':expiresAt': epochSeconds(Math.max(slot.due, now)) + 3600,
+                ':kept': keptNow,
                 ...(state.exists ? { ':seenDue': state.due, ':seenHeld': state.heldUntil } : {}),
               },
             }),
           ),
         );
-        if (taken) return { taken: true, at: slot.at };
+        if (taken) return slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at };
       }
       // Contended past reason: no slot now; the caller tries again a little later.
       return { taken: false, notBefore: now + rule.intervalMs };

@@ -18,8 +18,12 @@ export type PaceSlot =
   | { readonly taken: false; readonly notBefore: number };
 
 export interface SharedPace {
-  /** Takes the key's next slot if it comes no later than `latest` (epoch ms); slots are handed out in the order asked for. */
-  take(key: string, rule: PaceRule, now: number, latest: number): Promise<PaceSlot>;
+  /**
+   * Takes the key's next slot if it comes no later than `latest` (epoch ms); slots are handed out in the order asked
+   * for. With a `holder` (a name the caller asks under again: a post's id), a slot further off is taken all the same
+   * and kept for it: the caller gives way, and the holder's next ask gets that slot, not the end of the line then.
+   */
+  take(key: string, rule: PaceRule, now: number, latest: number, holder?: string): Promise<PaceSlot>;
   /** Nothing happens for the key before `until` (a Retry-After), for every container. */
   holdUntil(key: string, until: number): Promise<void>;
 }
@@ -53,19 +57,49 @@ export interface PaceState {
   readonly due: number;
   readonly heldUntil: number;
   readonly writtenAt: number;
+  /** Slots taken for holders that gave way: holder → the slot (epoch ms). */
+  readonly kept?: Readonly<Record<string, number>> | undefined;
 }
+
+/**
+ * What a holder's ask finds kept for it: its slot, when it may still take it
+ * (not more than an interval late: a slot used later would crowd the ones
+ * after it). A kept slot further off than `latest` gives way again.
+ */
+export function keptSlot(state: PaceState, rule: PaceRule, now: number, latest: number, holder: string | undefined): PaceSlot | undefined {
+  const at = holder === undefined ? undefined : state.kept?.[holder];
+  if (at === undefined || now - at > rule.intervalMs || at - now > FORGET_AHEAD_MS) return undefined;
+  return at <= latest ? { taken: true, at: Math.max(at, now) } : { taken: false, notBefore: at };
+}
+
+/** Kept slots nobody came back for (the holder's delivery ended otherwise): dropped when the key is next written. */
+export const forgottenKept = (state: PaceState, now: number): string[] => Object.entries(state.kept ?? {}).filter(([, at]) => Math.abs(now - at) > FORGET_AHEAD_MS).map(([holder]) => holder);
 
 /** One container's pace, in memory: for a process alone (npm start runs every function in one). */
 export function paceInMemory(): SharedPace {
   const keys = new Map<string, PaceState>();
   const blank: PaceState = { due: 0, heldUntil: 0, writtenAt: 0 };
+  const withKept = (state: PaceState, now: number, change: Record<string, number | undefined>) => {
+    const kept: Record<string, number> = { ...state.kept };
+    for (const holder of forgottenKept(state, now)) delete kept[holder];
+    for (const [holder, at] of Object.entries(change)) if (at === undefined) delete kept[holder];
+    else kept[holder] = at;
+    return kept;
+  };
   return {
-    take: (key, rule, now, latest) => {
+    take: (key, rule, now, latest, holder) => {
       const state = keys.get(key) ?? blank;
+      const kept = keptSlot(state, rule, now, latest, holder);
+      if (kept) {
+        if (kept.taken) keys.set(key, { ...state, kept: withKept(state, now, { [holder!]: undefined }), writtenAt: now });
+        return Promise.resolve(kept);
+      }
       const slot = nextSlot(state, rule, now);
-      if (slot.at > latest) return Promise.resolve({ taken: false, notBefore: slot.at });
-      keys.set(key, { ...state, due: slot.due, writtenAt: now });
-      return Promise.resolve({ taken: true, at: slot.at });
+      if (slot.at > latest && holder === undefined) return Promise.resolve({ taken: false, notBefore: slot.at });
+      // A holder that takes a slot now has no other kept (one that came back too late for it).
+      const keeping = holder === undefined ? {} : { [holder]: slot.at > latest ? slot.at : undefined };
+      keys.set(key, { ...state, due: slot.due, kept: withKept(state, now, keeping), writtenAt: now });
+      return Promise.resolve(slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at });
     },
     holdUntil: (key, until) => {
       const state = keys.get(key) ?? blank;

@@ -46,9 +46,9 @@ const postMetadata = (postId: string) => ({ event_type: POST_EVENT_TYPE, event_p
 
 export function slackDesk(options: SlackDeskOptions): SupportDesk {
   const { slack, users, pacer, logger } = options;
-  const call = async <T>(channelId: string, method: string, request: (client: SlackClient) => Promise<T>): Promise<T> => {
+  const call = async <T>(channelId: string, method: string, request: (client: SlackClient) => Promise<T>, holder?: string): Promise<T> => {
     const client = await slack();
-    return pacer.call(channelId, method, () => request(client));
+    return pacer.call(channelId, method, () => request(client), holder);
   };
 
   /**
@@ -98,8 +98,11 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
         if (found) return { channelId, threadTs: found };
       }
       const card = handoffCard(view, options.notePrefixes);
-      const posted = await call(channelId, 'chat.postMessage', (client) =>
-        client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false, metadata: postMetadata(postId) }),
+      const posted = await call(
+        channelId,
+        'chat.postMessage',
+        (client) => client.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false, metadata: postMetadata(postId) }),
+        postId,
       );
       if (!posted.ts) throw new DownstreamError('slack', 'chat.postMessage answered without a ts');
       return { channelId, threadTs: posted.ts };
@@ -139,8 +142,11 @@ export function slackDesk(options: SlackDeskOptions): SupportDesk {
         const postId = progress.postId === undefined ? undefined : shortPostId(`${progress.postId}#${part}`);
         const earlier = postId === undefined ? undefined : found?.get(postId);
         if (earlier === undefined) {
-          const posted = await pacer.call(thread.channelId, 'chat.postMessage', () =>
-            client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text: parts[part]!, ...extra, ...(postId ? { metadata: postMetadata(postId) } : {}) }),
+          const posted = await pacer.call(
+            thread.channelId,
+            'chat.postMessage',
+            () => client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text: parts[part]!, ...extra, ...(postId ? { metadata: postMetadata(postId) } : {}) }),
+            postId,
           );
           ts = posted.ts;
         } else {
@@ -262,11 +268,12 @@ export class SlackPacer {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  async call<T>(channelId: string, method: string, call: () => Promise<T>): Promise<T> {
+  /** `holder`: the post's own id, under which a turn it gives way for is kept for it (SharedPace.take). */
+  async call<T>(channelId: string, method: string, call: () => Promise<T>, holder?: string): Promise<T> {
     const until = this.until.get(channelId);
     const holdMs = until === undefined ? 0 : until - this.now();
     if (holdMs > 0) throw new DownstreamError('slack', `${method} held back: the channel is rate limited`, { status: 429, retryAfterMs: holdMs });
-    if (method === 'chat.postMessage') await this.turnIn(channelId);
+    if (method === 'chat.postMessage') await this.turnIn(channelId, holder);
     try {
       return await callSlack(method, call);
     } catch (error) {
@@ -283,16 +290,18 @@ export class SlackPacer {
   /** This container's turns being taken, per channel: one at a time, so that its own posts do not race each other for the shared pace. */
   private readonly taking = new Map<string, Promise<unknown>>();
 
-  private async turnIn(channelId: string): Promise<void> {
+  private async turnIn(channelId: string, holder: string | undefined): Promise<void> {
     const before = this.taking.get(channelId) ?? Promise.resolve();
     const taking = before.then(() => {
       const now = this.now();
-      return this.pace.take(channelId, this.rule, now, now + POST_TURN_WAIT_MS).then((slot) => ({ slot, now }));
+      return this.pace.take(channelId, this.rule, now, now + POST_TURN_WAIT_MS, holder).then((slot) => ({ slot, now }));
     });
     this.taking.set(channelId, taking.catch(() => undefined));
     const { slot, now } = await taking;
     if (!slot.taken) {
-      throw new DownstreamError('slack', 'chat.postMessage gives way: the channel’s next turns are taken', { status: 429, retryAfterMs: slot.notBefore - now });
+      // A post whose turn is kept comes back a little before it (the queue's delays are whole seconds) and waits for it.
+      const early = holder === undefined ? 0 : POST_TURN_WAIT_MS / 2;
+      throw new DownstreamError('slack', 'chat.postMessage gives way: the channel’s next turns are taken', { status: 429, retryAfterMs: Math.max(slot.notBefore - now - early, 0) });
     }
     if (slot.at > now) await this.sleep(slot.at - now);
   }

@@ -93,6 +93,56 @@ describe('one pace per channel, across containers', () => {
     expect(slack.callsTo('chat.postMessage').filter((call) => call.args.channel === busy)).toHaveLength(9 - gaveWay.length);
   }, 20_000);
 
+  it.each([
+    ['in the table', shared],
+    ['in memory', paceInMemory],
+  ])('keeps a turn for a post that gives way, %s: it comes back to that turn, once, and not to the end of the line', async (_where, pace) => {
+    const keeping = pace();
+    const busy = channel();
+    const now = Date.now();
+    const latest = now + 4_000;
+    // Three at once, then one an interval: after six, the line is past the four seconds a post waits.
+    for (let n = 0; n < 6; n += 1) expect(await keeping.take(busy, SLACK_PACE, now, latest)).toMatchObject({ taken: true });
+    const first = await keeping.take(busy, SLACK_PACE, now, latest, 'post-a');
+    const second = await keeping.take(busy, SLACK_PACE, now, latest, 'post-b');
+    expect(first).toMatchObject({ taken: false });
+    expect(second).toMatchObject({ taken: false });
+    const turnA = (first as { notBefore: number }).notBefore;
+    expect((second as { notBefore: number }).notBefore).toBe(turnA + SLACK_PACE.intervalMs);
+    // A post without a name to come back under gives way behind both, its turn not kept.
+    const unnamed = await keeping.take(busy, SLACK_PACE, now, latest);
+    expect(unnamed).toEqual({ taken: false, notBefore: turnA + 2 * SLACK_PACE.intervalMs });
+    // Two seconds before its turn, post-a comes back and gets it, though others asked since.
+    const back = turnA - 2_000;
+    expect(await keeping.take(busy, SLACK_PACE, back, back + 4_000, 'post-a')).toEqual({ taken: true, at: turnA });
+    // Once: asked again, it goes to the end of the line.
+    const again = await keeping.take(busy, SLACK_PACE, back, back + 4_000, 'post-a');
+    expect(again).toMatchObject({ taken: false });
+    expect((again as { notBefore: number }).notBefore).toBeGreaterThan(turnA + SLACK_PACE.intervalMs);
+    // Back too early, post-b gives way again to the same turn.
+    expect(await keeping.take(busy, SLACK_PACE, now, latest, 'post-b')).toEqual({ taken: false, notBefore: turnA + SLACK_PACE.intervalMs });
+    // Back more than an interval late, post-b's turn has gone by (used now, it would crowd the turns after it): it takes
+    // the next like anyone, and the line is full again.
+    const late = turnA + 3 * SLACK_PACE.intervalMs;
+    for (let n = 0; n < 6; n += 1) await keeping.take(busy, SLACK_PACE, late, late + 4_000);
+    expect(await keeping.take(busy, SLACK_PACE, late, late + 4_000, 'post-b')).toMatchObject({ taken: false });
+  });
+
+  it('sends a post whose turn is kept back to the queue two seconds before its turn', async () => {
+    const busy = channel();
+    const [a] = containers(shared);
+    const attempts = Array.from({ length: 7 }, (_, n) =>
+      a!.call(busy, 'chat.postMessage', () => client.chat.postMessage({ channel: busy, text: `k${n}` }), `post-${n}`).then(() => undefined, (error: unknown) => error as DownstreamError),
+    );
+    const gaveWay = (await Promise.all(attempts)).filter((outcome) => outcome !== undefined);
+    expect(gaveWay.length).toBeGreaterThan(0);
+    // Three at once, then one an interval: the seventh post's turn is four intervals on; it comes back 2 s before it.
+    expect(gaveWay).toHaveLength(1);
+    // (Its turn was taken at once: the container takes its turns one after the other, each a read and a write.)
+    expect(gaveWay[0]!.retryAfterMs!).toBeLessThanOrEqual(4 * SLACK_PACE.intervalMs - 2_000);
+    expect(gaveWay[0]!.retryAfterMs!).toBeGreaterThan(4 * SLACK_PACE.intervalMs - 2_000 - 500);
+  }, 20_000);
+
   it('forgets a pace written later than now (a clock set back), rather than hold the channel for that long', () => {
     const now = 1_800_000_000_000;
     const written = { due: now + 60_000, heldUntil: 0, writtenAt: now + 59_000 };
