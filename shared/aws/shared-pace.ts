@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { forgottenKept, keptSlot, nextSlot, type SharedPace } from '../platform/pace';
+import { keptAfter, keptSlot, nextSlot, type SharedPace } from '../platform/pace';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
@@ -49,10 +49,6 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
         if (slot.at > latest && holder === undefined) return { taken: false, notBefore: slot.at };
         // The kept slots are written whole with the turn, under the same condition: another container's turn fails it.
         // A kept slot used meanwhile (which moves no turn) may come back by it: nobody asks for it again, and it is forgotten.
-        const keptNow: Record<string, number> = { ...state.kept };
-        for (const forgotten of forgottenKept(state, now)) delete keptNow[forgotten];
-        if (holder !== undefined) delete keptNow[holder];
-        if (holder !== undefined && slot.at > latest) keptNow[holder] = slot.at;
         const taken = await conditionally('take a pace slot', () =>
           client.send(
             new UpdateCommand({
@@ -64,7 +60,7 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
                 ':due': slot.due,
                 ':now': now,
                 ':expiresAt': epochSeconds(Math.max(slot.due, now)) + 3600,
-                ':kept': keptNow,
+                ':kept': keptAfter(state, now, holder, slot.at > latest ? slot.at : undefined),
                 ...(state.exists ? { ':seenDue': state.due, ':seenHeld': state.heldUntil } : {}),
               },
             }),

@@ -72,33 +72,32 @@ export function keptSlot(state: PaceState, rule: PaceRule, now: number, latest: 
   return at <= latest ? { taken: true, at: Math.max(at, now) } : { taken: false, notBefore: at };
 }
 
-/** Kept slots nobody came back for (the holder's delivery ended otherwise): dropped when the key is next written. */
-export const forgottenKept = (state: PaceState, now: number): string[] => Object.entries(state.kept ?? {}).filter(([, at]) => Math.abs(now - at) > FORGET_AHEAD_MS).map(([holder]) => holder);
+/**
+ * The kept slots as a write leaves them: the holder's own replaced by the slot it keeps now (or gone), and those
+ * nobody came back for (the holder's delivery ended otherwise) dropped.
+ */
+export function keptAfter(state: PaceState, now: number, holder: string | undefined, keeps: number | undefined): Record<string, number> {
+  const kept = Object.fromEntries(Object.entries(state.kept ?? {}).filter(([name, at]) => name !== holder && Math.abs(now - at) <= FORGET_AHEAD_MS));
+  if (holder !== undefined && keeps !== undefined) kept[holder] = keeps;
+  return kept;
+}
 
 /** One container's pace, in memory: for a process alone (npm start runs every function in one). */
 export function paceInMemory(): SharedPace {
   const keys = new Map<string, PaceState>();
   const blank: PaceState = { due: 0, heldUntil: 0, writtenAt: 0 };
-  const withKept = (state: PaceState, now: number, change: Record<string, number | undefined>) => {
-    const kept: Record<string, number> = { ...state.kept };
-    for (const holder of forgottenKept(state, now)) delete kept[holder];
-    for (const [holder, at] of Object.entries(change)) if (at === undefined) delete kept[holder];
-    else kept[holder] = at;
-    return kept;
-  };
   return {
     take: (key, rule, now, latest, holder) => {
       const state = keys.get(key) ?? blank;
       const kept = keptSlot(state, rule, now, latest, holder);
       if (kept) {
-        if (kept.taken) keys.set(key, { ...state, kept: withKept(state, now, { [holder!]: undefined }), writtenAt: now });
+        if (kept.taken) keys.set(key, { ...state, kept: keptAfter(state, now, holder, undefined), writtenAt: now });
         return Promise.resolve(kept);
       }
       const slot = nextSlot(state, rule, now);
       if (slot.at > latest && holder === undefined) return Promise.resolve({ taken: false, notBefore: slot.at });
-      // A holder that takes a slot now has no other kept (one that came back too late for it).
-      const keeping = holder === undefined ? {} : { [holder]: slot.at > latest ? slot.at : undefined };
-      keys.set(key, { ...state, due: slot.due, kept: withKept(state, now, keeping), writtenAt: now });
+      // A holder that takes a slot now has no other kept (one it came back to too late).
+      keys.set(key, { ...state, due: slot.due, kept: keptAfter(state, now, holder, slot.at > latest ? slot.at : undefined), writtenAt: now });
       return Promise.resolve(slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at });
     },
     holdUntil: (key, until) => {
