@@ -51,6 +51,7 @@ export interface SqsEventSource {
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
   const { concurrency = 4, onError = () => undefined } = options;
+  const api = apiOf(options.client);
   let stopping = false;
 
   const poll = async (): Promise<void> => {
@@ -58,8 +59,8 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       try {
         // Short, so that stop() is prompt (a receive is never cut off: what it took would come back minutes later);
         // Lambda's own pollers wait up to 20 s.
-        const messages = await receiveBatch(options, 1);
-        if (messages.length > 0) await invokeWithBatch(options, messages);
+        const messages = await receiveBatch(api, options, 1);
+        if (messages.length > 0) await invokeWithBatch(api, options, messages);
       } catch (error) {
         if (stopping) return;
         onError(error);
@@ -83,17 +84,18 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
  * stays for a later call. The tests' deterministic stand-in for the poller.
  */
 export async function drainQueue(options: SqsEventSourceOptions): Promise<number> {
+  const api = apiOf(options.client);
   let invocations = 0;
   for (;;) {
-    const messages = await receiveBatch(options, 0);
+    const messages = await receiveBatch(api, options, 0);
     if (messages.length === 0) return invocations;
-    await invokeWithBatch(options, messages);
+    await invokeWithBatch(api, options, messages);
     invocations += 1;
   }
 }
 
-async function receiveBatch(options: SqsEventSourceOptions, waitTimeSeconds: number): Promise<Message[]> {
-  const { Messages } = await apiOf(options.client).receiveMessage({
+async function receiveBatch(api: PolledQueueApi, options: SqsEventSourceOptions, waitTimeSeconds: number): Promise<Message[]> {
+  const { Messages } = await api.receiveMessage({
     QueueUrl: options.queueUrl,
     MaxNumberOfMessages: options.batchSize ?? 10,
     WaitTimeSeconds: waitTimeSeconds,
@@ -103,6 +105,7 @@ async function receiveBatch(options: SqsEventSourceOptions, waitTimeSeconds: num
   return Messages ?? [];
 }
 
+/** The poller's two calls of `client`, made once per event source. */
 function apiOf(client: SQSClient | PolledQueueApi): PolledQueueApi {
   if (!('send' in client)) return client;
   return {
@@ -112,8 +115,8 @@ function apiOf(client: SQSClient | PolledQueueApi): PolledQueueApi {
 }
 
 /** One invocation, and what Lambda's event source does with its answer. */
-async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message[]): Promise<void> {
-  const { client, queueUrl, queueArn, handler, timeoutMs, onError = () => undefined } = options;
+async function invokeWithBatch(api: PolledQueueApi, options: SqsEventSourceOptions, messages: Message[]): Promise<void> {
+  const { queueUrl, queueArn, handler, timeoutMs, onError = () => undefined } = options;
   const records = messages.map((message) => toRecord(message, queueArn));
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
@@ -140,7 +143,7 @@ async function invokeWithBatch(options: SqsEventSourceOptions, messages: Message
   const failed = new Set(failures.map((failure) => failure.itemIdentifier));
   const done = records.filter((record) => !failed.has(record.messageId));
   if (done.length === 0) return;
-  const result = await apiOf(client).deleteMessageBatch({ QueueUrl: queueUrl, Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) });
+  const result = await api.deleteMessageBatch({ QueueUrl: queueUrl, Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) });
   if (result.Failed?.length) onError(new Error(`could not delete ${result.Failed.length} processed messages: ${result.Failed.map((entry) => entry.Code).join(', ')}`));
 }
 
