@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keptAfter, keptSlot, nextSlot, type SharedPace } from '../platform/pace';
+import { keptAfter, keptSlot, nextSlot, slotAnswer, type SharedPace } from '../platform/pace';
 import { conditionally, dynamo, epochSeconds } from './dynamo';
 
 /**
@@ -46,7 +46,7 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
           continue;
         }
         const slot = nextSlot(state, rule, now);
-        if (slot.at > latest && holder === undefined) return { taken: false, notBefore: slot.at };
+        if (slot.at > latest && holder === undefined) return slotAnswer(slot, latest);
         // The kept slots are written whole with the turn, under the same condition: another container's turn fails it.
         // A kept slot used meanwhile (which moves no turn) may come back by it: nobody asks for it again, and it is forgotten.
         const taken = await conditionally('take a pace slot', () =>
@@ -66,7 +66,7 @@ export function dynamoSharedPace(client: DynamoDBDocumentClient, tableName: stri
             }),
           ),
         );
-        if (taken) return slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at };
+        if (taken) return slotAnswer(slot, latest);
       }
       // Contended past reason: no slot now; the caller tries again a little later.
       return { taken: false, notBefore: now + rule.intervalMs };

@@ -72,6 +72,9 @@ export function keptSlot(state: PaceState, rule: PaceRule, now: number, latest: 
   return at <= latest ? { taken: true, at: Math.max(at, now) } : { taken: false, notBefore: at };
 }
 
+/** A slot as the caller hears of it: taken, or, further off than `latest`, not (whether or not it is kept for it). */
+export const slotAnswer = (slot: { readonly at: number }, latest: number): PaceSlot => (slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at });
+
 /**
  * The kept slots as a write leaves them: the holder's own replaced by the slot it keeps now (or gone), and those
  * nobody came back for (the holder's delivery ended otherwise) dropped.
@@ -95,10 +98,10 @@ export function paceInMemory(): SharedPace {
         return Promise.resolve(kept);
       }
       const slot = nextSlot(state, rule, now);
-      if (slot.at > latest && holder === undefined) return Promise.resolve({ taken: false, notBefore: slot.at });
+      if (slot.at > latest && holder === undefined) return Promise.resolve(slotAnswer(slot, latest));
       // A holder that takes a slot now has no other kept (one it came back to too late).
       keys.set(key, { ...state, due: slot.due, kept: keptAfter(state, now, holder, slot.at > latest ? slot.at : undefined), writtenAt: now });
-      return Promise.resolve(slot.at > latest ? { taken: false, notBefore: slot.at } : { taken: true, at: slot.at });
+      return Promise.resolve(slotAnswer(slot, latest));
     },
     holdUntil: (key, until) => {
       const state = keys.get(key) ?? blank;
